@@ -1,0 +1,141 @@
+package site
+
+// Role is what an account may do.
+type Role string
+
+const (
+	RoleAgent   Role = "agent"
+	RoleManager Role = "manager"
+	RoleAdmin   Role = "admin"
+)
+
+// Roles lists the valid roles.
+var Roles = []Role{RoleAgent, RoleManager, RoleAdmin}
+
+// PhoneKind says how an agent's phone is reached.
+type PhoneKind string
+
+const (
+	PhoneSIP     PhoneKind = "sip"     // a desk or soft phone that REGISTERs with its extension
+	PhoneBrowser PhoneKind = "browser" // the WebRTC softphone in the console
+)
+
+// NoAnswer is what a ring timeout does to the agent who did not answer.
+type NoAnswer string
+
+const (
+	NoAnswerBreak NoAnswer = "break"
+	NoAnswerReady NoAnswer = "ready"
+)
+
+// CallerIDStatus is the registration state of an outbound caller ID (발신번호).
+type CallerIDStatus string
+
+const (
+	CallerIDRequested  CallerIDStatus = "requested"  // 등록 요청
+	CallerIDRegistered CallerIDStatus = "registered" // 등록 완료: the only ones that may be used
+	CallerIDRejected   CallerIDStatus = "rejected"
+)
+
+// Strategy is how a queue picks among its ready members.
+type Strategy string
+
+const (
+	StrategyLongestIdle Strategy = "longest_idle"
+)
+
+// DefaultRecallSeconds is the recall time (호회수 시간) when a service sets none.
+const DefaultRecallSeconds = 30
+
+// Site is the whole configuration.
+type Site struct {
+	Services []Service `json:"services" yaml:"services"`
+	Agents   []Agent   `json:"agents" yaml:"agents"`
+	Trunks   []Trunk   `json:"trunks" yaml:"trunks"`
+}
+
+// Service is one help desk with its own tickets, numbers and phone settings.
+type Service struct {
+	ID                 string       `json:"id" yaml:"id"`
+	Name               string       `json:"name" yaml:"name"`
+	CTI                bool         `json:"cti" yaml:"cti"`
+	RecallSeconds      int          `json:"recall_seconds" yaml:"recall_seconds"`
+	NoAnswer           NoAnswer     `json:"no_answer" yaml:"no_answer"`
+	HoldAudio          string       `json:"hold_audio,omitempty" yaml:"hold_audio"` // audio reference; "" = built in
+	HangupAnnouncement Announcement `json:"hangup_announcement" yaml:"hangup_announcement"`
+	Numbers            []Number     `json:"numbers" yaml:"numbers"`
+	CallerIDs          []CallerID   `json:"caller_ids" yaml:"caller_ids"`
+	Favorites          []Favorite   `json:"favorites" yaml:"favorites"`
+	Groups             []Group      `json:"groups" yaml:"groups"`
+	Queues             []Queue      `json:"queues" yaml:"queues"`
+}
+
+// Announcement is the 강성종료 message: the text shown to the agent and the audio the customer hears.
+type Announcement struct {
+	Text  string `json:"text" yaml:"text"`
+	Audio string `json:"audio,omitempty" yaml:"audio"` // audio reference; "" = built in
+}
+
+// Number is a DID that rings the service, and the scenario it runs.
+type Number struct {
+	Number   string `json:"number" yaml:"number"`
+	Queue    string `json:"queue" yaml:"queue"`
+	Greeting string `json:"greeting,omitempty" yaml:"greeting"` // audio played before queueing; "" = none
+}
+
+// CallerID is an outbound number (발신번호) in display order.
+type CallerID struct {
+	Number string         `json:"number" yaml:"number"`
+	Status CallerIDStatus `json:"status" yaml:"status"`
+}
+
+// Favorite is a saved transfer target (자주 사용되는 번호).
+type Favorite struct {
+	Name   string `json:"name" yaml:"name"`
+	Number string `json:"number" yaml:"number"`
+}
+
+// Group is a set of agents, used to list ready agents for a transfer (대기 상담원 확인).
+type Group struct {
+	ID   string `json:"id" yaml:"id"`
+	Name string `json:"name" yaml:"name"`
+}
+
+// Queue distributes calls to its ready members.
+type Queue struct {
+	Number   string   `json:"number" yaml:"number"`
+	Name     string   `json:"name" yaml:"name"`
+	Strategy Strategy `json:"strategy" yaml:"strategy"`
+	Members  []string `json:"members" yaml:"members"` // agent logins
+}
+
+// Agent is an account: an agent, a manager or an administrator.
+type Agent struct {
+	Login    string   `json:"login" yaml:"login"`
+	Name     string   `json:"name" yaml:"name"`
+	Password string   `json:"password,omitempty" yaml:"password"` // plain text on input only; never stored or returned
+	Role     Role     `json:"role" yaml:"role"`
+	Services []string `json:"services" yaml:"services"`
+	Groups   []string `json:"groups" yaml:"groups"`
+	// CTI 상담원 정보
+	Extension   string    `json:"extension,omitempty" yaml:"extension"`
+	SIPPassword string    `json:"sip_password,omitempty" yaml:"sip_password"` // plain text on input only
+	Phone       PhoneKind `json:"phone,omitempty" yaml:"phone"`
+	AutoAccept  bool      `json:"auto_accept" yaml:"auto_accept"`
+
+	// Stored secrets, never shown. Empty on input means "keep what is stored".
+	PasswordHash string `json:"-" yaml:"-"` // argon2id, PHC string form
+	SIPHA1       string `json:"-" yaml:"-"` // hex MD5(extension:realm:sip_password), RFC 2617
+	SIPHA1SHA256 string `json:"-" yaml:"-"` // hex SHA-256 of the same, RFC 7616
+}
+
+// Trunk is a carrier connection.
+type Trunk struct {
+	ID       string   `json:"id" yaml:"id"`
+	Host     string   `json:"host" yaml:"host"`
+	Port     int      `json:"port" yaml:"port"`
+	Allow    []string `json:"allow" yaml:"allow"` // CIDRs accepted for inbound calls
+	Username string   `json:"username,omitempty" yaml:"username"`
+	Password string   `json:"password,omitempty" yaml:"password"`
+	Prefix   string   `json:"prefix" yaml:"prefix"` // dialled prefix that selects the trunk; stripped
+}

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"ringdesk/internal/site"
+	"ringdesk/internal/tickets"
+)
+
+// ErrNotFound is returned when the asked-for record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a write would break a uniqueness rule.
+var ErrConflict = errors.New("conflict")
+
+// Store is the whole persistent state. Every method commits before it returns.
+type Store interface {
+	Site() SiteStore
+	Tickets() TicketStore
+	Calls() CallStore
+	States() StateStore
+	Sessions() SessionStore
+	Audio() AudioStore
+	// InTx runs fn with a Store whose writes commit together when fn returns nil and are
+	// rolled back otherwise.
+	InTx(ctx context.Context, fn func(tx Store) error) error
+	Close() error
+}
+
+// SiteStore keeps the site configuration.
+type SiteStore interface {
+	// Load returns the whole configuration, stored secrets included (PasswordHash, SIPHA1…;
+	// the plain-text Password and SIPPassword fields are always empty).
+	Load(ctx context.Context) (*site.Site, error)
+	// Save replaces the whole configuration: what s does not hold is removed. For an agent,
+	// an empty PasswordHash, SIPHA1 or SIPHA1SHA256 keeps the stored value; a trunk's empty
+	// Password keeps the stored one only when its Username is unchanged.
+	Save(ctx context.Context, s *site.Site) error
+	// Version increases with every Save that changed something.
+	Version(ctx context.Context) (int64, error)
+}
+
+// TicketStore keeps tickets and their notes.
+type TicketStore interface {
+	// Create stores t and sets its ID.
+	Create(ctx context.Context, t *tickets.Ticket) error
+	// Get returns the ticket with its notes and linked calls.
+	Get(ctx context.Context, id int64) (tickets.Ticket, error)
+	// List returns tickets newest first, without notes or calls.
+	List(ctx context.Context, f tickets.Filter) ([]tickets.Ticket, error)
+	// Update applies u (already validated) and returns the ticket as it now is.
+	Update(ctx context.Context, id int64, u tickets.Update, at time.Time) (tickets.Ticket, error)
+}
+
+// CallStore keeps call records.
+type CallStore interface {
+	// Save inserts or replaces the record with c.ID, transfers included.
+	Save(ctx context.Context, c tickets.Call) error
+	Get(ctx context.Context, id string) (tickets.Call, error)
+	// ListForTicket returns the calls linked to a ticket, oldest first.
+	ListForTicket(ctx context.Context, ticket int64) ([]tickets.Call, error)
+	// CloseOpen marks every call without an end as ended at `at` with the given cause; run at
+	// start-up, since live calls do not survive a restart. It returns how many it closed.
+	CloseOpen(ctx context.Context, at time.Time, cause string) (int, error)
+}
+
+// StateChange is one agent state transition.
+type StateChange struct {
+	Agent   string    `json:"agent"`
+	Service string    `json:"service"`
+	From    string    `json:"from"`
+	To      string    `json:"to"`
+	Reason  string    `json:"reason"`
+	Call    string    `json:"call"`
+	At      time.Time `json:"at"`
+}
+
+// StateStore keeps the agent-state history.
+type StateStore interface {
+	Record(ctx context.Context, c StateChange) error
+	// List returns an agent's changes at or after since, oldest first, at most limit.
+	List(ctx context.Context, agent string, since time.Time, limit int) ([]StateChange, error)
+}
+
+// Session is a logged-in browser or API client.
+type Session struct {
+	TokenHash string // hex SHA-256 of the bearer token; the token itself is never stored
+	Login     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// SessionStore keeps sessions.
+type SessionStore interface {
+	Create(ctx context.Context, s Session) error
+	Get(ctx context.Context, tokenHash string) (Session, error)
+	Delete(ctx context.Context, tokenHash string) error
+	// DeleteLogin ends every session of an account (password change, account removed).
+	DeleteLogin(ctx context.Context, login string) error
+}
+
+// Audio is a stored prompt (hold music, announcement, greeting).
+type Audio struct {
+	ID   string // "sha256:<hex>" of Data
+	Name string // where it came from, for people
+	Data []byte // the WAV file as given
+}
+
+// AudioStore keeps prompts by content hash.
+type AudioStore interface {
+	// Put stores a and sets its ID; storing the same bytes again is a no-op.
+	Put(ctx context.Context, a *Audio) error
+	Get(ctx context.Context, id string) (Audio, error)
+}

@@ -1,0 +1,158 @@
+package telephony
+
+import (
+	"errors"
+	"fmt"
+)
+
+// LegID names one call leg: a SIP dialog (or its attempt) or a browser softphone session.
+// IDs are unique for the life of the process and never reused.
+type LegID string
+
+// TargetKind says what a placed leg calls.
+type TargetKind string
+
+const (
+	// TargetExtension rings the phone registered with an extension (SIP).
+	TargetExtension TargetKind = "extension"
+	// TargetBrowser rings an agent's browser softphone (WebRTC).
+	TargetBrowser TargetKind = "browser"
+	// TargetTrunk calls a number through a carrier trunk.
+	TargetTrunk TargetKind = "trunk"
+)
+
+// Target is where a new leg goes.
+type Target struct {
+	Kind      TargetKind
+	Extension string // TargetExtension
+	Agent     string // TargetBrowser: the agent's login
+	Trunk     string // TargetTrunk: the trunk's id
+	Number    string // TargetTrunk: the number sent to the carrier, prefix already stripped
+	// CallerID is the number the called party sees: for a trunk, the registered caller ID put
+	// in From and P-Asserted-Identity; for a phone, the customer's number.
+	CallerID string
+	// DisplayName is shown by phones that show one (the service or the calling agent).
+	DisplayName string
+}
+
+// Audio names something to play: "builtin:hold", "builtin:hangup", "builtin:ringback",
+// "builtin:silence", or "sha256:<hex>" for a stored prompt.
+type Audio string
+
+const (
+	AudioHold     Audio = "builtin:hold"
+	AudioHangup   Audio = "builtin:hangup"
+	AudioRingback Audio = "builtin:ringback"
+	AudioSilence  Audio = "builtin:silence"
+)
+
+// Cause says why a leg is being ended or why it ended.
+type Cause string
+
+const (
+	CauseNormal      Cause = "normal"        // a party hung up
+	CauseCancelled   Cause = "cancelled"     // the engine withdrew a ringing leg (recall, caller gone)
+	CauseBusy        Cause = "busy"          // 486 / 600
+	CauseDeclined    Cause = "declined"      // 603
+	CauseNoAnswer    Cause = "no_answer"     // 408 / 480 after ringing
+	CauseUnavailable Cause = "unavailable"   // not registered, unreachable, 480, 503
+	CauseNotFound    Cause = "not_found"     // 404, 484
+	CauseRejected    Cause = "rejected"      // any other failure
+	CauseForced      Cause = "forced"        // 강성종료
+	CauseTransferred Cause = "transferred"   // the agent left after 고객연결
+	CauseShutdown    Cause = "shutdown"      // the server is stopping
+	CauseMediaTimout Cause = "media_timeout" // no RTP for too long
+)
+
+// Telephony is what the engine asks of the phone network. Every method returns at once; its
+// outcome, if any, arrives later as an Event. Calling a method for a leg that has already ended
+// is harmless.
+type Telephony interface {
+	// Place starts a new outgoing leg. It reports Ringing (perhaps), then Answered or Failed.
+	Place(leg LegID, to Target)
+	// Answer answers an inbound leg that the engine accepted. Media is anchored in the server
+	// and the leg hears silence until told otherwise.
+	Answer(leg LegID)
+	// Hangup ends a leg in whatever state it is: CANCEL while it rings, BYE once answered, a
+	// final response for an inbound leg not yet answered. It reports nothing further.
+	Hangup(leg LegID, cause Cause)
+	// Play makes the leg hear a, replacing what it heard. A play that does not loop reports
+	// PlayDone when it ends.
+	Play(leg LegID, a Audio, loop bool)
+	// Bridge makes a and b hear each other, replacing what each heard.
+	Bridge(a, b LegID)
+}
+
+// EventKind names what the network reports.
+type EventKind string
+
+const (
+	Ringing  EventKind = "ringing"   // 180/183 on a placed leg
+	Answered EventKind = "answered"  // 200 on a placed leg
+	Failed   EventKind = "failed"    // a placed leg ended without an answer
+	HungUp   EventKind = "hung_up"   // the far end ended a leg (BYE, CANCEL, media timeout)
+	PlayDone EventKind = "play_done" // a non-looping play reached its end
+	DTMF     EventKind = "dtmf"      // a digit arrived (RFC 4733)
+	Held     EventKind = "held"      // the far end put the leg on hold (re-INVITE sendonly/inactive)
+	Resumed  EventKind = "resumed"   // the far end took it off hold
+)
+
+// Event is one report from the network about one leg.
+type Event struct {
+	Leg   LegID
+	Kind  EventKind
+	Cause Cause
+	Code  int    // the SIP status for Failed, when there was one
+	Digit string // DTMF
+}
+
+// InboundCall is a call arriving from a trunk on one of the site's numbers.
+type InboundCall struct {
+	Leg   LegID
+	To    string // the dialled number (DID)
+	From  string // the caller's number
+	Trunk string // the trunk it came through
+}
+
+// PhoneCall is a call dialled on an agent's phone.
+type PhoneCall struct {
+	Leg       LegID
+	Extension string // the calling phone's extension
+	To        string // what was dialled
+}
+
+// Handler is what the network asks of the engine. Inbound and Dialled decide at once; a nil
+// error means the engine owns the leg and will Answer or Hangup it.
+type Handler interface {
+	Inbound(c InboundCall) error
+	Dialled(c PhoneCall) error
+	// Report delivers an event about a leg. It never blocks for long.
+	Report(e Event)
+}
+
+// Refusal is a call refused before it was accepted; it carries the SIP response to send.
+type Refusal struct {
+	Code   int    // SIP status code, 4xx-6xx
+	Reason string // for people and logs
+	Err    error  // the cause, for errors.Is
+}
+
+func (r *Refusal) Error() string { return fmt.Sprintf("%d %s", r.Code, r.Reason) }
+func (r *Refusal) Unwrap() error { return r.Err }
+
+// ErrUnknownNumber and friends classify refusals.
+var (
+	ErrUnknownNumber = errors.New("unknown number")
+	ErrNotAllowed    = errors.New("not allowed")
+	ErrBusy          = errors.New("busy")
+	ErrUnavailable   = errors.New("unavailable")
+)
+
+// Code returns the SIP status for err: its Refusal code, or 500.
+func Code(err error) int {
+	var r *Refusal
+	if errors.As(err, &r) {
+		return r.Code
+	}
+	return 500
+}
