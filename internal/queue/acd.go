@@ -21,7 +21,6 @@ type ACD struct {
 	calls   map[string]*call
 	seq     uint64
 	now     time.Time // the time of the operation under way, for offers it makes
-	gen     uint64    // bumped whenever any queue's membership changes
 }
 
 type queue struct {
@@ -39,7 +38,7 @@ type member struct {
 	seq   uint64
 	slots []*slot // one per queue the agent is in while ready
 	spare []*slot // slots kept for reuse, so that going ready does not allocate
-	gen   uint64  // the membership generation spare was made in
+	valid bool    // spare matches the queues the agent is a member of
 }
 
 // slot is a ready member's place in one queue's heap.
@@ -95,7 +94,6 @@ func (a *ACD) SetQueue(number string, members []string, at time.Time) []Assignme
 		q = newQueue(number)
 		a.queues[number] = q
 	}
-	a.gen++
 	want := map[string]bool{}
 	for _, m := range members {
 		want[m] = true
@@ -104,15 +102,20 @@ func (a *ACD) SetQueue(number string, members []string, at time.Time) []Assignme
 	for m := range q.members {
 		if !want[m] {
 			delete(q.members, m)
-			if mb := a.members[m]; mb != nil && mb.ready {
-				a.unslot(mb, q)
+			if mb := a.members[m]; mb != nil {
+				mb.valid = false
+				if mb.ready {
+					a.unslot(mb, q)
+				}
 			}
 		}
 	}
 	for m := range want {
 		if !q.members[m] {
 			q.members[m] = true
-			if mb := a.members[m]; mb != nil && mb.ready {
+			mb := a.member(m)
+			mb.valid = false
+			if mb.ready {
 				q.ready.Push(mb.slot(q))
 				readied = append(readied, mb)
 			}
@@ -152,8 +155,12 @@ func (a *ACD) RemoveQueue(number string) []string {
 		s := q.ready.Pop()
 		s.m.slots = removeSlot(s.m.slots, s)
 	}
+	for m := range q.members {
+		if mb := a.members[m]; mb != nil {
+			mb.valid = false
+		}
+	}
 	delete(a.queues, number)
-	a.gen++
 	return orphans
 }
 
@@ -170,31 +177,37 @@ func (a *ACD) Queues() []string {
 // offers it the longest-waiting call it may take, if any.
 func (a *ACD) Ready(agent string, idleSince, at time.Time) (Assignment, bool) {
 	a.now = at
-	mb := a.members[agent]
-	if mb == nil {
-		mb = &member{login: agent}
-		a.members[agent] = mb
-	}
+	mb := a.member(agent)
 	if mb.ready {
 		return Assignment{}, false
 	}
 	a.seq++
 	mb.ready, mb.idle, mb.seq = true, idleSince.UnixNano(), a.seq
-	if len(mb.spare) > 0 && mb.gen == a.gen {
-		// The common case: the agent's queues have not changed since it was last ready.
-		for _, s := range mb.spare {
-			mb.slots = append(mb.slots, s)
-			s.q.ready.Push(s)
-		}
-	} else {
+	if !mb.valid {
+		// the agent's queues changed since its slots were made: make them anew
 		mb.spare = mb.spare[:0]
 		for _, q := range a.queues {
 			if q.members[agent] {
-				q.ready.Push(mb.slot(q))
+				mb.spare = append(mb.spare, &slot{m: mb, q: q, idx: -1})
 			}
 		}
+		mb.valid = true
+	}
+	for _, s := range mb.spare {
+		mb.slots = append(mb.slots, s)
+		s.q.ready.Push(s)
 	}
 	return a.matchAgent(mb)
+}
+
+// member returns the agent's record, creating it.
+func (a *ACD) member(login string) *member {
+	mb := a.members[login]
+	if mb == nil {
+		mb = &member{login: login}
+		a.members[login] = mb
+	}
+	return mb
 }
 
 // slot returns a new slot of mb in q, recorded in mb.slots.
@@ -225,8 +238,10 @@ func (a *ACD) unready(mb *member) {
 			s.q.ready.Remove(s.idx)
 		}
 	}
-	mb.spare = append(mb.spare[:0], mb.slots...)
-	mb.gen = a.gen
+	if mb.valid {
+		// slots added or removed while ready (membership changes) made valid false already
+		mb.spare = append(mb.spare[:0], mb.slots...)
+	}
 	mb.slots = mb.slots[:0]
 	mb.ready = false
 }

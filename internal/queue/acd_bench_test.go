@@ -25,8 +25,21 @@ func benchSetup(b *testing.B, agents, queues int) (*ACD, []string) {
 		}
 		a.SetQueue(fmt.Sprint(100+q), mem, t0)
 	}
+	// Agents who have worked before: their distributor records exist (steady state).
+	for _, l := range logins {
+		a.Ready(l, t0, t0)
+		a.NotReady(l)
+	}
 	return a, logins
 }
+
+var queueNames = func() []string {
+	out := make([]string, 10)
+	for i := range out {
+		out[i] = fmt.Sprint(100 + i)
+	}
+	return out
+}()
 
 // BenchmarkAgentReadyTakesCall: 50,000 calls wait; an agent becomes ready and is offered the
 // oldest call among its queues; the call is answered and a new one arrives.
@@ -42,7 +55,7 @@ func BenchmarkAgentReadyTakesCall(b *testing.B) {
 			now := t0
 			for i := 0; i < size.calls; i++ {
 				now = now.Add(time.Millisecond)
-				a.Enqueue(ids[i], fmt.Sprint(100+i%queues), now)
+				a.Enqueue(ids[i], queueNames[i%queues], now)
 			}
 			next := size.calls
 			b.ReportAllocs()
@@ -83,7 +96,7 @@ func BenchmarkCallFindsReadyAgent(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				now = now.Add(time.Millisecond)
-				as, ok, _ := a.Enqueue(ids[i], fmt.Sprint(100+i%queues), now)
+				as, ok, _ := a.Enqueue(ids[i], queueNames[i%queues], now)
 				if !ok {
 					b.Fatal("no assignment")
 				}
@@ -93,4 +106,58 @@ func BenchmarkCallFindsReadyAgent(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkAssign measures one assignment and nothing else: with 5,000 agents and 50,000
+// waiting calls, an agent becomes ready and is offered the oldest call it may take
+// (agent-ready), or, with 5,000 ready agents, a call arrives and is offered to the longest-idle
+// member (call-arrives). The distributor is rebuilt, untimed, whenever its supply runs out.
+func BenchmarkAssign(b *testing.B) {
+	const agents, calls, queues = 5000, 50000, 10
+	b.Run("agent-ready", func(b *testing.B) {
+		var a *ACD
+		var logins []string
+		now := t0
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if i%agents == 0 {
+				b.StopTimer()
+				a, logins = benchSetup(b, agents, queues)
+				for j := 0; j < calls; j++ {
+					now = now.Add(time.Millisecond)
+					a.Enqueue(fmt.Sprint("c", j), queueNames[j%queues], now)
+				}
+				b.StartTimer()
+			}
+			now = now.Add(time.Millisecond)
+			if _, ok := a.Ready(logins[i%agents], now, now); !ok {
+				b.Fatal("no assignment")
+			}
+		}
+	})
+	b.Run("call-arrives", func(b *testing.B) {
+		var a *ACD
+		ids := make([]string, agents)
+		for i := range ids {
+			ids[i] = fmt.Sprint("c", i)
+		}
+		now := t0
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if i%agents == 0 {
+				b.StopTimer()
+				var logins []string
+				a, logins = benchSetup(b, agents, queues)
+				for _, l := range logins {
+					now = now.Add(time.Millisecond)
+					a.Ready(l, now, now)
+				}
+				b.StartTimer()
+			}
+			now = now.Add(time.Millisecond)
+			if _, ok, _ := a.Enqueue(ids[i%agents], queueNames[i%queues], now); !ok {
+				b.Fatal("no assignment")
+			}
+		}
+	})
 }
