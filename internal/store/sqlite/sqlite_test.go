@@ -1,0 +1,68 @@
+package sqlite
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ringdesk/internal/store"
+	"ringdesk/internal/store/storetest"
+)
+
+func opener(t *testing.T) (store.Store, func() store.Store) {
+	path := filepath.Join(t.TempDir(), "ringdesk.db")
+	open := func() store.Store {
+		st, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st := open()
+	t.Cleanup(func() { st.Close() })
+	return st, open
+}
+
+func TestContract(t *testing.T) { storetest.Run(t, opener) }
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.db")
+	os.WriteFile(junk, []byte(strings.Repeat("not a database ", 1000)), 0o600)
+	if _, err := Open(context.Background(), junk); err == nil || !strings.Contains(err.Error(), "not a Ringdesk database") {
+		t.Fatalf("junk file: %v", err)
+	}
+	if _, err := Open(context.Background(), filepath.Join(dir, "missing", "dir", "x.db")); err == nil {
+		t.Fatal("missing directory: want an error")
+	}
+}
+
+// TestListUsesIndexes checks that listing by service (and phone, status, assignee) newest
+// first is a range scan of an index, not a table scan and sort.
+func TestListUsesIndexes(t *testing.T) {
+	db, err := openRaw(filepath.Join(t.TempDir(), "plan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, where := range []string{"service = 'a'", "service = 'a' AND phone = '1'", "service = 'a' AND status = 'new'", "service = 'a' AND assignee = 'k'"} {
+		rows, err := db.Query(`EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE ` + where + ` ORDER BY id DESC LIMIT 50`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var a, b, c int
+			var detail string
+			rows.Scan(&a, &b, &c, &detail)
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		p := strings.Join(plan, "; ")
+		if !strings.Contains(p, "USING") || strings.Contains(p, "TEMP B-TREE") || strings.HasPrefix(p, "SCAN tickets") && !strings.Contains(p, "INDEX") {
+			t.Errorf("%s: plan %q", where, p)
+		}
+	}
+}

@@ -1,0 +1,171 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"ringdesk/internal/store"
+	"ringdesk/internal/tickets"
+)
+
+type callStore struct{ s *Store }
+
+func (cs callStore) Save(ctx context.Context, c tickets.Call) error {
+	tr, err := json.Marshal(c.Transfers)
+	if err != nil {
+		return err
+	}
+	if c.Transfers == nil {
+		tr = []byte("[]")
+	}
+	ticket := sql.NullInt64{Int64: c.TicketID, Valid: c.TicketID != 0}
+	_, err = cs.s.exec(ctx, `INSERT INTO calls (id, service, ticket_id, direction, from_number, to_number, caller_id, queue,
+		agent, started_at, offered_at, answered_at, ended_at, talk_seconds, hold_seconds, hangup_cause, hangup_by, transfers)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET service = excluded.service, ticket_id = excluded.ticket_id,
+		direction = excluded.direction, from_number = excluded.from_number, to_number = excluded.to_number,
+		caller_id = excluded.caller_id, queue = excluded.queue, agent = excluded.agent, started_at = excluded.started_at,
+		offered_at = excluded.offered_at, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
+		talk_seconds = excluded.talk_seconds, hold_seconds = excluded.hold_seconds, hangup_cause = excluded.hangup_cause,
+		hangup_by = excluded.hangup_by, transfers = excluded.transfers`,
+		c.ID, c.Service, ticket, string(c.Direction), c.From, c.To, c.CallerID, c.Queue, c.Agent, micros(c.StartedAt),
+		microsPtr(c.OfferedAt), microsPtr(c.AnsweredAt), microsPtr(c.EndedAt), c.TalkSeconds, c.HoldSeconds,
+		c.HangupCause, c.HangupBy, string(tr))
+	if err != nil {
+		return fmt.Errorf("store: saving call %s: %w", c.ID, cs.s.classify(err))
+	}
+	return nil
+}
+
+const callCols = `id, service, ticket_id, direction, from_number, to_number, caller_id, queue, agent, started_at,
+	offered_at, answered_at, ended_at, talk_seconds, hold_seconds, hangup_cause, hangup_by, transfers`
+
+func scanCall(sc interface{ Scan(...any) error }) (tickets.Call, error) {
+	var c tickets.Call
+	var ticket, offered, answered, ended sql.NullInt64
+	var dir, tr string
+	var started int64
+	err := sc.Scan(&c.ID, &c.Service, &ticket, &dir, &c.From, &c.To, &c.CallerID, &c.Queue, &c.Agent, &started,
+		&offered, &answered, &ended, &c.TalkSeconds, &c.HoldSeconds, &c.HangupCause, &c.HangupBy, &tr)
+	if err != nil {
+		return c, err
+	}
+	c.TicketID, c.Direction, c.StartedAt = ticket.Int64, tickets.Direction(dir), fromMicros(started)
+	c.OfferedAt, c.AnsweredAt, c.EndedAt = timePtr(offered), timePtr(answered), timePtr(ended)
+	c.Transfers = []tickets.Transfer{}
+	if tr != "" {
+		if err := json.Unmarshal([]byte(tr), &c.Transfers); err != nil {
+			return c, fmt.Errorf("store: transfers of call %s: %w", c.ID, err)
+		}
+	}
+	return c, nil
+}
+
+func (cs callStore) Get(ctx context.Context, id string) (tickets.Call, error) {
+	c, err := scanCall(cs.s.row(ctx, `SELECT `+callCols+` FROM calls WHERE id = ?`, id))
+	return c, cs.s.classify(err)
+}
+
+func (cs callStore) ListForTicket(ctx context.Context, ticket int64) ([]tickets.Call, error) {
+	rows, err := cs.s.query(ctx, `SELECT `+callCols+` FROM calls WHERE ticket_id = ? ORDER BY started_at, id`, ticket)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []tickets.Call{}
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (cs callStore) CloseOpen(ctx context.Context, at time.Time, cause string) (int, error) {
+	res, err := cs.s.exec(ctx, `UPDATE calls SET ended_at = ?, hangup_cause = ?, hangup_by = 'system' WHERE ended_at IS NULL`, micros(at), cause)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+type stateStore struct{ s *Store }
+
+func (ss stateStore) Record(ctx context.Context, c store.StateChange) error {
+	_, err := ss.s.exec(ctx, `INSERT INTO agent_states (agent, service, from_state, to_state, reason, call_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.Agent, c.Service, c.From, c.To, c.Reason, c.Call, micros(c.At))
+	if err != nil {
+		return fmt.Errorf("store: recording a state change: %w", err)
+	}
+	return nil
+}
+
+func (ss stateStore) List(ctx context.Context, agent string, since time.Time, limit int) ([]store.StateChange, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := ss.s.query(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at FROM agent_states
+		WHERE agent = ? AND at >= ? ORDER BY at, id LIMIT ?`, agent, micros(since), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []store.StateChange{}
+	for rows.Next() {
+		var c store.StateChange
+		var at int64
+		if err := rows.Scan(&c.Agent, &c.Service, &c.From, &c.To, &c.Reason, &c.Call, &at); err != nil {
+			return nil, err
+		}
+		c.At = fromMicros(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+type sessionStore struct{ s *Store }
+
+func (ss sessionStore) Create(ctx context.Context, x store.Session) error {
+	_, err := ss.s.exec(ctx, `INSERT INTO sessions (token_hash, login, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		x.TokenHash, x.Login, micros(x.CreatedAt), micros(x.ExpiresAt))
+	return ss.s.classify(err)
+}
+
+func (ss sessionStore) Get(ctx context.Context, tokenHash string) (store.Session, error) {
+	var x store.Session
+	var created, expires int64
+	err := ss.s.row(ctx, `SELECT token_hash, login, created_at, expires_at FROM sessions WHERE token_hash = ?`, tokenHash).
+		Scan(&x.TokenHash, &x.Login, &created, &expires)
+	x.CreatedAt, x.ExpiresAt = fromMicros(created), fromMicros(expires)
+	return x, ss.s.classify(err)
+}
+
+func (ss sessionStore) Delete(ctx context.Context, tokenHash string) error {
+	_, err := ss.s.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+	return err
+}
+
+func (ss sessionStore) DeleteLogin(ctx context.Context, login string) error {
+	_, err := ss.s.exec(ctx, `DELETE FROM sessions WHERE login = ?`, login)
+	return err
+}
+
+type audioStore struct{ s *Store }
+
+func (as audioStore) Put(ctx context.Context, a *store.Audio) error {
+	a.ID = audioID(a.Data)
+	_, err := as.s.exec(ctx, `INSERT INTO audio (id, name, data) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`, a.ID, a.Name, a.Data)
+	return err
+}
+
+func (as audioStore) Get(ctx context.Context, id string) (store.Audio, error) {
+	var a store.Audio
+	err := as.s.row(ctx, `SELECT id, name, data FROM audio WHERE id = ?`, id).Scan(&a.ID, &a.Name, &a.Data)
+	return a, as.s.classify(err)
+}

@@ -1,0 +1,423 @@
+// Package storetest is the contract every store dialect must meet: each dialect's tests call
+// Run with a way to open a fresh store (and reopen the same one, for restarts).
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"ringdesk/internal/site"
+	"ringdesk/internal/store"
+	"ringdesk/internal/tickets"
+)
+
+// Opener opens a fresh, empty store; reopen opens the same database again after it was closed.
+type Opener func(t *testing.T) (st store.Store, reopen func() store.Store)
+
+var t0 = time.Date(2026, 11, 24, 9, 30, 15, 123456000, time.UTC)
+
+// FullSite uses every field of every configuration type.
+func FullSite() *site.Site {
+	return &site.Site{
+		Services: []site.Service{{
+			ID: "support", Name: "고객지원", CTI: true, RecallSeconds: 30, NoAnswer: site.NoAnswerBreak,
+			HoldAudio:          "sha256:abc",
+			HangupAnnouncement: site.Announcement{Text: "폭언 등으로 상담을 종료합니다.", Audio: "sha256:def"},
+			Numbers:            []site.Number{{Number: "0212345678", Queue: "100", Greeting: "none"}, {Number: "0212340000", Queue: "200"}},
+			CallerIDs:          []site.CallerID{{Number: "0299998888", Status: site.CallerIDRequested}, {Number: "0212345678", Status: site.CallerIDRegistered}},
+			Favorites:          []site.Favorite{{Name: "기술지원", Number: "200"}, {Name: "본사", Number: "901012345678"}},
+			Groups:             []site.Group{{ID: "tier1", Name: "1차 상담"}},
+			Queues: []site.Queue{{Number: "100", Name: "일반문의", Strategy: site.StrategyLongestIdle, Members: []string{"lee", "kim"}},
+				{Number: "200", Name: "기술", Strategy: site.StrategyLongestIdle, Members: []string{"kim"}}},
+		}, {ID: "sales", Name: "영업", NoAnswer: site.NoAnswerReady, RecallSeconds: 20}},
+		Agents: []site.Agent{
+			{Login: "kim", Name: "김상담", Role: site.RoleAgent, Services: []string{"support"}, Groups: []string{"tier1"},
+				Extension: "1001", Phone: site.PhoneSIP, AutoAccept: true, PasswordHash: "$argon2id$kim", SIPHA1: "ha1kim", SIPHA1SHA256: "ha256kim"},
+			{Login: "lee", Name: "이상담", Role: site.RoleManager, Services: []string{"support", "sales"}, Phone: site.PhoneBrowser, PasswordHash: "$argon2id$lee"},
+		},
+		Trunks: []site.Trunk{{ID: "carrier", Host: "127.0.0.1", Port: 5070, Allow: []string{"127.0.0.1/32", "10.0.0.0/8"},
+			Username: "acct", Password: "carrier-secret", Prefix: "9"}},
+	}
+}
+
+// Run runs the whole contract.
+func Run(t *testing.T, open Opener) {
+	t.Run("site", func(t *testing.T) { testSite(t, open) })
+	t.Run("tickets", func(t *testing.T) { testTickets(t, open) })
+	t.Run("calls", func(t *testing.T) { testCalls(t, open) })
+	t.Run("states", func(t *testing.T) { testStates(t, open) })
+	t.Run("sessions", func(t *testing.T) { testSessions(t, open) })
+	t.Run("audio", func(t *testing.T) { testAudio(t, open) })
+	t.Run("tx", func(t *testing.T) { testTx(t, open) })
+	t.Run("concurrent", func(t *testing.T) { testConcurrent(t, open) })
+	t.Run("restart", func(t *testing.T) { testRestart(t, open) })
+}
+
+func ok(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+var ctx = context.Background()
+
+func testSite(t *testing.T, open Opener) {
+	st, _ := open(t)
+	empty, err := st.Site().Load(ctx)
+	ok(t, err)
+	if len(empty.Services)+len(empty.Agents)+len(empty.Trunks) != 0 {
+		t.Fatalf("a new store has a site: %+v", empty)
+	}
+	v0, err := st.Site().Version(ctx)
+	ok(t, err)
+	want := FullSite()
+	ok(t, st.Site().Save(ctx, want))
+	got, err := st.Site().Load(ctx)
+	ok(t, err)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, want)
+	}
+	v1, _ := st.Site().Version(ctx)
+	if v1 <= v0 {
+		t.Fatalf("version did not move: %d → %d", v0, v1)
+	}
+	ok(t, st.Site().Save(ctx, FullSite()))
+	if v2, _ := st.Site().Version(ctx); v2 != v1 {
+		t.Fatalf("saving the same site moved the version %d → %d", v1, v2)
+	}
+	// secrets are kept when empty; lists are replaced; what is gone is removed
+	next := FullSite()
+	next.Agents[0].PasswordHash, next.Agents[0].SIPHA1, next.Agents[0].SIPHA1SHA256 = "", "", ""
+	next.Agents = next.Agents[:1]
+	next.Trunks[0].Password = ""
+	next.Services[0].CallerIDs = next.Services[0].CallerIDs[1:]
+	next.Services = next.Services[:1]
+	ok(t, st.Site().Save(ctx, next))
+	got, _ = st.Site().Load(ctx)
+	if len(got.Agents) != 1 || got.Agents[0].PasswordHash != "$argon2id$kim" || got.Agents[0].SIPHA1 != "ha1kim" || got.Agents[0].SIPHA1SHA256 != "ha256kim" {
+		t.Fatalf("agent secrets not kept: %+v", got.Agents)
+	}
+	if got.Trunks[0].Password != "carrier-secret" {
+		t.Fatalf("trunk secret not kept with the same username")
+	}
+	if len(got.Services) != 1 || len(got.Services[0].CallerIDs) != 1 {
+		t.Fatalf("lists not replaced: %+v", got.Services)
+	}
+	next.Trunks[0].Username = "other"
+	ok(t, st.Site().Save(ctx, next))
+	got, _ = st.Site().Load(ctx)
+	if got.Trunks[0].Password != "" {
+		t.Fatal("trunk secret kept for a different username")
+	}
+	// order is kept
+	next.Agents = []site.Agent{{Login: "zed", Role: site.RoleAgent}, next.Agents[0]}
+	ok(t, st.Site().Save(ctx, next))
+	got, _ = st.Site().Load(ctx)
+	if got.Agents[0].Login != "zed" || got.Agents[1].Login != "kim" {
+		t.Fatalf("order: %v", got.Agents)
+	}
+	// plain-text input never lands in the store
+	next.Agents[0].Password, next.Agents[0].SIPPassword = "plain", "plain-sip"
+	ok(t, st.Site().Save(ctx, next))
+	got, _ = st.Site().Load(ctx)
+	if got.Agents[0].Password != "" || got.Agents[0].SIPPassword != "" {
+		t.Fatal("plain-text passwords stored")
+	}
+	dup := FullSite()
+	dup.Agents = append(dup.Agents, dup.Agents[0])
+	if err := st.Site().Save(ctx, dup); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate login: got %v, want ErrConflict", err)
+	}
+}
+
+func ticket(svc, phone, assignee string, status tickets.Status, at time.Time) tickets.Ticket {
+	return tickets.Ticket{Service: svc, Subject: "문의 " + phone, Status: status, Assignee: assignee, Phone: phone, CreatedAt: at, UpdatedAt: at}
+}
+
+func testTickets(t *testing.T, open Opener) {
+	st, _ := open(t)
+	ts := st.Tickets()
+	var ids []int64
+	for i := 0; i < 30; i++ {
+		svc := []string{"support", "sales"}[i%2]
+		status := []tickets.Status{tickets.StatusNew, tickets.StatusOpen, tickets.StatusSolved}[i%3]
+		tk := ticket(svc, fmt.Sprintf("010%04d", i%5), []string{"kim", "lee", ""}[i%3], status, t0.Add(time.Duration(i)*time.Minute))
+		ok(t, ts.Create(ctx, &tk))
+		if tk.ID == 0 || (len(ids) > 0 && tk.ID <= ids[len(ids)-1]) {
+			t.Fatalf("ids not increasing: %d after %v", tk.ID, ids)
+		}
+		ids = append(ids, tk.ID)
+	}
+	got, err := ts.Get(ctx, ids[3])
+	ok(t, err)
+	if got.Service != "sales" || got.Phone != "0100003" || got.Assignee != "kim" || got.Status != tickets.StatusNew ||
+		!got.CreatedAt.Equal(t0.Add(3*time.Minute)) || got.Notes == nil || got.Calls == nil {
+		t.Fatalf("get: %+v", got)
+	}
+	if _, err := ts.Get(ctx, 999999); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing ticket: %v", err)
+	}
+	count := func(f tickets.Filter) int {
+		t.Helper()
+		l, err := ts.List(ctx, f)
+		ok(t, err)
+		for i := 1; i < len(l); i++ {
+			if l[i].ID >= l[i-1].ID {
+				t.Fatalf("not newest first: %v", l)
+			}
+		}
+		return len(l)
+	}
+	cases := []struct {
+		f    tickets.Filter
+		want int
+	}{
+		{tickets.Filter{Services: []string{"support"}}, 15},
+		{tickets.Filter{Services: []string{"support", "sales"}, Limit: 100}, 30},
+		{tickets.Filter{Services: []string{"support", "sales"}}, 30},
+		{tickets.Filter{Services: []string{"support"}, Limit: 4}, 4},
+		{tickets.Filter{Services: []string{"support"}, Status: tickets.StatusSolved}, 5},
+		{tickets.Filter{Services: []string{"support", "sales"}, Phone: "0100001"}, 6},
+		{tickets.Filter{Services: []string{"sales"}, Assignee: "kim"}, 5},
+		{tickets.Filter{Services: []string{"support", "sales"}, BeforeID: ids[10]}, 10},
+		{tickets.Filter{}, 0},
+		{tickets.Filter{Services: []string{"nowhere"}}, 0},
+	}
+	for i, c := range cases {
+		if got := count(c.f); got != c.want {
+			t.Errorf("case %d %+v: got %d, want %d", i, c.f, got, c.want)
+		}
+	}
+	page, _ := ts.List(ctx, tickets.Filter{Services: []string{"support", "sales"}, Limit: 7})
+	if page[0].ID != ids[29] || page[6].ID != ids[23] {
+		t.Fatalf("first page: %v", page)
+	}
+	st2 := tickets.StatusPending
+	subj := "바뀐 제목"
+	who := "lee"
+	up, err := ts.Update(ctx, ids[0], tickets.Update{Status: &st2, Subject: &subj, Assignee: &who, Note: "메모", Author: "kim"}, t0.Add(time.Hour))
+	ok(t, err)
+	if up.Status != st2 || up.Subject != subj || up.Assignee != "lee" || !up.UpdatedAt.Equal(t0.Add(time.Hour)) ||
+		len(up.Notes) != 1 || up.Notes[0].Body != "메모" || up.Notes[0].Author != "kim" {
+		t.Fatalf("update: %+v", up)
+	}
+	up, _ = ts.Update(ctx, ids[0], tickets.Update{Note: "둘째", Author: "lee"}, t0.Add(2*time.Hour))
+	if len(up.Notes) != 2 || up.Notes[1].Body != "둘째" || up.Status != st2 {
+		t.Fatalf("second note: %+v", up)
+	}
+	if _, err := ts.Update(ctx, 999999, tickets.Update{Note: "x"}, t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("update missing: %v", err)
+	}
+}
+
+func testCalls(t *testing.T, open Opener) {
+	st, _ := open(t)
+	tk := ticket("support", "0101", "kim", tickets.StatusOpen, t0)
+	ok(t, st.Tickets().Create(ctx, &tk))
+	c := tickets.Call{ID: "C1", Service: "support", Direction: tickets.Inbound, From: "0101", To: "0212345678", Queue: "100", StartedAt: t0}
+	ok(t, st.Calls().Save(ctx, c))
+	got, err := st.Calls().Get(ctx, "C1")
+	ok(t, err)
+	if got.OfferedAt != nil || got.EndedAt != nil || got.TicketID != 0 || got.Transfers == nil || len(got.Transfers) != 0 {
+		t.Fatalf("fresh call: %+v", got)
+	}
+	off, ans, end := t0.Add(time.Second), t0.Add(5*time.Second), t0.Add(65*time.Second)
+	c.OfferedAt, c.AnsweredAt, c.EndedAt = &off, &ans, &end
+	c.TicketID, c.Agent, c.TalkSeconds, c.HoldSeconds, c.HangupCause, c.HangupBy = tk.ID, "kim", 50.5, 9.5, "normal", "customer"
+	c.CallerID = "0212345678"
+	c.Transfers = []tickets.Transfer{{From: "kim", Target: "agent:lee", To: "lee", StartedAt: t0.Add(10 * time.Second), AnsweredAt: &ans, Outcome: "completed"}}
+	ok(t, st.Calls().Save(ctx, c))
+	got, _ = st.Calls().Get(ctx, "C1")
+	if !reflect.DeepEqual(got, c) {
+		t.Fatalf("call round trip:\n got %+v\nwant %+v", got, c)
+	}
+	ok(t, st.Calls().Save(ctx, tickets.Call{ID: "C0", Service: "support", Direction: tickets.Outbound, TicketID: tk.ID, StartedAt: t0.Add(-time.Minute)}))
+	list, err := st.Calls().ListForTicket(ctx, tk.ID)
+	ok(t, err)
+	if len(list) != 2 || list[0].ID != "C0" || list[1].ID != "C1" {
+		t.Fatalf("calls of ticket: %+v", list)
+	}
+	full, _ := st.Tickets().Get(ctx, tk.ID)
+	if len(full.Calls) != 2 {
+		t.Fatalf("ticket's calls: %+v", full.Calls)
+	}
+	if _, err := st.Calls().Get(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing call: %v", err)
+	}
+	ok(t, st.Calls().Save(ctx, tickets.Call{ID: "C2", Service: "support", Direction: tickets.Inbound, StartedAt: t0}))
+	n, err := st.Calls().CloseOpen(ctx, t0.Add(time.Hour), "restart")
+	ok(t, err)
+	if n != 2 {
+		t.Fatalf("closed %d open calls, want 2 (C0, C2)", n)
+	}
+	got, _ = st.Calls().Get(ctx, "C2")
+	if got.EndedAt == nil || got.HangupCause != "restart" || got.HangupBy != "system" {
+		t.Fatalf("closed call: %+v", got)
+	}
+	got, _ = st.Calls().Get(ctx, "C1")
+	if !got.EndedAt.Equal(end) {
+		t.Fatal("an ended call was closed again")
+	}
+}
+
+func testStates(t *testing.T, open Opener) {
+	st, _ := open(t)
+	for i, to := range []string{"default", "ready", "offered", "on_call"} {
+		ok(t, st.States().Record(ctx, store.StateChange{Agent: "kim", Service: "support", From: "x", To: to, Call: "C1", At: t0.Add(time.Duration(i) * time.Second)}))
+	}
+	ok(t, st.States().Record(ctx, store.StateChange{Agent: "lee", Service: "support", To: "ready", At: t0}))
+	l, err := st.States().List(ctx, "kim", t0.Add(time.Second), 2)
+	ok(t, err)
+	if len(l) != 2 || l[0].To != "ready" || l[1].To != "offered" || l[0].Call != "C1" || !l[0].At.Equal(t0.Add(time.Second)) {
+		t.Fatalf("history: %+v", l)
+	}
+}
+
+func testSessions(t *testing.T, open Opener) {
+	st, _ := open(t)
+	s := store.Session{TokenHash: "h1", Login: "kim", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	ok(t, st.Sessions().Create(ctx, s))
+	ok(t, st.Sessions().Create(ctx, store.Session{TokenHash: "h2", Login: "kim", CreatedAt: t0, ExpiresAt: t0}))
+	ok(t, st.Sessions().Create(ctx, store.Session{TokenHash: "h3", Login: "lee", CreatedAt: t0, ExpiresAt: t0}))
+	if err := st.Sessions().Create(ctx, s); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate token: %v", err)
+	}
+	got, err := st.Sessions().Get(ctx, "h1")
+	ok(t, err)
+	if got != s {
+		t.Fatalf("session: %+v", got)
+	}
+	ok(t, st.Sessions().Delete(ctx, "h1"))
+	if _, err := st.Sessions().Get(ctx, "h1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleted session: %v", err)
+	}
+	ok(t, st.Sessions().DeleteLogin(ctx, "kim"))
+	if _, err := st.Sessions().Get(ctx, "h2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("DeleteLogin left a session")
+	}
+	if _, err := st.Sessions().Get(ctx, "h3"); err != nil {
+		t.Fatal("DeleteLogin removed another login's session")
+	}
+}
+
+func testAudio(t *testing.T, open Opener) {
+	st, _ := open(t)
+	a := store.Audio{Name: "moh.wav", Data: []byte("RIFF....WAVE")}
+	ok(t, st.Audio().Put(ctx, &a))
+	if len(a.ID) != len("sha256:")+64 {
+		t.Fatalf("id %q", a.ID)
+	}
+	b := store.Audio{Name: "again.wav", Data: []byte("RIFF....WAVE")}
+	ok(t, st.Audio().Put(ctx, &b))
+	if b.ID != a.ID {
+		t.Fatal("same bytes, different id")
+	}
+	got, err := st.Audio().Get(ctx, a.ID)
+	ok(t, err)
+	if string(got.Data) != "RIFF....WAVE" || got.Name != "moh.wav" {
+		t.Fatalf("audio: %+v", got)
+	}
+	if _, err := st.Audio().Get(ctx, "sha256:none"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing audio: %v", err)
+	}
+}
+
+func testTx(t *testing.T, open Opener) {
+	st, _ := open(t)
+	boom := errors.New("boom")
+	var id int64
+	err := st.InTx(ctx, func(tx store.Store) error {
+		tk := ticket("support", "0109", "", tickets.StatusNew, t0)
+		if err := tx.Tickets().Create(ctx, &tk); err != nil {
+			return err
+		}
+		id = tk.ID
+		if err := tx.Calls().Save(ctx, tickets.Call{ID: "TX", Service: "support", TicketID: tk.ID, Direction: tickets.Inbound, StartedAt: t0}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := st.Tickets().Get(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("rolled-back ticket exists")
+	}
+	if _, err := st.Calls().Get(ctx, "TX"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("rolled-back call exists")
+	}
+	ok(t, st.InTx(ctx, func(tx store.Store) error {
+		tk := ticket("support", "0109", "", tickets.StatusNew, t0)
+		if err := tx.Tickets().Create(ctx, &tk); err != nil {
+			return err
+		}
+		id = tk.ID
+		return tx.Calls().Save(ctx, tickets.Call{ID: "TX", Service: "support", TicketID: tk.ID, Direction: tickets.Inbound, StartedAt: t0})
+	}))
+	c, err := st.Calls().Get(ctx, "TX")
+	ok(t, err)
+	if c.TicketID != id {
+		t.Fatal("committed pair not linked")
+	}
+}
+
+func testConcurrent(t *testing.T, open Opener) {
+	st, _ := open(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 400)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				tk := ticket("support", fmt.Sprint("010", g), "", tickets.StatusNew, t0)
+				if err := st.Tickets().Create(ctx, &tk); err != nil {
+					errs <- err
+					return
+				}
+				if err := st.States().Record(ctx, store.StateChange{Agent: fmt.Sprint("a", g), To: "ready", At: t0}); err != nil {
+					errs <- err
+				}
+				if _, err := st.Tickets().List(ctx, tickets.Filter{Services: []string{"support"}, Phone: fmt.Sprint("010", g)}); err != nil {
+					errs <- err
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	l, _ := st.Tickets().List(ctx, tickets.Filter{Services: []string{"support"}, Limit: 1000})
+	if len(l) != 200 {
+		t.Fatalf("got %d tickets, want 200", len(l))
+	}
+}
+
+func testRestart(t *testing.T, open Opener) {
+	st, reopen := open(t)
+	ok(t, st.Site().Save(ctx, FullSite()))
+	tk := ticket("support", "0101", "kim", tickets.StatusOpen, t0)
+	ok(t, st.Tickets().Create(ctx, &tk))
+	ok(t, st.Calls().Save(ctx, tickets.Call{ID: "R1", Service: "support", TicketID: tk.ID, Direction: tickets.Inbound, StartedAt: t0}))
+	ok(t, st.Close())
+	st = reopen()
+	defer st.Close()
+	s, err := st.Site().Load(ctx)
+	ok(t, err)
+	if !reflect.DeepEqual(s, FullSite()) {
+		t.Fatal("site lost on restart")
+	}
+	got, err := st.Tickets().Get(ctx, tk.ID)
+	ok(t, err)
+	if len(got.Calls) != 1 {
+		t.Fatal("ticket or call lost on restart")
+	}
+}
