@@ -39,8 +39,8 @@ type Ticket struct {
 	Phone     string    `json:"phone"`    // the customer's number
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
-	Notes     []Note    `json:"notes,omitempty"`
-	Calls     []Call    `json:"calls,omitempty"`
+	Notes     []Note    `json:"notes"`
+	Calls     []Call    `json:"calls"`
 }
 
 // Note is a remark added to a ticket.

@@ -1,0 +1,598 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"ringdesk/internal/agent"
+	"ringdesk/internal/call"
+	"ringdesk/internal/clock"
+	"ringdesk/internal/events"
+	"ringdesk/internal/queue"
+	"ringdesk/internal/store"
+	"ringdesk/internal/telephony"
+	"ringdesk/internal/tickets"
+)
+
+type callKind int
+
+const (
+	kindInbound  callKind = iota // from a trunk on a DID
+	kindOutbound                 // 걸기, or an agent's phone dialling out through a trunk
+	kindInternal                 // an agent's phone dialling an extension or a queue
+	kindConsult                  // 협의통화 to an agent or a queue: offered like a call
+)
+
+// callRT is a live call inside its service's loop.
+type callRT struct {
+	id   string
+	kind callKind
+	rec  tickets.Call // what is stored
+	m    call.Call    // the pure call state
+
+	customer telephony.LegID // the customer's leg; for internal calls the far party
+	agentLeg telephony.LegID // the handling agent's phone
+	agent    *agentRT        // the handling agent
+	// caller is the calling agent of an internal call to a queue or an agent; its phone leg is
+	// c.customer.
+	caller *agentRT
+	queue  string
+	direct bool // offered to one agent directly, not through the distributor
+
+	consult *consultRT
+	parent  *callRT // for kindConsult: the call being transferred
+
+	// outbound: where the customer leg goes once the agent's phone answers
+	dialTarget telephony.Target
+
+	timer    clock.Timer // ring/dial/announcement guard
+	timerGen uint64
+}
+
+// consultRT is a consult (협의통화) in progress on a call.
+type consultRT struct {
+	target string          // as the agent entered it
+	leg    telephony.LegID // a number or plain extension: the placed leg
+	child  *callRT         // an agent or a queue: the consult call offered to an agent
+	up     bool            // the target answered
+	to     string          // who answered: agent login or number
+	idx    int             // index of the transfer in the call record
+}
+
+func (l *loop) newCall(kind callKind, dir tickets.Direction, from, to string) *callRT {
+	now := l.now()
+	c := &callRT{id: l.e.newID("C"), kind: kind}
+	c.rec = tickets.Call{ID: c.id, Service: l.service, Direction: dir, From: from, To: to, StartedAt: now}
+	return c
+}
+
+func (l *loop) saveCall(c *callRT) {
+	if c.kind == kindConsult {
+		return // a consult is recorded as a transfer on the call it belongs to
+	}
+	if err := l.e.store.Calls().Save(l.ctx(), c.rec); err != nil {
+		l.e.log.Error("saving a call record", "call", c.id, "err", err)
+	}
+}
+
+func (l *loop) step(c *callRT, k call.Kind) error {
+	m, err := call.Apply(c.m, k, l.now())
+	if err != nil {
+		return err
+	}
+	c.m = m
+	return nil
+}
+
+// mustStep moves a call for something that already happened on the network.
+func (l *loop) mustStep(c *callRT, k call.Kind) {
+	if err := l.step(c, k); err != nil {
+		l.e.log.Error("call state machine refused a forced change", "call", c.id, "state", c.m.State, "event", k, "err", err)
+	}
+}
+
+func (l *loop) armCallTimer(c *callRT, d time.Duration, f func()) {
+	l.stopCallTimer(c)
+	gen := c.timerGen
+	c.timer = l.after(d, func() {
+		if c.timerGen == gen && l.calls[c.id] == c {
+			f()
+		}
+	})
+}
+
+func (l *loop) stopCallTimer(c *callRT) {
+	c.timerGen++
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+}
+
+// ---- inbound ----
+
+// Inbound takes a call from a trunk on one of the site's numbers.
+func (e *Engine) Inbound(in telephony.InboundCall) error {
+	d := e.directory()
+	svc, ok := d.dids[in.To]
+	if !ok {
+		return &telephony.Refusal{Code: 404, Reason: "no such number", Err: telephony.ErrUnknownNumber}
+	}
+	l, ok := e.loopFor(svc)
+	if !ok {
+		return &telephony.Refusal{Code: 503, Reason: "service unavailable", Err: telephony.ErrUnavailable}
+	}
+	return l.do(func() error { return l.inbound(in) })
+}
+
+func (l *loop) inbound(in telephony.InboundCall) error {
+	if l.cfg == nil || !l.cfg.CTI {
+		return &telephony.Refusal{Code: 480, Reason: "phone service not enabled", Err: telephony.ErrUnavailable}
+	}
+	var greeting, q string
+	for _, n := range l.cfg.Numbers {
+		if n.Number == in.To {
+			greeting, q = n.Greeting, n.Queue
+		}
+	}
+	if q == "" || !l.hasQueue(q) {
+		return &telephony.Refusal{Code: 480, Reason: "number has no queue", Err: telephony.ErrUnavailable}
+	}
+	c := l.newCall(kindInbound, tickets.Inbound, in.From, in.To)
+	c.rec.Queue, c.queue = q, q
+	c.customer = in.Leg
+	c.m = call.Call{State: call.Scenario}
+	if err := l.e.store.Calls().Save(l.ctx(), c.rec); err != nil {
+		return &telephony.Refusal{Code: 503, Reason: "cannot record the call", Err: err}
+	}
+	l.calls[c.id] = c
+	l.bindLeg(in.Leg, c, roleCustomer)
+	l.e.phone.Answer(in.Leg)
+	switch greeting {
+	case "none":
+		l.enterQueue(c)
+	case "":
+		l.e.phone.Play(in.Leg, telephony.Audio("builtin:greeting"), false)
+	default:
+		l.e.phone.Play(in.Leg, telephony.Audio(greeting), false)
+	}
+	return nil
+}
+
+func (l *loop) hasQueue(number string) bool {
+	if l.cfg == nil {
+		return false
+	}
+	for _, q := range l.cfg.Queues {
+		if q.Number == number {
+			return true
+		}
+	}
+	return false
+}
+
+// enterQueue ends the scenario: the caller hears hold audio and waits for an agent.
+func (l *loop) enterQueue(c *callRT) {
+	l.mustStep(c, call.Greeted)
+	l.e.phone.Play(c.customer, l.holdAudio(), true)
+	l.e.publish(events.Event{Type: events.CallQueued, Service: l.service, Call: c.id,
+		Data: map[string]string{"queue": c.queue, "from": c.rec.From, "to": c.rec.To}})
+	as, ok, err := l.acd.Enqueue(c.id, c.queue, l.now())
+	if err != nil {
+		l.e.log.Error("queueing a call", "call", c.id, "queue", c.queue, "err", err)
+		l.abort(c, telephony.CauseUnavailable)
+		return
+	}
+	if ok {
+		l.offer(as)
+	}
+}
+
+// ---- offers ----
+
+// offer shows a call to the agent the distributor picked.
+func (l *loop) offer(as queue.Assignment) {
+	c, a := l.calls[as.Call], l.agents[as.Agent]
+	if c == nil || a == nil || a.st.State != agent.Ready {
+		// cannot happen while the distributor and the loop agree; put things right rather than lose the call
+		l.e.log.Error("distributor offered a call the loop cannot show", "call", as.Call, "agent", as.Agent)
+		if c != nil {
+			if _, _, err := l.acd.Recall(c.id, queue.Reject, l.now()); err != nil {
+				l.e.log.Error("recalling", "call", c.id, "err", err)
+			}
+		}
+		return
+	}
+	l.present(c, a)
+}
+
+// offerDirect offers a call to one agent, bypassing the distributor (consult to an agent, an
+// internal call to an agent's extension).
+func (l *loop) offerDirect(c *callRT, a *agentRT) error {
+	if a.st.State != agent.Ready {
+		return invalidState("상담원 %s은(는) 대기 상태가 아닙니다 (agent is not ready)", a.login)
+	}
+	l.acd.NotReady(a.login)
+	c.direct = true
+	c.m = call.Call{State: call.Queued}
+	l.present(c, a)
+	return nil
+}
+
+func (l *loop) present(c *callRT, a *agentRT) {
+	now := l.now()
+	l.mustStep(c, call.Offer)
+	c.agent, a.call = a, c
+	l.must(a, agent.Event{Kind: agent.Offer, Call: c.id})
+	recallAt := now.Add(l.recallTime())
+	if c.rec.OfferedAt == nil && c.kind != kindConsult {
+		c.rec.OfferedAt = &now
+	}
+	l.stopTimer(a)
+	gen := a.timerGen
+	a.timer = l.after(l.recallTime(), func() {
+		if a.timerGen == gen && a.call == c && l.agents[a.login] == a {
+			l.offerTimedOut(a, c)
+		}
+	})
+	data := map[string]any{"from": c.rec.From, "to": c.rec.To, "queue": c.queue, "service": l.service,
+		"recall_at": recallAt.UTC()}
+	if c.kind == kindConsult && c.parent != nil && c.parent.agent != nil {
+		data["transfer_from"] = c.parent.agent.login
+		data["from"] = c.parent.rec.From
+	}
+	if c.caller != nil {
+		data["caller_agent"] = c.caller.login
+	}
+	l.e.publish(events.Event{Type: events.CallOffered, Service: l.service, Agent: a.login, Call: c.id, Data: data})
+	if a.cfg.AutoAccept {
+		if err := l.accept(a); err != nil {
+			l.e.log.Error("auto-accepting an offer", "agent", a.login, "call", c.id, "err", err)
+		}
+	}
+}
+
+// Accept is 확인 on the inbound alert: the agent's phone rings.
+func (e *Engine) Accept(login string) error {
+	return e.withAgent(login, func(l *loop, a *agentRT) error { return l.accept(a) })
+}
+
+func (l *loop) accept(a *agentRT) error {
+	c := a.call
+	if a.st.State != agent.Offered || c == nil {
+		return invalidState("확인할 전화 인입이 없습니다 (no call is offered; state %s)", a.st.State)
+	}
+	if err := l.apply(a, agent.Event{Kind: agent.Accept}, false); err != nil {
+		return err
+	}
+	l.mustStep(c, call.Accept)
+	if !c.direct {
+		if err := l.acd.Accept(c.id, l.now()); err != nil {
+			l.e.log.Error("distributor refused accept", "call", c.id, "err", err)
+		}
+	}
+	leg := l.e.newLeg()
+	c.agentLeg = leg
+	l.bindLeg(leg, c, roleAgent)
+	display := l.service
+	if l.cfg != nil {
+		display = l.cfg.Name
+	}
+	l.e.phone.Place(leg, phoneTarget(&a.cfg, c.rec.From, display))
+	return nil
+}
+
+// Reject is 취소 on the inbound alert: the call is recalled at once and not offered to this
+// agent again; the agent stays ready.
+func (e *Engine) Reject(login string) error {
+	return e.withAgent(login, func(l *loop, a *agentRT) error {
+		c := a.call
+		if (a.st.State != agent.Offered && a.st.State != agent.Ringing) || c == nil {
+			return invalidState("취소할 전화 인입이 없습니다 (no call is offered; state %s)", a.st.State)
+		}
+		l.stopTimer(a)
+		l.detachAgentFromOffer(c)
+		a.call = nil
+		if err := l.apply(a, agent.Event{Kind: agent.Reject}, false); err != nil {
+			a.call = c
+			return err
+		}
+		l.recall(c, queue.Reject, "rejected")
+		return nil
+	})
+}
+
+func (l *loop) offerTimedOut(a *agentRT, c *callRT) {
+	l.detachAgentFromOffer(c)
+	l.release(a, agent.Event{Kind: agent.NoAnswer, Then: l.noAnswerState()})
+	l.notice(a, "no_answer", "호회수 시간 안에 응답하지 않아 호가 회수되었습니다 (the call was recalled: no answer within the recall time)")
+	l.recall(c, queue.Timeout, "timeout")
+}
+
+// detachAgentFromOffer withdraws the agent's ringing phone from an offered call.
+func (l *loop) detachAgentFromOffer(c *callRT) {
+	if c.agentLeg != "" {
+		l.e.phone.Hangup(c.agentLeg, telephony.CauseCancelled)
+		l.unbindLeg(c.agentLeg)
+		c.agentLeg = ""
+	}
+	c.agent = nil
+}
+
+// recall puts an offered call back: into its queue for the next agent, or, for a direct offer,
+// tells whoever placed it that it failed.
+func (l *loop) recall(c *callRT, kind queue.Kind, reason string) {
+	l.mustStep(c, call.Recall)
+	l.e.publish(events.Event{Type: events.CallRecalled, Service: l.service, Call: c.id, Data: map[string]string{"reason": reason}})
+	if c.direct {
+		l.directFailed(c, reason)
+		return
+	}
+	as, ok, err := l.acd.Recall(c.id, kind, l.now())
+	if err != nil {
+		l.e.log.Error("distributor refused a recall", "call", c.id, "err", err)
+		return
+	}
+	if ok {
+		l.offer(as)
+	}
+}
+
+// directFailed ends a direct offer nobody took.
+func (l *loop) directFailed(c *callRT, reason string) {
+	switch {
+	case c.kind == kindConsult && c.parent != nil:
+		l.consultFailed(c.parent, reason)
+	case c.caller != nil:
+		l.endInternalUnanswered(c, reason)
+	}
+}
+
+// ---- answer ----
+
+// agentAnswered handles the agent's phone answering.
+func (l *loop) agentAnswered(c *callRT) {
+	a := c.agent
+	switch c.m.State {
+	case call.Ringing:
+		if a == nil {
+			return
+		}
+		l.stopTimer(a)
+		if !c.direct {
+			if err := l.acd.Answer(c.id, l.now()); err != nil {
+				l.e.log.Error("distributor refused answer", "call", c.id, "err", err)
+			}
+		}
+		l.mustStep(c, call.AgentAnswered)
+		if c.kind == kindConsult {
+			l.must(a, agent.Event{Kind: agent.Answered})
+			l.consultUp(c.parent, a.login)
+			return
+		}
+		l.e.phone.Bridge(c.customer, c.agentLeg)
+		now := l.now()
+		c.rec.AnsweredAt = &now
+		c.rec.Agent = a.login
+		if c.caller != nil {
+			l.must(c.caller, agent.Event{Kind: agent.DialAnswered})
+		}
+		l.answered(c, a)
+		l.must(a, agent.Event{Kind: agent.Answered})
+	case call.Connecting:
+		// 걸기: the agent picked up; now call the customer
+		l.mustStep(c, call.AgentAnswered)
+		leg := l.e.newLeg()
+		c.customer = leg
+		l.bindLeg(leg, c, roleCustomer)
+		l.e.phone.Play(c.agentLeg, telephony.AudioRingback, true)
+		l.e.phone.Place(leg, c.dialTarget)
+		l.armCallTimer(c, l.e.dialT, func() { l.dialFailed(c, telephony.CauseNoAnswer) })
+	}
+}
+
+// answered records a connected call: the ticket is created (for customer calls) and stored
+// with the call record before anyone is told.
+func (l *loop) answered(c *callRT, a *agentRT) {
+	var ticketID int64
+	if c.kind == kindInbound || c.kind == kindOutbound {
+		now := l.now()
+		phone, subject := c.rec.From, "전화 문의 "+c.rec.From
+		if c.kind == kindOutbound {
+			phone, subject = c.rec.To, "전화 발신 "+c.rec.To
+		}
+		t := tickets.Ticket{Service: l.service, Subject: subject, Status: tickets.StatusOpen, Assignee: a.login,
+			Phone: phone, CreatedAt: now, UpdatedAt: now}
+		err := l.e.store.InTx(l.ctx(), func(tx store.Store) error {
+			if err := tx.Tickets().Create(l.ctx(), &t); err != nil {
+				return err
+			}
+			c.rec.TicketID = t.ID
+			return tx.Calls().Save(l.ctx(), c.rec)
+		})
+		if err != nil {
+			c.rec.TicketID = 0
+			l.e.log.Error("creating the ticket of an answered call", "call", c.id, "err", err)
+			l.saveCall(c)
+		} else {
+			ticketID = t.ID
+		}
+	} else {
+		l.saveCall(c)
+	}
+	data := map[string]any{"agent": a.login, "from": c.rec.From, "to": c.rec.To}
+	if ticketID != 0 {
+		data["ticket"] = ticketID
+		l.e.publish(events.Event{Type: events.TicketCreated, Service: l.service, Agent: a.login, Call: c.id,
+			Data: map[string]any{"ticket": ticketID, "service": l.service, "phone": c.rec.From}})
+	}
+	l.e.publish(events.Event{Type: events.CallAnswered, Service: l.service, Agent: a.login, Call: c.id, Data: data})
+}
+
+// ---- ending ----
+
+// finish ends a call whose legs are already gone or being hung up, records it and forgets it.
+func (l *loop) finish(c *callRT, cause telephony.Cause) {
+	if c.m.State != call.Ended {
+		c.m.State = call.Ended
+		c.m.EndedAt = l.now()
+		if c.m.EndedBy == "" {
+			c.m.EndedBy = "system"
+		}
+	}
+	l.stopCallTimer(c)
+	for _, leg := range []telephony.LegID{c.customer, c.agentLeg} {
+		l.unbindLeg(leg)
+	}
+	if c.consult != nil && c.consult.leg != "" {
+		l.unbindLeg(c.consult.leg)
+	}
+	end := c.m.EndedAt
+	c.rec.EndedAt = &end
+	c.rec.TalkSeconds = c.m.TalkTime.Seconds()
+	c.rec.HoldSeconds = c.m.HoldTime.Seconds()
+	if c.rec.HangupCause == "" {
+		c.rec.HangupCause = string(cause)
+	}
+	if c.rec.HangupBy == "" {
+		c.rec.HangupBy = c.m.EndedBy
+	}
+	l.saveCall(c)
+	delete(l.calls, c.id)
+	if _, ok := l.acd.Entry(c.id); ok {
+		_ = l.acd.Abandon(c.id, l.now())
+	}
+	data := map[string]string{"cause": c.rec.HangupCause, "by": c.rec.HangupBy}
+	ev := events.Event{Type: events.CallEnded, Service: l.service, Call: c.id, Data: data}
+	if c.agent != nil {
+		ev.Agent = c.agent.login
+	}
+	l.e.publish(ev)
+}
+
+func (l *loop) hangupLeg(leg telephony.LegID, cause telephony.Cause) {
+	if leg != "" {
+		l.e.phone.Hangup(leg, cause)
+		l.unbindLeg(leg)
+	}
+}
+
+// abort ends a call from the server's side (shutdown, queue removed), releasing its agents.
+func (l *loop) abort(c *callRT, cause telephony.Cause) {
+	if l.calls[c.id] != c {
+		return
+	}
+	if c.consult != nil {
+		l.dropConsult(c, "cancelled")
+	}
+	l.hangupLeg(c.customer, cause)
+	l.hangupLeg(c.agentLeg, cause)
+	for _, a := range []*agentRT{c.agent, c.caller} {
+		if a == nil || a.call != c {
+			continue
+		}
+		switch a.st.State {
+		case agent.Offered, agent.Ringing:
+			l.stopTimer(a)
+			l.release(a, agent.Event{Kind: agent.CallerGone})
+		case agent.Dialing:
+			l.release(a, agent.Event{Kind: agent.DialFailed})
+		case agent.OnCall, agent.Held, agent.Consulting:
+			l.must(a, agent.Event{Kind: agent.CallEnded})
+		}
+	}
+	c.rec.HangupBy = "system"
+	l.finish(c, cause)
+}
+
+// Hangup is the agent ending its call from the widget.
+func (e *Engine) Hangup(login string) error {
+	return e.withAgent(login, func(l *loop, a *agentRT) error {
+		c := a.call
+		if c == nil {
+			return invalidState("통화 중인 전화가 없습니다 (no call to hang up; state %s)", a.st.State)
+		}
+		switch a.st.State {
+		case agent.Dialing:
+			if c.caller == a {
+				l.callerGone(c)
+				return nil
+			}
+			l.dialFailed(c, telephony.CauseCancelled)
+			return nil
+		case agent.OnCall, agent.Held, agent.Consulting:
+			if c.caller == a {
+				l.callerGone(c)
+				return nil
+			}
+			if c.kind == kindConsult {
+				// the target of a consult leaves it
+				l.hangupLeg(c.agentLeg, telephony.CauseNormal)
+				c.agentLeg = ""
+				l.consultTargetGone(c)
+				return nil
+			}
+			l.agentLeft(c, telephony.CauseNormal)
+			return nil
+		}
+		return invalidState("지금은 통화를 끊을 수 없습니다 (cannot hang up while %s)", a.st.State)
+	})
+}
+
+// agentLeft ends a call because its agent left it (끊기 or the phone hung up).
+func (l *loop) agentLeft(c *callRT, cause telephony.Cause) {
+	a := c.agent
+	if c.consult != nil {
+		l.dropConsult(c, "cancelled")
+	}
+	if err := l.step(c, call.AgentGone); err != nil {
+		l.e.log.Error("ending a call for its agent", "call", c.id, "state", c.m.State, "err", err)
+		return
+	}
+	l.hangupLeg(c.customer, cause)
+	l.hangupLeg(c.agentLeg, cause)
+	if a != nil {
+		l.must(a, agent.Event{Kind: agent.CallEnded})
+	}
+	l.finish(c, cause)
+}
+
+// AfterCall answers the end-of-call notice: 확인 (ready) or 취소 (work: 티켓처리).
+func (e *Engine) AfterCall(login, action string) error {
+	var k agent.Kind
+	switch action {
+	case "ready":
+		k = agent.AfterCallReady
+	case "work":
+		k = agent.AfterCallWork
+	default:
+		return invalid("invalid_action", "action must be ready (확인) or work (취소), got %q", action)
+	}
+	return e.withAgent(login, func(l *loop, a *agentRT) error {
+		prev := a.call
+		a.call = nil
+		if err := l.apply(a, agent.Event{Kind: k}, false); err != nil {
+			a.call = prev
+			return err
+		}
+		return nil
+	})
+}
+
+func causeText(c telephony.Cause) string {
+	switch c {
+	case telephony.CauseBusy:
+		return "통화 중입니다 (busy)"
+	case telephony.CauseNoAnswer:
+		return "응답이 없습니다 (no answer)"
+	case telephony.CauseDeclined:
+		return "거절되었습니다 (declined)"
+	case telephony.CauseUnavailable:
+		return "연결할 수 없습니다 (unavailable)"
+	case telephony.CauseNotFound:
+		return "없는 번호입니다 (number not found)"
+	case telephony.CauseCancelled:
+		return "취소되었습니다 (cancelled)"
+	}
+	return fmt.Sprintf("연결하지 못했습니다 (%s)", c)
+}

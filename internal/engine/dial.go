@@ -1,0 +1,289 @@
+package engine
+
+import (
+	"strings"
+
+	"ringdesk/internal/agent"
+	"ringdesk/internal/call"
+	"ringdesk/internal/site"
+	"ringdesk/internal/telephony"
+	"ringdesk/internal/tickets"
+)
+
+// validNumber reports whether s is a dialable number: digits, optionally after a leading +.
+func validNumber(s string) bool {
+	s = strings.TrimPrefix(s, "+")
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// registeredCallerID reports whether number is one of the service's 등록 완료 caller IDs.
+func registeredCallerID(svc *site.Service, number string) bool {
+	for _, c := range svc.CallerIDs {
+		if c.Number == number && c.Status == site.CallerIDRegistered {
+			return true
+		}
+	}
+	return false
+}
+
+func firstRegisteredCallerID(svc *site.Service) string {
+	for _, c := range svc.CallerIDs {
+		if c.Status == site.CallerIDRegistered {
+			return c.Number
+		}
+	}
+	return ""
+}
+
+// outboundRoute finds the trunk for a customer number typed into 걸기: the trunk whose prefix
+// the number carries, or else the site's default route (a trunk without a prefix, or the only
+// trunk).
+func (d *directory) outboundRoute(number string) (site.Trunk, string, bool) {
+	if t, rest, ok := d.trunkFor(number); ok && t.Prefix != "" {
+		return t, rest, true
+	}
+	for _, t := range d.trunks {
+		if t.Prefix == "" {
+			return t, number, true
+		}
+	}
+	if len(d.trunks) == 1 {
+		return d.trunks[0], number, true
+	}
+	return site.Trunk{}, "", false
+}
+
+// Dial is 걸기: the agent's phone rings first, then the customer is called through the trunk
+// with the chosen registered caller ID.
+func (e *Engine) Dial(login, number, callerID string) error {
+	if !validNumber(number) {
+		return invalid("invalid_number", "고객 번호가 올바르지 않습니다 (the number must be digits): %q", number)
+	}
+	return e.withAgent(login, func(l *loop, a *agentRT) error {
+		if l.cfg == nil {
+			return unavailable("the service is gone")
+		}
+		if !registeredCallerID(l.cfg, callerID) {
+			return invalid("invalid_caller_id", "발신 번호 %q는 등록 완료된 발신번호가 아닙니다 (not a registered caller ID)", callerID)
+		}
+		trunk, rest, ok := l.dir.outboundRoute(number)
+		if !ok {
+			return invalid("no_route", "이 번호로 발신할 수 있는 트렁크가 없습니다 (no trunk routes %q)", number)
+		}
+		if !a.st.State.Idle() {
+			return invalidState("지금은 걸기를 할 수 없습니다 (cannot dial while %s)", a.st.State)
+		}
+		c := l.newCall(kindOutbound, tickets.Outbound, callerID, rest)
+		c.rec.CallerID, c.rec.Agent = callerID, a.login
+		c.m = call.Call{State: call.Connecting}
+		c.agent, a.call = a, c
+		c.dialTarget = telephony.Target{Kind: telephony.TargetTrunk, Trunk: trunk.ID, Number: rest, CallerID: callerID}
+		if err := l.apply(a, agent.Event{Kind: agent.Dial, Call: c.id}, false); err != nil {
+			a.call = nil
+			return err
+		}
+		l.saveCall(c)
+		l.calls[c.id] = c
+		leg := l.e.newLeg()
+		c.agentLeg = leg
+		l.bindLeg(leg, c, roleAgent)
+		l.e.phone.Place(leg, phoneTarget(&a.cfg, rest, "발신 "+rest))
+		l.armCallTimer(c, l.recallTime(), func() { l.dialFailed(c, telephony.CauseNoAnswer) })
+		return nil
+	})
+}
+
+// dialFailed ends an outbound or internal call that did not connect; the agent goes back to
+// where it was, with a notice.
+func (l *loop) dialFailed(c *callRT, cause telephony.Cause) {
+	if c.m.State != call.Connecting && c.m.State != call.Dialing {
+		return
+	}
+	l.mustStep(c, call.Failed)
+	l.hangupLeg(c.customer, cause)
+	l.hangupLeg(c.agentLeg, cause)
+	if a := c.agent; a != nil && a.call == c && a.st.State == agent.Dialing {
+		l.release(a, agent.Event{Kind: agent.DialFailed})
+		l.notice(a, "dial_failed", "전화를 연결하지 못했습니다: "+causeText(cause))
+	}
+	c.rec.HangupBy = "system"
+	l.finish(c, cause)
+}
+
+// Dialled takes a call dialled on an agent's phone: a number goes out like 걸기 with the
+// service's first registered caller ID; an extension or a queue number rings directly.
+func (e *Engine) Dialled(pc telephony.PhoneCall) error {
+	d := e.directory()
+	login, ok := d.byExt[pc.Extension]
+	if !ok {
+		return &telephony.Refusal{Code: 403, Reason: "unknown extension", Err: telephony.ErrNotAllowed}
+	}
+	l, err := e.agentLoop(login)
+	if err != nil {
+		return &telephony.Refusal{Code: 403, Reason: "CTI login required", Err: telephony.ErrNotAllowed}
+	}
+	return l.do(func() error {
+		a := l.agents[login]
+		if a == nil {
+			return &telephony.Refusal{Code: 403, Reason: "CTI login required", Err: telephony.ErrNotAllowed}
+		}
+		if !a.st.State.Idle() {
+			return &telephony.Refusal{Code: 486, Reason: "busy", Err: telephony.ErrBusy}
+		}
+		return l.dialled(a, pc)
+	})
+}
+
+func (l *loop) dialled(a *agentRT, pc telephony.PhoneCall) error {
+	to := pc.To
+	if target, ok := l.dir.byExt[to]; ok {
+		return l.dialExtension(a, pc, target)
+	}
+	if l.hasQueue(to) {
+		return l.dialQueue(a, pc)
+	}
+	if strings.HasPrefix(to, "agent:") {
+		return &telephony.Refusal{Code: 404, Reason: "not a number", Err: telephony.ErrUnknownNumber}
+	}
+	trunk, rest, ok := l.dir.trunkFor(to)
+	if !ok || !validNumber(rest) {
+		return &telephony.Refusal{Code: 404, Reason: "no route for this number", Err: telephony.ErrUnknownNumber}
+	}
+	callerID := firstRegisteredCallerID(l.cfg)
+	if callerID == "" {
+		return &telephony.Refusal{Code: 403, Reason: "no registered caller ID", Err: telephony.ErrNotAllowed}
+	}
+	// like 걸기, but the agent's phone is already up: answer it, play ringback, call out
+	c := l.newCall(kindOutbound, tickets.Outbound, callerID, rest)
+	c.rec.CallerID, c.rec.Agent = callerID, a.login
+	c.m = call.Call{State: call.Dialing}
+	c.agent, a.call = a, c
+	if err := l.apply(a, agent.Event{Kind: agent.Dial, Call: c.id}, true); err != nil {
+		a.call = nil
+		return &telephony.Refusal{Code: 486, Reason: "busy", Err: err}
+	}
+	l.saveCall(c)
+	l.calls[c.id] = c
+	c.agentLeg = pc.Leg
+	l.bindLeg(pc.Leg, c, roleAgent)
+	l.e.phone.Answer(pc.Leg)
+	l.e.phone.Play(pc.Leg, telephony.AudioRingback, true)
+	leg := l.e.newLeg()
+	c.customer = leg
+	l.bindLeg(leg, c, roleCustomer)
+	l.e.phone.Place(leg, telephony.Target{Kind: telephony.TargetTrunk, Trunk: trunk.ID, Number: rest, CallerID: callerID})
+	l.armCallTimer(c, l.e.dialT, func() { l.dialFailed(c, telephony.CauseNoAnswer) })
+	return nil
+}
+
+// dialExtension rings another agent: through an offer when that agent works this service's
+// phone, or straight to the phone when it is not logged in to CTI.
+func (l *loop) dialExtension(a *agentRT, pc telephony.PhoneCall, login string) error {
+	if login == a.login {
+		return &telephony.Refusal{Code: 486, Reason: "calling yourself", Err: telephony.ErrBusy}
+	}
+	if t := l.agents[login]; t != nil {
+		if t.st.State != agent.Ready {
+			return &telephony.Refusal{Code: 486, Reason: "agent busy", Err: telephony.ErrBusy}
+		}
+		c := l.internalFrom(a, pc, pc.To)
+		if err := l.offerDirect(c, t); err != nil {
+			l.forgetInternal(c)
+			return &telephony.Refusal{Code: 486, Reason: "agent busy", Err: telephony.ErrBusy}
+		}
+		return nil
+	}
+	l.e.mu.RLock()
+	_, elsewhere := l.e.sessions[login]
+	l.e.mu.RUnlock()
+	if elsewhere {
+		return &telephony.Refusal{Code: 486, Reason: "agent busy in another service", Err: telephony.ErrBusy}
+	}
+	cfg := l.dir.agents[login]
+	// a plain phone call: the callee is the far party, the caller handles it like an outbound call
+	c := l.newCall(kindInternal, tickets.Internal, a.cfg.Extension, pc.To)
+	c.rec.Agent = a.login
+	c.m = call.Call{State: call.Dialing}
+	c.agent, a.call = a, c
+	l.must(a, agent.Event{Kind: agent.Dial, Call: c.id})
+	l.saveCall(c)
+	l.calls[c.id] = c
+	c.agentLeg = pc.Leg
+	l.bindLeg(pc.Leg, c, roleAgent)
+	l.e.phone.Answer(pc.Leg)
+	l.e.phone.Play(pc.Leg, telephony.AudioRingback, true)
+	leg := l.e.newLeg()
+	c.customer = leg
+	l.bindLeg(leg, c, roleCustomer)
+	l.e.phone.Place(leg, phoneTarget(cfg, a.cfg.Extension, a.cfg.Name))
+	l.armCallTimer(c, l.e.dialT, func() { l.dialFailed(c, telephony.CauseNoAnswer) })
+	return nil
+}
+
+// dialQueue puts the calling agent in a queue like a customer.
+func (l *loop) dialQueue(a *agentRT, pc telephony.PhoneCall) error {
+	c := l.internalFrom(a, pc, pc.To)
+	c.queue, c.rec.Queue = pc.To, pc.To
+	c.m = call.Call{State: call.Scenario}
+	l.enterQueue(c)
+	return nil
+}
+
+// internalFrom starts an internal call whose calling party is agent a's phone leg.
+func (l *loop) internalFrom(a *agentRT, pc telephony.PhoneCall, to string) *callRT {
+	c := l.newCall(kindInternal, tickets.Internal, a.cfg.Extension, to)
+	c.caller, a.call = a, c
+	c.customer = pc.Leg
+	l.must(a, agent.Event{Kind: agent.Dial, Call: c.id})
+	l.saveCall(c)
+	l.calls[c.id] = c
+	l.bindLeg(pc.Leg, c, roleCustomer)
+	l.e.phone.Answer(pc.Leg)
+	l.e.phone.Play(pc.Leg, telephony.AudioRingback, true)
+	return c
+}
+
+func (l *loop) forgetInternal(c *callRT) {
+	if a := c.caller; a != nil && a.call == c {
+		l.release(a, agent.Event{Kind: agent.DialFailed})
+	}
+	l.hangupLeg(c.customer, telephony.CauseBusy)
+	c.rec.HangupBy = "system"
+	l.finish(c, telephony.CauseBusy)
+}
+
+// endInternalUnanswered ends an internal call to an agent who did not take it.
+func (l *loop) endInternalUnanswered(c *callRT, reason string) {
+	if a := c.caller; a != nil && a.call == c && a.st.State == agent.Dialing {
+		l.release(a, agent.Event{Kind: agent.DialFailed})
+		l.notice(a, "dial_failed", "상대방이 받지 않았습니다 ("+reason+")")
+	}
+	l.hangupLeg(c.customer, telephony.CauseNoAnswer)
+	c.m.State = call.Ended
+	c.rec.HangupBy = "system"
+	l.finish(c, telephony.CauseNoAnswer)
+}
+
+// callerGone handles the calling party of an internal call hanging up.
+func (l *loop) callerGone(c *callRT) {
+	caller := c.caller
+	l.hangupLeg(c.customer, telephony.CauseNormal)
+	c.customer = ""
+	if caller != nil && caller.call == c {
+		switch caller.st.State {
+		case agent.Dialing:
+			l.release(caller, agent.Event{Kind: agent.DialFailed})
+		case agent.OnCall, agent.Held, agent.Consulting:
+			l.must(caller, agent.Event{Kind: agent.CallEnded})
+		}
+	}
+	l.customerGone(c)
+}

@@ -1,0 +1,230 @@
+package engine
+
+import (
+	"sort"
+	"time"
+
+	"ringdesk/internal/agent"
+	"ringdesk/internal/call"
+)
+
+// View is an agent's CTI state as the widget shows it (GET /api/v1/cti).
+type View struct {
+	Login   string       `json:"login"`
+	State   agent.State  `json:"state"`
+	Label   string       `json:"label"`
+	Reason  agent.Reason `json:"reason"`
+	Since   time.Time    `json:"since"`
+	Service string       `json:"service"`
+	Call    *CallView    `json:"call"`
+	Offer   *OfferView   `json:"offer"`
+}
+
+// CallView is the call an agent is on.
+type CallView struct {
+	ID         string       `json:"id"`
+	Direction  string       `json:"direction"`
+	From       string       `json:"from"`
+	To         string       `json:"to"`
+	CallerID   string       `json:"caller_id,omitempty"`
+	Queue      string       `json:"queue,omitempty"`
+	State      call.State   `json:"state"`
+	Ticket     int64        `json:"ticket,omitempty"`
+	AnsweredAt *time.Time   `json:"answered_at,omitempty"`
+	Consult    *ConsultView `json:"consult,omitempty"`
+	Role       string       `json:"role"` // agent | caller | target
+}
+
+// ConsultView is a consult in progress.
+type ConsultView struct {
+	Target string `json:"target"`
+	To     string `json:"to,omitempty"`
+	Up     bool   `json:"up"`
+}
+
+// OfferView is the 전화 인입 알림창.
+type OfferView struct {
+	Call     string    `json:"call"`
+	From     string    `json:"from"`
+	To       string    `json:"to"`
+	Queue    string    `json:"queue,omitempty"`
+	Service  string    `json:"service"`
+	RecallAt time.Time `json:"recall_at"`
+	Transfer string    `json:"transfer_from,omitempty"` // a consult from this agent
+	Ringing  bool      `json:"ringing"`
+}
+
+// View returns an agent's CTI state.
+func (e *Engine) View(login string) View {
+	e.mu.RLock()
+	svc, ok := e.sessions[login]
+	l := e.loops[svc]
+	e.mu.RUnlock()
+	out := View{Login: login, State: agent.LoggedOut, Label: agent.LoggedOut.Label("ko")}
+	if !ok || l == nil {
+		return out
+	}
+	_ = l.do(func() error {
+		a := l.agents[login]
+		if a == nil {
+			return nil
+		}
+		out = l.view(a)
+		return nil
+	})
+	return out
+}
+
+func (l *loop) view(a *agentRT) View {
+	v := View{Login: a.login, State: a.st.State, Label: a.st.State.Label("ko"), Reason: a.st.Reason,
+		Since: a.st.Since.UTC(), Service: l.service}
+	if a.st.State == agent.Work {
+		v.Label += "(" + a.st.Reason.Label("ko") + ")"
+	}
+	c := a.call
+	if c == nil {
+		return v
+	}
+	if a.st.State == agent.Offered || a.st.State == agent.Ringing {
+		o := &OfferView{Call: c.id, From: c.rec.From, To: c.rec.To, Queue: c.queue, Service: l.service,
+			Ringing: a.st.State == agent.Ringing}
+		if c.rec.OfferedAt != nil {
+			o.RecallAt = c.rec.OfferedAt.Add(l.recallTime()).UTC()
+		}
+		if c.kind == kindConsult && c.parent != nil {
+			o.From = c.parent.rec.From
+			if c.parent.agent != nil {
+				o.Transfer = c.parent.agent.login
+			}
+		}
+		v.Offer = o
+		return v
+	}
+	cv := &CallView{ID: c.id, Direction: string(c.rec.Direction), From: c.rec.From, To: c.rec.To, CallerID: c.rec.CallerID,
+		Queue: c.queue, State: c.m.State, Ticket: c.rec.TicketID, AnsweredAt: c.rec.AnsweredAt, Role: "agent"}
+	switch {
+	case c.caller == a:
+		cv.Role = "caller"
+	case c.kind == kindConsult:
+		cv.Role = "target"
+	}
+	if c.consult != nil {
+		cv.Consult = &ConsultView{Target: c.consult.target, To: c.consult.to, Up: c.consult.up}
+	}
+	v.Call = cv
+	return v
+}
+
+// AgentSummary is one agent in a list: 대기 상담원 확인 and the live view.
+type AgentSummary struct {
+	Login     string       `json:"login"`
+	Name      string       `json:"name"`
+	Extension string       `json:"extension,omitempty"`
+	State     agent.State  `json:"state"`
+	Reason    agent.Reason `json:"reason,omitempty"`
+	Since     time.Time    `json:"since"`
+	Call      string       `json:"call,omitempty"`
+	Groups    []string     `json:"groups,omitempty"`
+}
+
+// ReadyAgents lists the ready agents of a group in the asking agent's service (대기 상담원 확인).
+// An empty group lists every ready agent.
+func (e *Engine) ReadyAgents(login, group string) ([]AgentSummary, error) {
+	var out []AgentSummary
+	err := e.withAgent(login, func(l *loop, me *agentRT) error {
+		for _, a := range l.agents {
+			if a == me || a.st.State != agent.Ready {
+				continue
+			}
+			if group != "" && !contains(a.cfg.Groups, group) {
+				continue
+			}
+			out = append(out, l.summary(a))
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Since.Before(out[j].Since) })
+	return out, err
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *loop) summary(a *agentRT) AgentSummary {
+	return AgentSummary{Login: a.login, Name: a.cfg.Name, Extension: a.cfg.Extension, State: a.st.State,
+		Reason: a.st.Reason, Since: a.st.Since.UTC(), Call: a.st.Call, Groups: a.cfg.Groups}
+}
+
+// QueueSummary is one queue in the live view.
+type QueueSummary struct {
+	Number  string        `json:"number"`
+	Name    string        `json:"name"`
+	Ready   int           `json:"ready"`
+	Waiting []WaitingCall `json:"waiting"`
+}
+
+// WaitingCall is a call waiting in a queue.
+type WaitingCall struct {
+	Call  string    `json:"call"`
+	From  string    `json:"from"`
+	Since time.Time `json:"since"`
+}
+
+// Live is a service's live view for supervisors.
+type Live struct {
+	Service string         `json:"service"`
+	At      time.Time      `json:"at"`
+	Agents  []AgentSummary `json:"agents"`
+	Queues  []QueueSummary `json:"queues"`
+	Calls   int            `json:"calls"`
+}
+
+// Live returns the agents and queues of a service as they are now.
+func (e *Engine) Live(service string) (Live, error) {
+	l, ok := e.loopFor(service)
+	if !ok {
+		return Live{}, notFound("service %q does not exist", service)
+	}
+	var out Live
+	err := l.do(func() error {
+		out = Live{Service: service, At: l.now().UTC(), Agents: []AgentSummary{}, Queues: []QueueSummary{}}
+		for _, a := range l.agents {
+			out.Agents = append(out.Agents, l.summary(a))
+		}
+		if l.cfg != nil {
+			for _, q := range l.cfg.Queues {
+				qs := QueueSummary{Number: q.Number, Name: q.Name, Ready: l.acd.ReadyCount(q.Number), Waiting: []WaitingCall{}}
+				for _, w := range l.acd.WaitingCalls(q.Number) {
+					wc := WaitingCall{Call: w.Call, Since: w.EnqueuedAt.UTC()}
+					if c := l.calls[w.Call]; c != nil {
+						wc.From = c.rec.From
+					}
+					qs.Waiting = append(qs.Waiting, wc)
+				}
+				out.Queues = append(out.Queues, qs)
+			}
+		}
+		for _, c := range l.calls {
+			if c.kind != kindConsult {
+				out.Calls++
+			}
+		}
+		return nil
+	})
+	sort.Slice(out.Agents, func(i, j int) bool { return out.Agents[i].Login < out.Agents[j].Login })
+	return out, err
+}
+
+// Session returns the service an agent is CTI-logged in to, if any.
+func (e *Engine) Session(login string) (string, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	s, ok := e.sessions[login]
+	return s, ok
+}
