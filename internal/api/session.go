@@ -1,0 +1,124 @@
+package api
+
+import (
+	"net"
+	"net/http"
+
+	"ringdesk/internal/auth"
+	"ringdesk/internal/site"
+	"ringdesk/internal/store"
+)
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, 200, map[string]string{"status": "ok"})
+	return nil
+}
+
+// account is how an account is shown: never with secrets.
+type account struct {
+	Login      string         `json:"login"`
+	Name       string         `json:"name"`
+	Role       site.Role      `json:"role"`
+	Services   []string       `json:"services"`
+	Phone      []string       `json:"phone_services"` // services where the agent has the 전화 permission
+	Groups     []string       `json:"groups"`
+	Extension  string         `json:"extension,omitempty"`
+	PhoneKind  site.PhoneKind `json:"phone,omitempty"`
+	AutoAccept bool           `json:"auto_accept"`
+}
+
+func (s *Server) accountOf(a *site.Agent) account {
+	acc := account{Login: a.Login, Name: a.Name, Role: a.Role, Services: nonNil(a.Services), Groups: nonNil(a.Groups),
+		Extension: a.Extension, PhoneKind: a.Phone, AutoAccept: a.AutoAccept, Phone: []string{}}
+	for _, svc := range s.site.Load().site.Services {
+		if svc.CTI && contains(a.Services, svc.ID) {
+			acc.Phone = append(acc.Phone, svc.ID)
+		}
+	}
+	return acc
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func contains(list []string, x string) bool {
+	for _, v := range list {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// login is POST /api/v1/session.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Login    string `json:"login"`
+		Password string `json:"password"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.Login == "" || req.Password == "" {
+		return errorf(400, "invalid_credentials", "login and password are required")
+	}
+	ip := clientIP(r)
+	if err := s.limiter.Allow(req.Login, ip); err != nil {
+		return errorf(429, "too_many_attempts", "%v", err)
+	}
+	a, ok := s.site.Load().agents[req.Login]
+	if !ok || a.PasswordHash == "" || !auth.VerifyPassword(a.PasswordHash, req.Password) {
+		s.limiter.Failure(req.Login, ip)
+		return errorf(401, "invalid_credentials", "wrong login or password")
+	}
+	s.limiter.Success(req.Login, ip)
+	token, hash, err := auth.NewToken()
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	if err := s.st.Sessions().Create(r.Context(), store.Session{TokenHash: hash, Login: a.Login, CreatedAt: now, ExpiresAt: now.Add(s.ttl)}); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil, MaxAge: int(s.ttl.Seconds())})
+	writeJSON(w, 200, map[string]any{"token": token, "agent": s.accountOf(a), "expires_at": now.Add(s.ttl).UTC()})
+	return nil
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	a, ok := s.site.Load().agents[p.Login]
+	if !ok {
+		return errorf(401, "unauthorized", "the account no longer exists")
+	}
+	writeJSON(w, 200, map[string]any{"agent": s.accountOf(a)})
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	token := ""
+	if c, err := r.Cookie(cookieName); err == nil {
+		token = c.Value
+	}
+	if hv := r.Header.Get("Authorization"); hv != "" {
+		token = hv[len("Bearer "):]
+	}
+	if err := s.st.Sessions().Delete(r.Context(), auth.HashToken(token)); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	w.WriteHeader(204)
+	return nil
+}

@@ -1,0 +1,184 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"ringdesk/internal/auth"
+	"ringdesk/internal/events"
+	"ringdesk/internal/tickets"
+)
+
+func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	q := r.URL.Query()
+	f := tickets.Filter{Status: tickets.Status(q.Get("status")), Phone: q.Get("phone"), Assignee: q.Get("assignee"), Limit: 50}
+	if svc := q.Get("service"); svc != "" {
+		if err := requireService(p, svc); err != nil {
+			return err
+		}
+		f.Services = []string{svc}
+	} else {
+		f.Services = s.visibleServices(p)
+	}
+	if f.Status != "" && !tickets.ValidStatus(f.Status) {
+		return errorf(400, "invalid_field", "status must be one of new, open, pending, solved, closed")
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return errorf(400, "invalid_field", "limit must be 1..500")
+		}
+		f.Limit = n
+	}
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return errorf(400, "invalid_field", "before must be a ticket id")
+		}
+		f.BeforeID = n
+	}
+	list := []tickets.Ticket{}
+	if len(f.Services) > 0 {
+		var err error
+		if list, err = s.st.Tickets().List(r.Context(), f); err != nil {
+			return err
+		}
+	}
+	out := make([]ticketSummary, 0, len(list))
+	for _, t := range list {
+		out = append(out, summarize(t))
+	}
+	writeJSON(w, 200, map[string]any{"tickets": out})
+	return nil
+}
+
+// ticketSummary is a ticket in a list: without its notes and calls.
+type ticketSummary struct {
+	ID        int64          `json:"id"`
+	Service   string         `json:"service"`
+	Subject   string         `json:"subject"`
+	Status    tickets.Status `json:"status"`
+	Assignee  string         `json:"assignee"`
+	Phone     string         `json:"phone"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+}
+
+func summarize(t tickets.Ticket) ticketSummary {
+	return ticketSummary{ID: t.ID, Service: t.Service, Subject: t.Subject, Status: t.Status, Assignee: t.Assignee,
+		Phone: t.Phone, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+}
+
+// visibleServices lists the services whose tickets p may see.
+func (s *Server) visibleServices(p *auth.Principal) []string {
+	var out []string
+	for _, svc := range s.site.Load().site.Services {
+		if p.CanSeeService(svc.ID) {
+			out = append(out, svc.ID)
+		}
+	}
+	return out
+}
+
+func (s *Server) ticketFor(r *http.Request, p *auth.Principal) (tickets.Ticket, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return tickets.Ticket{}, errorf(400, "invalid_field", "ticket id must be a positive number")
+	}
+	t, err := s.st.Tickets().Get(r.Context(), id)
+	if err != nil {
+		return t, err
+	}
+	if !p.CanSeeService(t.Service) {
+		return t, errorf(404, "not_found", "not found") // do not reveal other services' tickets
+	}
+	return t, nil
+}
+
+func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	t, err := s.ticketFor(r, p)
+	if err != nil {
+		return err
+	}
+	earlier := []ticketSummary{}
+	if t.Phone != "" {
+		list, err := s.st.Tickets().List(r.Context(), tickets.Filter{Services: []string{t.Service}, Phone: t.Phone, Limit: 21})
+		if err != nil {
+			return err
+		}
+		for _, x := range list {
+			if x.ID != t.ID && len(earlier) < 20 {
+				earlier = append(earlier, summarize(x))
+			}
+		}
+	}
+	if t.Notes == nil {
+		t.Notes = []tickets.Note{}
+	}
+	if t.Calls == nil {
+		t.Calls = []tickets.Call{}
+	}
+	for i := range t.Calls {
+		if t.Calls[i].Transfers == nil {
+			t.Calls[i].Transfers = []tickets.Transfer{}
+		}
+	}
+	writeJSON(w, 200, struct {
+		tickets.Ticket
+		Earlier []ticketSummary `json:"earlier"`
+	}{t, earlier})
+	return nil
+}
+
+func (s *Server) patchTicket(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	t, err := s.ticketFor(r, p)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Status   *string `json:"status"`
+		Subject  *string `json:"subject"`
+		Note     string  `json:"note"`
+		Assignee *string `json:"assignee"`
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	u := tickets.Update{Subject: req.Subject, Note: req.Note, Author: p.Login}
+	if req.Status != nil {
+		st := tickets.Status(*req.Status)
+		u.Status = &st
+	}
+	if req.Assignee != nil {
+		if *req.Assignee != "" {
+			a, ok := s.site.Load().agents[*req.Assignee]
+			if !ok || !contains(a.Services, t.Service) {
+				e := errorf(422, "invalid_field", "assignee %q is not an agent of %s", *req.Assignee, t.Service)
+				e.Field = "assignee"
+				return e
+			}
+		}
+		u.Assignee = req.Assignee
+	}
+	if err := u.Validate(); err != nil {
+		return errorf(422, "invalid_field", "%v", err)
+	}
+	if u.Status == nil && u.Subject == nil && u.Assignee == nil && u.Note == "" {
+		return errorf(400, "invalid_field", "nothing to change: give status, subject, assignee or note")
+	}
+	nt, err := s.st.Tickets().Update(r.Context(), t.ID, u, s.clock.Now())
+	if err != nil {
+		return err
+	}
+	s.bus.Publish(events.Event{Type: events.TicketUpdated, At: s.clock.Now(), Service: nt.Service, Agent: nt.Assignee,
+		Data: map[string]any{"ticket": nt.ID, "by": p.Login}})
+	if nt.Notes == nil {
+		nt.Notes = []tickets.Note{}
+	}
+	if nt.Calls == nil {
+		nt.Calls = []tickets.Call{}
+	}
+	writeJSON(w, 200, nt)
+	return nil
+}

@@ -1,0 +1,100 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"ringdesk/internal/auth"
+	"ringdesk/internal/events"
+)
+
+// events is GET /api/v1/events: a WebSocket carrying one JSON event per message. An agent gets
+// its own events, a manager those of the services it manages, an administrator all. The first
+// message is a cti.snapshot of the agent's state, so a reconnecting widget shows the truth. The
+// same connection carries browser-softphone signalling both ways.
+func (s *Server) events(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	// websocket.Accept refuses a handshake whose Origin is not this host: no cross-site use
+	// of the session cookie.
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return nil // Accept has answered the client
+	}
+	c.SetReadLimit(64 << 10)
+	f := events.Filter{Agent: p.Login}
+	if p.IsAdmin() {
+		f.All = true
+	} else {
+		f.Services = map[string]bool{}
+		for _, svc := range p.Services {
+			if p.CanManageService(svc) {
+				f.Services[svc] = true
+			}
+		}
+	}
+	sub := s.bus.Subscribe(f, 4096)
+	defer s.bus.Unsubscribe(sub)
+
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	var wmu sync.Mutex
+	send := func(msg []byte) error {
+		wmu.Lock()
+		defer wmu.Unlock()
+		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		defer wcancel()
+		return c.Write(wctx, websocket.MessageText, msg)
+	}
+	snap, _ := json.Marshal(events.Event{Type: "cti.snapshot", At: s.clock.Now().UTC(), Agent: p.Login, Data: s.eng.View(p.Login)})
+	if err := send(snap); err != nil {
+		return nil
+	}
+	if s.signals != nil {
+		done := s.signals.Connected(p.Login, send)
+		defer done()
+	}
+	go func() {
+		defer cancel()
+		for {
+			_, msg, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			if s.signals == nil {
+				continue
+			}
+			if err := s.signals.Message(p.Login, msg); err != nil {
+				b, _ := json.Marshal(map[string]any{"type": "error", "data": map[string]string{"message": err.Error()}})
+				_ = send(b)
+			}
+		}
+	}()
+	ping := time.NewTicker(25 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case m, ok := <-sub.C:
+			if !ok {
+				c.Close(websocket.StatusTryAgainLater, "fell behind; reconnect")
+				return nil
+			}
+			if err := send(m.JSON); err != nil {
+				return nil
+			}
+		case <-ping.C:
+			pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
+			err := c.Ping(pctx)
+			pcancel()
+			if err != nil {
+				return nil
+			}
+		case <-ctx.Done():
+			c.Close(websocket.StatusNormalClosure, "")
+			return nil
+		}
+	}
+}
