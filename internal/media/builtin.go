@@ -42,22 +42,29 @@ func builtinClip(a telephony.Audio) *clip {
 	return builtins[a]
 }
 
-// holdMusic is a gentle 24-second loop of plucked notes around E5 (659 Hz), with a quieter
-// octave-and-fifth above: original, generated here. Its pitch centre lets tests tell hold
-// audio from a caller's test tone.
+// holdMusic is a gentle 24-second loop, original and generated here: plucked E5 notes (659 Hz)
+// in a slow rhythm over a soft E4 and B4 pad, with a quiet harmony a fifth above on every
+// other note. Its pitch stays centred on E5 in any second of it, so tests can tell hold audio
+// from a caller's test tone.
 func holdMusic() []int16 {
 	const rate = 8000
-	// notes of a bar in Hz, each half a second; most are E5, the others balance around it
-	bar := []float64{659.25, 659.25, 493.88, 659.25, 830.61, 659.25, 659.25, 659.25}
+	const e5, b5, e4, b4 = 659.25, 987.77, 329.63, 493.88
+	durations := []float64{0.75, 0.25, 0.5, 0.5, 1.0, 0.5, 0.5} // a bar of four seconds
 	out := make([]int16, 0, 24*rate)
-	for len(out) < 24*rate {
-		for _, f := range bar {
-			n := rate / 2
-			for i := 0; i < n; i++ {
+	n := 0
+	for bar := 0; len(out) < 24*rate; bar++ {
+		for k, d := range durations {
+			for i := 0; i < int(d*rate); i++ {
 				t := float64(i) / rate
-				env := math.Min(1, t/0.02) * math.Exp(-2.2*t) // quick attack, soft decay
-				v := math.Sin(2*math.Pi*f*t) + 0.15*math.Sin(2*math.Pi*2*f*t)
-				out = append(out, int16(7000*env*v))
+				env := math.Min(1, t/0.015) * math.Exp(-1.8*t) // pluck: quick attack, soft decay
+				v := math.Sin(2*math.Pi*e5*t) + 0.12*math.Sin(2*math.Pi*2*e5*t)
+				if k%2 == 1 {
+					v += 0.18 * math.Sin(2*math.Pi*b5*t)
+				}
+				g := float64(n) / rate
+				pad := 0.08*math.Sin(2*math.Pi*e4*g) + 0.05*math.Sin(2*math.Pi*b4*g)
+				out = append(out, int16(7000*(0.35+0.65*env)*v+7000*pad))
+				n++
 			}
 		}
 	}
