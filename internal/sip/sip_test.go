@@ -68,6 +68,18 @@ func (h *handler) wait(t *testing.T, leg telephony.LegID, kind telephony.EventKi
 	}
 }
 
+func (h *handler) setIn(f func(telephony.InboundCall) error) {
+	h.mu.Lock()
+	h.onIn = f
+	h.mu.Unlock()
+}
+
+func (h *handler) setDialled(f func(telephony.PhoneCall) error) {
+	h.mu.Lock()
+	h.onDialed = f
+	h.mu.Unlock()
+}
+
 func (h *handler) lastInbound() telephony.InboundCall {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -169,15 +181,15 @@ func TestRegistrar(t *testing.T) {
 
 func TestInboundFromTrunkAnsweredWithHoldAudio(t *testing.T) {
 	e := newEnv(t)
-	var legID telephony.LegID
-	e.h.onIn = func(c telephony.InboundCall) error {
-		legID = c.Leg
+	legs := make(chan telephony.LegID, 1)
+	e.h.setIn(func(c telephony.InboundCall) error {
+		legs <- c.Leg
 		go func() {
 			e.s.Answer(c.Leg)
 			e.s.Play(c.Leg, telephony.AudioHold, true)
 		}()
 		return nil
-	}
+	})
 	carrier := siptest.NewTrunk(t, e.url, siptest.Options{Tone: 440})
 	call, err := carrier.DialFrom("0212345678", "01055556666")
 	if err != nil {
@@ -192,7 +204,7 @@ func TestInboundFromTrunkAnsweredWithHoldAudio(t *testing.T) {
 		t.Fatalf("caller heard %s, want hold music ~660 Hz", heard)
 	}
 	call.Hangup()
-	e.h.wait(t, legID, telephony.HungUp)
+	e.h.wait(t, <-legs, telephony.HungUp)
 	time.Sleep(50 * time.Millisecond)
 	if e.s.Legs() != 0 || e.m.PortsInUse() != 0 {
 		t.Fatalf("leaked: %d legs, %d ports", e.s.Legs(), e.m.PortsInUse())
@@ -206,9 +218,9 @@ func TestRefusals(t *testing.T) {
 		t.Fatalf("a caller from no trunk: %v, want 403", err)
 	}
 	e2 := newEnv(t)
-	e2.h.onIn = func(c telephony.InboundCall) error {
+	e2.h.setIn(func(c telephony.InboundCall) error {
 		return &telephony.Refusal{Code: 404, Reason: "no such number", Err: telephony.ErrUnknownNumber}
-	}
+	})
 	carrier := siptest.NewTrunk(t, e2.url, siptest.Options{})
 	if _, err := carrier.DialFrom("0999", "0101"); siptest.CodeOf(err) != 404 {
 		t.Fatalf("unknown number: %v, want 404", err)
@@ -228,7 +240,7 @@ func TestRefusals(t *testing.T) {
 
 func TestMalformedSDPAndGarbage(t *testing.T) {
 	e := newEnv(t)
-	e.h.onIn = func(c telephony.InboundCall) error { go e.s.Answer(c.Leg); return nil }
+	e.h.setIn(func(c telephony.InboundCall) error { go e.s.Answer(c.Leg); return nil })
 	// raw UDP garbage and a broken INVITE must not hurt the server
 	conn, _ := net.Dial("udp", e.url)
 	conn.Write([]byte("\x00\x01garbage that is not SIP at all\r\n\r\n"))
@@ -266,12 +278,12 @@ func TestMalformedSDPAndGarbage(t *testing.T) {
 
 func TestPlaceToPhoneBridgeAndHangups(t *testing.T) {
 	e := newEnv(t)
-	var inLeg telephony.LegID
-	e.h.onIn = func(c telephony.InboundCall) error {
-		inLeg = c.Leg
+	legs := make(chan telephony.LegID, 1)
+	e.h.setIn(func(c telephony.InboundCall) error {
+		legs <- c.Leg
 		go e.s.Answer(c.Leg)
 		return nil
-	}
+	})
 	kim := siptest.NewPhone(t, e.url, "1001", "s1p", siptest.Options{Tone: 880, Codec: media.PCMA})
 	if code, _ := kim.Register(600); code != 200 {
 		t.Fatal("register")
@@ -281,6 +293,7 @@ func TestPlaceToPhoneBridgeAndHangups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	inLeg := <-legs
 	// ring the agent: 180 is reported, the phone answers, the legs are bridged
 	e.s.Place("agent-1", telephony.Target{Kind: telephony.TargetExtension, Extension: "1001", CallerID: "0101"})
 	ring := kim.Incoming(5 * time.Second)
@@ -381,7 +394,7 @@ func TestOutboundThroughTrunkCarriesCallerID(t *testing.T) {
 
 func TestPhoneDialsAuthenticated(t *testing.T) {
 	e := newEnv(t)
-	e.h.onDialed = func(c telephony.PhoneCall) error { go e.s.Answer(c.Leg); return nil }
+	e.h.setDialled(func(c telephony.PhoneCall) error { go e.s.Answer(c.Leg); return nil })
 	kim := siptest.NewPhone(t, e.url, "1001", "s1p", siptest.Options{})
 	kim.Register(600)
 	call, err := kim.Dial("901012345678")

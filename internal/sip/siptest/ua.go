@@ -87,13 +87,18 @@ func newUA(t testing.TB, name, server, user, password string, o Options) *UA {
 		t.Fatal(err)
 	}
 	u.srv, _ = sipgo.NewServer(u.ua)
+	u.srv.OnInvite(u.onInvite)
+	u.srv.OnAck(u.onAck)
+	u.srv.OnBye(u.onBye)
+	u.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+	})
 	if u.Transport == "TCP" {
 		u.ln, err = net.Listen("tcp4", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		u.port = u.ln.Addr().(*net.TCPAddr).Port
-		go u.srv.ServeTCP(u.ln)
 		u.cli, _ = sipgo.NewClient(u.ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(u.port))
 	} else {
 		u.conn, err = net.ListenPacket("udp4", "127.0.0.1:0")
@@ -101,15 +106,8 @@ func newUA(t testing.TB, name, server, user, password string, o Options) *UA {
 			t.Fatal(err)
 		}
 		u.port = u.conn.LocalAddr().(*net.UDPAddr).Port
-		go u.srv.ServeUDP(u.conn)
 		u.cli, _ = sipgo.NewClient(u.ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(u.port),
 			sipgo.WithClientConnectionAddr(u.conn.LocalAddr().String()))
-		for i := 0; i < 1000; i++ { // serving before sending, or the client binds the port again
-			if c, err := u.ua.TransportLayer().GetConnection("udp", u.conn.LocalAddr().String()); err == nil && c != nil {
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
 	}
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: u.port}}
 	if u.Transport == "TCP" {
@@ -117,12 +115,18 @@ func newUA(t testing.TB, name, server, user, password string, o Options) *UA {
 		contact.Address.UriParams.Add("transport", "tcp")
 	}
 	u.dua = &sipgo.DialogUA{Client: u.cli, ContactHDR: contact}
-	u.srv.OnInvite(u.onInvite)
-	u.srv.OnAck(u.onAck)
-	u.srv.OnBye(u.onBye)
-	u.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
-		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
-	})
+	// everything is set before serving: handlers run on sipgo's goroutines
+	if u.ln != nil {
+		go u.srv.ServeTCP(u.ln)
+	} else {
+		go u.srv.ServeUDP(u.conn)
+		for i := 0; i < 1000; i++ { // serving before sending, or the client binds the port again
+			if c, err := u.ua.TransportLayer().GetConnection("udp", u.conn.LocalAddr().String()); err == nil && c != nil {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 	t.Cleanup(u.Close)
 	return u
 }
