@@ -1,0 +1,42 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// flagSet makes a flag set whose flags default to their RINGDESK_* environment twins.
+type flagSet struct {
+	*flag.FlagSet
+}
+
+func newFlags(name string) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return &flagSet{fs}
+}
+
+// envName is the environment twin of a flag: --rtp-ports → RINGDESK_RTP_PORTS.
+func envName(flagName string) string {
+	return "RINGDESK_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func (f *flagSet) str(name, def, help string) *string {
+	if v, ok := os.LookupEnv(envName(name)); ok {
+		def = v
+	}
+	return f.String(name, def, help+" (env "+envName(name)+")")
+}
+
+func (f *flagSet) parse(args []string) error {
+	if err := f.Parse(args); err != nil {
+		return usageError{fmt.Sprintf("%s: %v", f.Name(), err)}
+	}
+	if f.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", f.Name(), f.Arg(0))}
+	}
+	return nil
+}

@@ -1,0 +1,314 @@
+// Package server assembles a Ringdesk server from its parts — store, engine, SIP, media,
+// browser phones, API and console — and runs it. cmd/ringdesk only turns flags into a Config;
+// integration tests run the very same assembly.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"ringdesk/internal/api"
+	"ringdesk/internal/auth"
+	"ringdesk/internal/clock"
+	"ringdesk/internal/engine"
+	"ringdesk/internal/events"
+	"ringdesk/internal/media"
+	"ringdesk/internal/provision"
+	"ringdesk/internal/sip"
+	"ringdesk/internal/site"
+	"ringdesk/internal/store"
+	"ringdesk/internal/store/database"
+	"ringdesk/internal/web"
+	"ringdesk/internal/webrtc"
+)
+
+// Config is everything a server is started with.
+type Config struct {
+	DataDir  string // embedded database's directory
+	DBURL    string // postgres://… instead of the embedded database
+	HTTP     string // console and API, host:port
+	SIP      string // SIP over UDP and TCP, host:port
+	RTPPorts string // LOW-HIGH
+	// Advertise is the address phones and carriers reach us at (Contact, SDP); detected when
+	// SIP listens on all addresses.
+	Advertise string
+	// Apply is a site file applied before starting.
+	Apply string
+	// AdminPassword is the first administrator's password; random when empty.
+	AdminPassword string
+	Logger        *slog.Logger
+	Clock         clock.Clock
+	// Out receives what an operator must see once (the generated admin password, the apply
+	// report).
+	Out io.Writer
+}
+
+// Server is a running Ringdesk.
+type Server struct {
+	cfg    Config
+	Store  store.Store
+	Bus    *events.Bus
+	Engine *engine.Engine
+	SIP    *sip.Server
+	Media  *media.Manager
+	Phones *webrtc.Phones
+	API    *api.Server
+	http   *http.Server
+	httpLn net.Listener
+
+	watch, stopWatch chan struct{}
+}
+
+// watchSite picks up configuration written by another process (ringdesk apply on a running
+// server, a second node on the same PostgreSQL) within two seconds.
+func (s *Server) watchSite() {
+	defer close(s.watch)
+	ctx := context.Background()
+	last, _ := s.Store.Site().Version(ctx)
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopWatch:
+			return
+		case <-t.C:
+		}
+		v, err := s.Store.Site().Version(ctx)
+		if err != nil || v == last {
+			continue
+		}
+		last = v
+		st, err := s.Store.Site().Load(ctx)
+		if err != nil {
+			continue
+		}
+		s.SIP.SetSite(st)
+		s.Engine.Reload(st)
+		s.API.SiteUpdated(st)
+		s.cfg.Logger.Info("configuration changed; reloaded", "version", v)
+	}
+}
+
+// ParsePorts reads LOW-HIGH.
+func ParsePorts(s string) (int, int, error) {
+	lo, hi, ok := strings.Cut(s, "-")
+	a, err1 := strconv.Atoi(lo)
+	b, err2 := strconv.Atoi(hi)
+	if !ok || err1 != nil || err2 != nil || a < 1024 || b > 65535 || b-a < 20 {
+		return 0, 0, fmt.Errorf("--rtp-ports must be LOW-HIGH within 1024-65535, at least 20 apart (got %q)", s)
+	}
+	return a, b, nil
+}
+
+// Start opens the store, applies the site file if any, makes sure an administrator exists,
+// binds SIP, RTP and HTTP, and serves until Close. Any failure is returned with what to do.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	lo, hi, err := ParsePorts(cfg.RTPPorts)
+	if err != nil {
+		return nil, err
+	}
+	adv, err := advertise(cfg.SIP, cfg.Advertise)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+	if s.Store, err = database.Open(ctx, cfg.DataDir, cfg.DBURL); err != nil {
+		return nil, err
+	}
+	if cfg.Apply != "" {
+		rep, err := provision.Apply(ctx, s.Store, cfg.Apply)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(cfg.Out, "applied %s\n%s\n", cfg.Apply, rep)
+	}
+	s.Bus = events.NewBus()
+	// the top tenth of the RTP range is for browser phones, the rest for SIP legs
+	split := hi - (hi-lo)/10
+	if s.Media, err = media.NewManager(media.Config{IP: adv, PortMin: lo, PortMax: split - 1, Logger: cfg.Logger}, prompts{s.Store}); err != nil {
+		return nil, err
+	}
+	if s.SIP, err = sip.New(sip.Config{Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger}, nil, s.Media); err != nil {
+		return nil, err
+	}
+	if s.Phones, err = webrtc.New(webrtc.Config{IP: adv, PortMin: uint16(split), PortMax: uint16(hi), Logger: cfg.Logger}, s.SIP.BrowserReport); err != nil {
+		return nil, err
+	}
+	s.SIP.SetBrowserLegs(s.Phones)
+	if s.Engine, err = engine.New(engine.Config{Clock: cfg.Clock, Store: s.Store, Bus: s.Bus, Phone: s.SIP, Logger: cfg.Logger}); err != nil {
+		return nil, err
+	}
+	s.SIP.SetHandler(s.Engine)
+	st, err := s.Store.Site().Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.SIP.SetSite(st)
+	if err := s.Engine.Start(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.SIP.Start(ctx); err != nil {
+		return nil, fmt.Errorf("%w (is another server using the SIP port? choose another with --sip)", err)
+	}
+	if s.httpLn, err = net.Listen("tcp", cfg.HTTP); err != nil {
+		return nil, fmt.Errorf("cannot listen for HTTP on %s: %w (choose another with --http)", cfg.HTTP, err)
+	}
+	// only now that every port is ours: a failed start must not have used up the one showing
+	// of a generated password
+	if err := ensureAdmin(ctx, s.Store, cfg.AdminPassword, cfg.Out); err != nil {
+		return nil, err
+	}
+	s.API, err = api.New(ctx, api.Config{Engine: s.Engine, Store: s.Store, Bus: s.Bus, Clock: cfg.Clock, Logger: cfg.Logger,
+		SiteChanged: func(st *site.Site) {
+			s.SIP.SetSite(st)
+			s.Engine.Reload(st)
+		},
+		Console: web.Handler(), Phones: s.SIP, Signals: s.Phones})
+	if err != nil {
+		return nil, err
+	}
+	s.http = &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
+	go s.http.Serve(s.httpLn)
+	s.watch, s.stopWatch = make(chan struct{}), make(chan struct{})
+	go s.watchSite()
+	cfg.Logger.Info("ringdesk is serving", "http", s.httpLn.Addr().String(), "sip", s.SIP.Addr(), "advertise", adv.String(),
+		"rtp", cfg.RTPPorts)
+	ok = true
+	return s, nil
+}
+
+// HTTPAddr is where the console and API are served.
+func (s *Server) HTTPAddr() string { return s.httpLn.Addr().String() }
+
+// Close ends every call, logs agents out and stops.
+func (s *Server) Close() error {
+	var errs []error
+	if s.stopWatch != nil {
+		close(s.stopWatch)
+		<-s.watch
+	}
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.http.Shutdown(ctx)
+		cancel()
+	} else if s.httpLn != nil {
+		s.httpLn.Close()
+	}
+	if s.Engine != nil {
+		s.Engine.Close()
+	}
+	if s.SIP != nil {
+		errs = append(errs, s.SIP.Close())
+	}
+	if s.Media != nil {
+		s.Media.Close()
+	}
+	if s.Store != nil {
+		errs = append(errs, s.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// prompts serves stored audio to the media layer.
+type prompts struct{ st store.Store }
+
+func (p prompts) Prompt(ctx context.Context, id string) ([]byte, error) {
+	a, err := p.st.Audio().Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return a.Data, nil
+}
+
+// advertise chooses the address put in SIP and SDP.
+func advertise(sipAddr, configured string) (netip.Addr, error) {
+	if configured != "" {
+		ip, err := netip.ParseAddr(configured)
+		if err != nil {
+			return netip.Addr{}, fmt.Errorf("--advertise must be an IP address (got %q)", configured)
+		}
+		return ip, nil
+	}
+	host, _, err := net.SplitHostPort(sipAddr)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("--sip must be host:port (got %q)", sipAddr)
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && !ip.IsUnspecified() {
+		return ip, nil
+	}
+	// the address of the interface that routes outward; no packet is sent
+	if c, err := net.Dial("udp4", "192.0.2.1:9"); err == nil {
+		defer c.Close()
+		if a, ok := c.LocalAddr().(*net.UDPAddr); ok {
+			if ip, ok := netip.AddrFromSlice(a.IP); ok {
+				return ip.Unmap(), nil
+			}
+		}
+	}
+	return netip.MustParseAddr("127.0.0.1"), nil
+}
+
+// ensureAdmin creates the first administrator when the site has none, and says its password
+// once.
+func ensureAdmin(ctx context.Context, st store.Store, password string, out io.Writer) error {
+	s, err := st.Site().Load(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range s.Agents {
+		if a.Role == site.RoleAdmin {
+			return nil
+		}
+	}
+	login := "admin"
+	for _, a := range s.Agents {
+		if a.Login == login {
+			return fmt.Errorf("the site has no administrator and %q is an agent: give one account role admin with ringdesk apply", login)
+		}
+	}
+	generated := password == ""
+	if generated {
+		if password, err = auth.RandomPassword(); err != nil {
+			return err
+		}
+	}
+	h, err := auth.HashPassword(password)
+	if err != nil {
+		return fmt.Errorf("RINGDESK_ADMIN_PASSWORD: %w", err)
+	}
+	s.Agents = append(s.Agents, site.Agent{Login: login, Name: "Administrator", Role: site.RoleAdmin, PasswordHash: h,
+		Services: []string{}, Groups: []string{}})
+	if err := st.Site().Save(ctx, s); err != nil {
+		return err
+	}
+	if generated {
+		fmt.Fprintf(out, "created the first administrator: login %q, password %q (shown once; change it in the console)\n", login, password)
+	} else {
+		fmt.Fprintf(out, "created the first administrator %q with the password from RINGDESK_ADMIN_PASSWORD\n", login)
+	}
+	return nil
+}
