@@ -212,7 +212,7 @@ func TestSymmetricRTP(t *testing.T) {
 	sdpPeer, realPeer := newPeer(t, PCMU), newPeer(t, PCMU)
 	s, _ := m.NewSession()
 	defer s.Close()
-	s.Answer(sdpFor(sdpPeer, []Codec{PCMU}, "sendrecv")) // the SDP names one address…
+	s.Answer(sdpFor(sdpPeer, []Codec{PCMU}, "sendrecv"))           // the SDP names one address…
 	go realPeer.sendTone(s.LocalAddr(), 440, 200*time.Millisecond) // …packets come from another (NAT)
 	time.Sleep(300 * time.Millisecond)
 	if s.Remote() != realPeer.addr() {
