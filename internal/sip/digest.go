@@ -56,7 +56,10 @@ func (n *nonces) check(nonce string, now time.Time) (ours, stale bool) {
 // challenge is a WWW-Authenticate / Proxy-Authenticate value offering MD5 and SHA-256.
 func (n *nonces) challenges(realm string, now time.Time, stale bool) []string {
 	var out []string
-	for _, alg := range []string{"SHA-256", "MD5"} {
+	// MD5 only: phones that meet a challenge they cannot answer give up on all of them
+	// (baresip 1.0 fails REGISTER when a SHA-256 challenge is listed at all). The SHA-256
+	// secret is stored and verified, ready for sites whose phones all speak RFC 7616.
+	for _, alg := range []string{"MD5"} {
 		c := fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=%s, qop="auth"`, realm, n.make(now), alg)
 		if stale {
 			c += ", stale=true"

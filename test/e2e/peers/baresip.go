@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -268,6 +269,39 @@ func (p *Phone) Types() []string {
 		out = append(out, e.Type)
 	}
 	return out
+}
+
+// WaitRegistered waits until the phone's account is registered (asked with reginfo: the
+// REGISTER_OK event may come before the control connection does).
+func (p *Phone) WaitRegistered(timeout time.Duration) {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		out, _ := p.Do("reginfo", "")
+		if strings.Contains(out, "OK") {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("phone %s did not register: %q", p.Dir, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// RegisterFailed waits until the phone's registration has failed.
+func (p *Phone) RegisterFailed(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		out, _ := p.Do("reginfo", "")
+		if strings.Contains(out, "OK") {
+			return false
+		}
+		if strings.Contains(out, "ERR") {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
 }
 
 // Recordings returns the WAV files of what the phone heard (received audio), oldest first.
