@@ -152,7 +152,10 @@ func (a *agent) do(method, path string, body any, want int, out any) []byte {
 	return b
 }
 
-func (a *agent) cmd(path string, body any) { a.r.t.Helper(); a.do("POST", "/api/v1/cti/"+path, body, 200, nil) }
+func (a *agent) cmd(path string, body any) {
+	a.r.t.Helper()
+	a.do("POST", "/api/v1/cti/"+path, body, 200, nil)
+}
 
 func (a *agent) ready() {
 	a.r.t.Helper()

@@ -1,0 +1,102 @@
+// The console's only door to the server: JSON over fetch with the session cookie, and the
+// event WebSocket, which reconnects by itself.
+
+export class APIError extends Error {
+  constructor(status, body) {
+    const e = (body && body.error) || {}
+    super(e.message || `HTTP ${status}`)
+    this.status = status
+    this.code = e.code || 'error'
+    this.field = e.field || ''
+    this.details = e.details || []
+  }
+}
+
+export async function call(method, path, body, opts = {}) {
+  const init = { method, credentials: 'same-origin', headers: { 'X-Ringdesk': '1' } }
+  if (body instanceof Blob || body instanceof ArrayBuffer) {
+    init.body = body
+    init.headers['Content-Type'] = opts.type || 'application/octet-stream'
+  } else if (body !== undefined) {
+    init.body = JSON.stringify(body)
+    init.headers['Content-Type'] = 'application/json'
+  }
+  const res = await fetch(path, init)
+  if (res.status === 204) return null
+  const text = await res.text()
+  let data = null
+  try { data = text ? JSON.parse(text) : null } catch { data = null }
+  if (!res.ok) {
+    const err = new APIError(res.status, data)
+    if (res.status === 401 && !opts.quiet) window.dispatchEvent(new CustomEvent('ringdesk:unauthorized'))
+    throw err
+  }
+  return data
+}
+
+export const get = (p, o) => call('GET', p, undefined, o)
+export const post = (p, b, o) => call('POST', p, b ?? {}, o)
+export const put = (p, b, o) => call('PUT', p, b, o)
+export const patch = (p, b, o) => call('PATCH', p, b, o)
+export const del = (p, o) => call('DELETE', p, undefined, o)
+
+// Events is the live connection: every message is handed to the listeners; a lost connection
+// is retried with back-off, and each new connection starts with a cti.snapshot so the widget
+// shows the true state again.
+export class Events {
+  constructor() {
+    this.listeners = new Set()
+    this.statusListeners = new Set()
+    this.ws = null
+    this.delay = 250
+    this.closed = false
+    this.online = false
+  }
+
+  on(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn) }
+  onStatus(fn) { this.statusListeners.add(fn); return () => this.statusListeners.delete(fn) }
+
+  start() {
+    this.closed = false
+    this.connect()
+  }
+
+  stop() {
+    this.closed = true
+    if (this.ws) this.ws.close()
+  }
+
+  send(msg) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify(msg))
+      return true
+    }
+    return false
+  }
+
+  setOnline(v) {
+    if (this.online === v) return
+    this.online = v
+    for (const fn of this.statusListeners) fn(v)
+  }
+
+  connect() {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
+    const ws = new WebSocket(`${proto}//${location.host}/api/v1/events`)
+    this.ws = ws
+    ws.onopen = () => { this.delay = 250; this.setOnline(true) }
+    ws.onmessage = (m) => {
+      let ev
+      try { ev = JSON.parse(m.data) } catch { return }
+      for (const fn of this.listeners) {
+        try { fn(ev) } catch (e) { console.error(e) }
+      }
+    }
+    ws.onclose = () => {
+      this.setOnline(false)
+      if (this.closed) return
+      setTimeout(() => this.connect(), this.delay)
+      this.delay = Math.min(this.delay * 2, 4000)
+    }
+  }
+}
