@@ -547,3 +547,46 @@ func TestAdminEditsAndRestart(t *testing.T) {
 	park.must("POST", "/api/v1/cti/login", map[string]string{"service": "support"}, 200, nil)
 	root.must("GET", fmt.Sprintf("/api/v1/tickets/%d", tk.ID), nil, 200, nil)
 }
+
+func TestRejectConsultAndReadyAgentsOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	kim, lee := e.login("kim"), e.login("lee")
+	for _, c := range []*client{kim, lee} {
+		c.must("POST", "/api/v1/cti/login", map[string]string{"service": "support"}, 200, nil)
+		c.must("PUT", "/api/v1/cti/state", map[string]string{"state": "ready"}, 200, nil)
+		e.clk.Advance(time.Second)
+	}
+	var ready struct {
+		Agents []struct{ Login string } `json:"agents"`
+	}
+	kim.must("GET", "/api/v1/cti/ready-agents?group=tier1", nil, 200, &ready)
+	if len(ready.Agents) != 1 || ready.Agents[0].Login != "lee" {
+		t.Fatalf("대기 상담원 확인: %+v", ready)
+	}
+	if _, err := e.net.Call("0101", did); err != nil {
+		t.Fatal(err)
+	}
+	kim.wantState("offered")
+	kim.must("POST", "/api/v1/cti/offer/reject", nil, 200, nil)
+	kim.wantState("ready")
+	lee.wantState("offered")
+	lee.must("POST", "/api/v1/cti/offer/accept", nil, 200, nil)
+	e.net.AnswerLeg(e.net.WaitPlaced(t, telephonytest.ToExtension("1002")))
+	lee.wantState("on_call")
+	lee.must("POST", "/api/v1/cti/consult", map[string]string{"target": "901099990000"}, 200, nil)
+	lee.wantState("held")
+	lee.fails("POST", "/api/v1/cti/unhold", nil, 409, "invalid_state")
+	lee.must("POST", "/api/v1/cti/consult/cancel", nil, 200, nil)
+	lee.must("POST", "/api/v1/cti/unhold", nil, 200, nil)
+	lee.wantState("on_call")
+	lee.must("POST", "/api/v1/cti/hangup", nil, 200, nil)
+	lee.wantState("after_call")
+	var hist struct {
+		Changes []struct{ From, To string } `json:"changes"`
+	}
+	lee.must("GET", "/api/v1/cti/history", nil, 200, &hist)
+	if len(hist.Changes) < 6 {
+		t.Fatalf("history: %+v", hist)
+	}
+	kim.fails("GET", "/api/v1/cti/history?agent=lee", nil, 403, "forbidden")
+}

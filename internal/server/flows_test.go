@@ -275,3 +275,36 @@ func TestCustomerHangsUpWhileAgentPhoneRings(t *testing.T) {
 	}
 	kim.await("ready")
 }
+
+func TestPhoneDialsAnExtensionAndAQueue(t *testing.T) {
+	r := newRig(t)
+	kimPhone := r.phone("kim", "1001", siptest.Options{Tone: 880})
+	leePhone := r.phone("lee", "1002", siptest.Options{Tone: 550, AutoAnswer: true})
+	kim := r.agent("kim")
+	kim.ready()
+	// lee is not logged in to CTI: dialling 1002 rings lee's phone directly
+	call, err := kimPhone.Dial("1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kim.await("on_call")
+	hears(t, "kim calling lee's extension", listen(call, time.Second), 550)
+	call.Hangup()
+	kim.await("after_call")
+	kim.cmd("after-call", map[string]string{"action": "ready"})
+	// dialling the queue: kim waits like a customer (hold music) until lee, ready, takes it
+	leePhone.AutoAnswer = false
+	lee := r.agent("lee")
+	call, err = kimPhone.Dial("100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hears(t, "kim waiting in the queue", listen(call, 1500*time.Millisecond), 660)
+	lee.ready()
+	lring := connect(t, lee, leePhone)
+	kim.await("on_call")
+	hears(t, "kim through the queue", listen(call, time.Second), 550)
+	hears(t, "lee", listen(lring, time.Second), 880)
+	call.Hangup()
+	lee.await("after_call")
+}

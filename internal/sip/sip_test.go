@@ -409,3 +409,31 @@ func TestPhoneDialsAuthenticated(t *testing.T) {
 	}
 	call.Hangup()
 }
+
+func TestOptionsAndCarrierAuthentication(t *testing.T) {
+	e := newEnv(t)
+	// OPTIONS is answered with what we allow
+	probe := siptest.NewTrunk(t, e.url, siptest.Options{})
+	if code, allow, err := probe.Options(); err != nil || code != 200 || !strings.Contains(allow, "INVITE") {
+		t.Fatalf("OPTIONS: %d %q %v", code, allow, err)
+	}
+	// a carrier that challenges outbound calls gets the trunk's credentials
+	carrier := siptest.NewTrunk(t, e.url, siptest.Options{AutoAnswer: true})
+	carrier.RequireAuth("acct", "carrier-secret")
+	host, port, _ := net.SplitHostPort(carrier.Addr())
+	p := 0
+	fmt.Sscan(port, &p)
+	e.s.SetSite(&site.Site{Trunks: []site.Trunk{{ID: "carrier", Host: host, Port: p, Prefix: "9", Username: "acct", Password: "carrier-secret"}}})
+	e.s.Place("auth-out", telephony.Target{Kind: telephony.TargetTrunk, Trunk: "carrier", Number: "0101", CallerID: "0212345678"})
+	e.h.wait(t, "auth-out", telephony.Answered)
+	if n := carrier.Challenged(); n < 1 {
+		t.Fatal("the carrier never challenged")
+	}
+	e.s.Hangup("auth-out", telephony.CauseNormal)
+	// with the wrong password the call fails instead of looping
+	e.s.SetSite(&site.Site{Trunks: []site.Trunk{{ID: "carrier", Host: host, Port: p, Prefix: "9", Username: "acct", Password: "wrong"}}})
+	e.s.Place("auth-bad", telephony.Target{Kind: telephony.TargetTrunk, Trunk: "carrier", Number: "0101", CallerID: "0212345678"})
+	if ev := e.h.wait(t, "auth-bad", telephony.Failed); ev.Code != 401 && ev.Code != 403 {
+		t.Fatalf("wrong carrier password: %+v", ev)
+	}
+}

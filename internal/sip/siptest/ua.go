@@ -17,6 +17,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
 
 	"ringdesk/internal/media"
 )
@@ -49,6 +50,72 @@ type UA struct {
 	// Invites are the INVITE requests received (a trunk's view of outbound calls).
 	Invites []*sip.Request
 	reject  int // answer incoming calls with this code instead
+
+	authUser, authPass string // a carrier that challenges INVITEs
+	challenged         int
+}
+
+// RequireAuth makes the UA challenge incoming INVITEs (digest, MD5) like a carrier would.
+func (u *UA) RequireAuth(user, password string) {
+	u.mu.Lock()
+	u.authUser, u.authPass = user, password
+	u.mu.Unlock()
+}
+
+// Challenged reports how many INVITEs were challenged.
+func (u *UA) Challenged() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.challenged
+}
+
+// checkAuth answers a challenge or 403 and returns false when the INVITE may not pass.
+func (u *UA) checkAuth(req *sip.Request, tx sip.ServerTransaction) bool {
+	u.mu.Lock()
+	user, pass := u.authUser, u.authPass
+	u.mu.Unlock()
+	if user == "" {
+		return true
+	}
+	chal := &digest.Challenge{Realm: "carrier", Nonce: "n" + sip.GenerateTagN(12), Algorithm: "MD5", QOP: []string{"auth"}}
+	h := req.GetHeader("Authorization")
+	if h == nil {
+		u.mu.Lock()
+		u.challenged++
+		u.mu.Unlock()
+		res := sip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
+		res.AppendHeader(sip.NewHeader("WWW-Authenticate", chal.String()))
+		tx.Respond(res)
+		return false
+	}
+	cred, err := digest.ParseCredentials(h.Value())
+	if err == nil {
+		chal.Nonce = cred.Nonce
+		want, err2 := digest.Digest(chal, digest.Options{Method: "INVITE", URI: cred.URI, Username: user, Password: pass,
+			Cnonce: cred.Cnonce, Count: cred.Nc})
+		if err2 == nil && cred.Username == user && want.Response == cred.Response {
+			return true
+		}
+	}
+	tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
+	return false
+}
+
+// Options sends OPTIONS to the server and returns the status and Allow header.
+func (u *UA) Options() (int, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req := u.request(sip.OPTIONS, serverURI(u.Server, ""))
+	req.AppendHeader(&sip.ToHeader{Address: serverURI(u.Server, "")})
+	res, err := u.cli.Do(ctx, req)
+	if err != nil {
+		return 0, "", err
+	}
+	allow := ""
+	if h := res.GetHeader("Allow"); h != nil {
+		allow = h.Value()
+	}
+	return res.StatusCode, allow, nil
 }
 
 // Options tune a UA.
@@ -287,6 +354,9 @@ type Call struct {
 func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if req.To().Params.Has("tag") { // re-INVITE from the server
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		return
+	}
+	if !u.checkAuth(req, tx) {
 		return
 	}
 	u.mu.Lock()
