@@ -9,6 +9,7 @@ for b in sipp baresip kamailio rtpengine tshark sox espeak-ng chromium node npm;
 	command -v "$b" >/dev/null 2>&1 || need="$need $b"
 done
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need="$need postgresql"
+[ -d /usr/share/fonts/opentype/noto ] || need="$need fonts-noto-cjk"
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "missing:$need — run as root (apt-get) or install them" >&2
@@ -18,8 +19,8 @@ if [ -n "$need" ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends \
 		sip-tester baresip-core kamailio rtpengine-daemon tshark sox libsox-fmt-all espeak-ng sngrep \
-		chromium postgresql nodejs npm >/dev/null
+		chromium fonts-noto-cjk postgresql nodejs npm >/dev/null
 fi
-if [ -f test/e2e/package.json ] && [ ! -d test/e2e/node_modules/playwright-core ]; then
-	(cd test/e2e && npm ci --no-audit --no-fund --silent)
+if [ -f test/e2e/browser/package.json ] && [ ! -d test/e2e/browser/node_modules/playwright-core ]; then
+	(cd test/e2e/browser && npm ci --no-audit --no-fund --silent)
 fi

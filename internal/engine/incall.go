@@ -390,6 +390,11 @@ func (l *loop) complete(c *callRT, a *agentRT) error {
 	l.saveCall(c)
 	l.e.publish(events.Event{Type: events.CallTransferred, Service: l.service, Agent: a.login, Call: c.id,
 		Data: map[string]string{"target": cons.target, "to": cons.to}})
+	if t := c.agent; t != nil && t != a {
+		// the colleague now holds the customer's call: its widget must show that call's controls
+		l.e.publish(events.Event{Type: events.CallTransferred, Service: l.service, Agent: t.login, Call: c.id,
+			Data: map[string]string{"target": cons.target, "to": cons.to, "from": a.login}})
+	}
 	return nil
 }
 

@@ -17,6 +17,8 @@ export const ctx = {
   events: null,
   widget: null,
 }
+// a handle for people and tests looking at a running console from the browser's devtools
+window.ringdesk = ctx
 
 async function boot() {
   try {

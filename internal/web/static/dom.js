@@ -3,6 +3,8 @@
 // h creates an element: h('button', {class: 'x', onclick: f}, 'text', child…)
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag)
+  // our own messages, beside the field, rather than the browser's bubbles
+  if (tag === 'form') el.noValidate = true
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v)

@@ -121,16 +121,17 @@ export class Widget {
       h('span', { class: 'state-label state-' + v.state, id: 'cti-state', 'data-state': v.state }, stateLabel(v.state, v.reason)),
       h('span', { class: 'since' }, ''),
       h('button', { class: 'link close', 'aria-label': t('phone.close'), onclick: () => this.toggle() }, '×'))
-    const body = h('div', { class: 'widget-body' })
+    let content
     switch (v.state) {
-      case 'logged_out': body.append(this.loggedOut()); break
-      case 'default': case 'break': case 'ready': case 'work': body.append(this.idle()); break
-      case 'offered': body.append(this.offered()); break
-      case 'ringing': body.append(this.ringing()); break
-      case 'dialing': body.append(this.dialing()); break
-      case 'on_call': case 'held': case 'consulting': body.append(this.inCall()); break
-      case 'after_call': body.append(this.afterCall()); break
+      case 'logged_out': content = this.loggedOut(); break
+      case 'default': case 'break': case 'ready': case 'work': content = this.idle(); break
+      case 'offered': content = this.offered(); break
+      case 'ringing': content = this.ringing(); break
+      case 'dialing': content = this.dialing(); break
+      case 'on_call': case 'held': case 'consulting': content = this.inCall(); break
+      case 'after_call': content = this.afterCall(); break
     }
+    const body = h('div', { class: 'widget-body' }, content)
     const foot = this.phoneStatus ? h('footer', { class: 'widget-foot', id: 'softphone-status' }, this.phoneStatus) : null
     clear(this.panel, head, body, foot)
     this.renderClock()
