@@ -106,7 +106,7 @@ func schemas() map[string]any {
 	queue := obj(map[string]any{"number": str(), "name": str(), "strategy": enum("longest_idle"), "members": arr(str())}, "number")
 	number := obj(map[string]any{"number": str(), "queue": str(), "greeting": str()}, "number", "queue")
 	service := obj(map[string]any{"id": str(), "name": str(), "cti": boolean(), "recall_seconds": integer(),
-		"no_answer": enum("break", "ready"), "hold_audio": str(),
+		"no_answer": enum("break", "ready"), "after_call_seconds": integer(), "hold_audio": str(),
 		"hangup_announcement": obj(map[string]any{"text": str(), "audio": str()}),
 		"numbers":             arr(ref("Number")), "caller_ids": arr(ref("CallerID")), "favorites": arr(ref("Favorite")),
 		"groups": arr(ref("Group")), "queues": arr(ref("Queue"))}, "id")

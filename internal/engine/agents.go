@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"time"
+
 	"ringdesk/internal/agent"
 	"ringdesk/internal/clock"
 	"ringdesk/internal/events"
@@ -179,6 +181,19 @@ func (l *loop) apply(a *agentRT, ev agent.Event, force bool) error {
 	}
 	l.e.publish(events.Event{Type: events.AgentState, At: ev.At, Service: l.service, Agent: a.login, Call: next.Call,
 		Data: map[string]string{"from": string(prev.State), "to": string(next.State), "reason": string(next.Reason)}})
+	switch {
+	case next.State == agent.AfterCall && l.cfg != nil && l.cfg.AfterCallSeconds > 0:
+		// wrap-up time: back to 대기 by itself unless the agent answers the notice first
+		l.stopTimer(a)
+		gen := a.timerGen
+		a.timer = l.after(time.Duration(l.cfg.AfterCallSeconds)*time.Second, func() {
+			if a.timerGen == gen && a.st.State == agent.AfterCall && l.agents[a.login] == a {
+				l.release(a, agent.Event{Kind: agent.AfterCallReady})
+			}
+		})
+	case prev.State == agent.AfterCall:
+		l.stopTimer(a)
+	}
 	// keep the distributor in step: only Ready agents are offered calls
 	switch {
 	case next.State == agent.Ready && prev.State != agent.Ready:

@@ -661,3 +661,24 @@ func TestUnknownNumberAndServiceOff(t *testing.T) {
 		t.Fatalf("unknown DID: %v", err)
 	}
 }
+
+func TestWrapUpTimeReturnsToReady(t *testing.T) {
+	h := newHarness(t, func(s *site.Site) { s.Services[0].AfterCallSeconds = 10 })
+	h.ready("kim")
+	cust := h.call("01011112222")
+	h.connect("kim", "1001")
+	h.net.HangUp(cust)
+	h.state("kim", agent.AfterCall)
+	h.clk.Advance(9 * time.Second)
+	h.state("kim", agent.AfterCall)
+	h.clk.Advance(time.Second)
+	h.state("kim", agent.Ready)
+	// answering the notice first stops the timer
+	cust = h.call("01011113333")
+	h.connect("kim", "1001")
+	h.net.HangUp(cust)
+	h.state("kim", agent.AfterCall)
+	h.ok(h.eng.AfterCall("kim", "work"))
+	h.clk.Advance(time.Minute)
+	h.state("kim", agent.Work)
+}

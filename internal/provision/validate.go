@@ -108,6 +108,9 @@ func ValidateSite(s *site.Site) []Problem {
 		if svc.RecallSeconds < 5 || svc.RecallSeconds > 600 {
 			c.add(p+".recall_seconds", "must be 5..600 seconds (got %d)", svc.RecallSeconds)
 		}
+		if svc.AfterCallSeconds < 0 || svc.AfterCallSeconds > 3600 {
+			c.add(p+".after_call_seconds", "must be 0 (the agent answers the notice) to 3600 seconds (got %d)", svc.AfterCallSeconds)
+		}
 		if svc.NoAnswer != site.NoAnswerBreak && svc.NoAnswer != site.NoAnswerReady {
 			c.add(p+".no_answer", "must be break or ready (got %q)", svc.NoAnswer)
 		}

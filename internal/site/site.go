@@ -56,11 +56,15 @@ type Site struct {
 
 // Service is one help desk with its own tickets, numbers and phone settings.
 type Service struct {
-	ID                 string       `json:"id" yaml:"id"`
-	Name               string       `json:"name" yaml:"name"`
-	CTI                bool         `json:"cti" yaml:"cti"`
-	RecallSeconds      int          `json:"recall_seconds" yaml:"recall_seconds"`
-	NoAnswer           NoAnswer     `json:"no_answer" yaml:"no_answer"`
+	ID            string   `json:"id" yaml:"id"`
+	Name          string   `json:"name" yaml:"name"`
+	CTI           bool     `json:"cti" yaml:"cti"`
+	RecallSeconds int      `json:"recall_seconds" yaml:"recall_seconds"`
+	NoAnswer      NoAnswer `json:"no_answer" yaml:"no_answer"`
+	// AfterCallSeconds, when not 0, returns an agent from the end-of-call notice (통화 종료)
+	// to 대기 by itself after that many seconds, as 확인 would (wrap-up time). 0: the agent
+	// answers the notice.
+	AfterCallSeconds   int          `json:"after_call_seconds,omitempty" yaml:"after_call_seconds"`
 	HoldAudio          string       `json:"hold_audio,omitempty" yaml:"hold_audio"` // audio reference; "" = built in
 	HangupAnnouncement Announcement `json:"hangup_announcement" yaml:"hangup_announcement"`
 	Numbers            []Number     `json:"numbers" yaml:"numbers"`

@@ -64,16 +64,20 @@ async function serviceEditor(ctx, body, id, tab) {
       const cti = h('select', { name: 'cti', id: 'svc-cti', disabled: !isAdmin }, h('option', { value: 'true', selected: svc.cti }, t('admin.use')), h('option', { value: 'false', selected: !svc.cti }, t('admin.nouse')))
       const recall = h('input', { name: 'recall_seconds', id: 'svc-recall', type: 'number', min: 5, max: 600, value: svc.recall_seconds || 30, disabled: !isAdmin })
       const noAnswer = h('select', { name: 'no_answer', disabled: !isAdmin }, ['break', 'ready'].map((v) => h('option', { value: v, selected: (svc.no_answer || 'break') === v }, t('noanswer.' + v))))
+      const wrap = h('input', { name: 'after_call_seconds', id: 'svc-wrapup', type: 'number', min: 0, max: 3600, value: svc.after_call_seconds || 0, disabled: !isAdmin })
       const text = h('textarea', { name: 'text', id: 'svc-announcement', rows: 2, disabled: !isAdmin }, svc.hangup_announcement?.text || '')
       const form = h('form', { id: 'svc-form', onsubmit: async (e) => {
         e.preventDefault()
         const n = Number(recall.value)
         if (!Number.isInteger(n) || n < 5 || n > 600) return showErrors(form, [{ field: 'recall_seconds', message: '5..600' }])
-        const next = { ...svc, name: name.value, cti: cti.value === 'true', recall_seconds: n, no_answer: noAnswer.value,
+        const w = Number(wrap.value)
+        if (!Number.isInteger(w) || w < 0 || w > 3600) return showErrors(form, [{ field: 'after_call_seconds', message: '0..3600' }])
+        const next = { ...svc, name: name.value, cti: cti.value === 'true', recall_seconds: n, no_answer: noAnswer.value, after_call_seconds: w,
           hangup_announcement: { ...(svc.hangup_announcement || {}), text: text.value } }
         try { saved(await put(`/api/v1/services/${encodeURIComponent(id)}`, next)) } catch (ex) { showErrors(form, apiErrors(ex)) }
       } }, field(t('admin.name'), name, 'name'), field(t('admin.ctiuse'), cti, 'cti'), field(t('admin.recall'), recall, 'recall_seconds'),
-      field(t('admin.noanswer'), noAnswer, 'no_answer'), field(t('admin.announcement'), text, 'text'), errSlot(),
+      field(t('admin.noanswer'), noAnswer, 'no_answer'), field(t('admin.wrapup'), wrap, 'after_call_seconds'),
+      field(t('admin.announcement'), text, 'text'), errSlot(),
       isAdmin ? h('button', { type: 'submit', class: 'primary', id: 'svc-save' }, t('admin.save')) : null)
       clear(pane, form)
       break
