@@ -1,7 +1,7 @@
 // Package telephonytest is a scripted phone network for tests: it records what the engine asks
 // for, keeps each leg's state as a network would, and lets a test play the network's part
-// (ring, answer, fail, hang up, finish a prompt). It must only be imported by tests; the product
-// runs on internal/sip.
+// (ring, answer, fail, hang up, finish a prompt). It is for tests and the routing benchmark;
+// the product runs on internal/sip and never imports it.
 package telephonytest
 
 import (
