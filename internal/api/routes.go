@@ -75,6 +75,13 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, map[string]any{"error": errorf(404, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path)})
 	})
+	if s.metrics != nil {
+		// aggregate counters only; scraped without a session, as Prometheus does
+		s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+			s.metrics(w)
+		})
+	}
 	if s.console != nil {
 		s.mux.Handle("/", s.console)
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -35,6 +36,8 @@ type Config struct {
 	Signals SignalHandler
 	// SessionTTL is how long a login lasts; zero means 12 hours.
 	SessionTTL time.Duration
+	// Metrics writes the Prometheus text exposition for GET /metrics (optional).
+	Metrics func(w io.Writer)
 }
 
 // PhoneDirectory tells whether an agent's phone can be rung.
@@ -64,6 +67,7 @@ type Server struct {
 	phones  PhoneDirectory
 	signals SignalHandler
 	ttl     time.Duration
+	metrics func(w io.Writer)
 	limiter *auth.Limiter
 	mux     *http.ServeMux
 
@@ -98,7 +102,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{eng: cfg.Engine, st: cfg.Store, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Logger,
 		changed: cfg.SiteChanged, console: cfg.Console, phones: cfg.Phones, signals: cfg.Signals,
-		ttl: cfg.SessionTTL, limiter: auth.NewLimiter(cfg.Clock), mux: http.NewServeMux()}
+		ttl: cfg.SessionTTL, metrics: cfg.Metrics, limiter: auth.NewLimiter(cfg.Clock), mux: http.NewServeMux()}
 	st, err := cfg.Store.Site().Load(ctx)
 	if err != nil {
 		return nil, err

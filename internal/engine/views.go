@@ -228,3 +228,25 @@ func (e *Engine) Session(login string) (string, bool) {
 	s, ok := e.sessions[login]
 	return s, ok
 }
+
+// Counts reports how many agents are logged in to CTI and how many calls are live, site-wide.
+func (e *Engine) Counts() (agents, calls int) {
+	e.mu.RLock()
+	loops := make([]*loop, 0, len(e.loops))
+	for _, l := range e.loops {
+		loops = append(loops, l)
+	}
+	agents = len(e.sessions)
+	e.mu.RUnlock()
+	for _, l := range loops {
+		_ = l.do(func() error {
+			for _, c := range l.calls {
+				if c.kind != kindConsult {
+					calls++
+				}
+			}
+			return nil
+		})
+	}
+	return agents, calls
+}

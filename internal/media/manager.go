@@ -40,6 +40,10 @@ type Manager struct {
 
 	mu     sync.Mutex
 	routes map[Endpoint]*route // what each endpoint hears
+
+	statsMu  sync.Mutex
+	sessions map[*Session]struct{} // open sessions, for totals
+	closed   Stats                 // what closed sessions counted
 }
 
 // route is what one endpoint hears: another endpoint, or a player.
@@ -61,11 +65,56 @@ func NewManager(cfg Config, prompts PromptSource) (*Manager, error) {
 		return nil, err
 	}
 	return &Manager{cfg: cfg, ports: ports, prompts: prompts, log: cfg.Logger, sched: newScheduler(),
-		clips: map[string]*clip{}, routes: map[Endpoint]*route{}}, nil
+		clips: map[string]*clip{}, routes: map[Endpoint]*route{}, sessions: map[*Session]struct{}{}}, nil
 }
 
 // NewSession opens an RTP session on the next free even port.
-func (m *Manager) NewSession() (*Session, error) { return m.newSession() }
+func (m *Manager) NewSession() (*Session, error) {
+	s, err := m.newSession()
+	if err == nil {
+		m.statsMu.Lock()
+		m.sessions[s] = struct{}{}
+		m.statsMu.Unlock()
+	}
+	return s, err
+}
+
+// Totals adds up the traffic of every session, open or closed, and says how many are open.
+// Jitter is the largest of the open sessions'.
+func (m *Manager) Totals() (Stats, int) {
+	m.statsMu.Lock()
+	defer m.statsMu.Unlock()
+	t := m.closed
+	t.Jitter = 0
+	for s := range m.sessions {
+		st := s.Stats()
+		t.PacketsIn += st.PacketsIn
+		t.PacketsOut += st.PacketsOut
+		t.BytesIn += st.BytesIn
+		t.BytesOut += st.BytesOut
+		t.Lost += st.Lost
+		t.Malformed += st.Malformed
+		if st.Jitter > t.Jitter {
+			t.Jitter = st.Jitter
+		}
+	}
+	return t, len(m.sessions)
+}
+
+func (m *Manager) closedSession(s *Session) {
+	st := s.Stats()
+	m.statsMu.Lock()
+	if _, ok := m.sessions[s]; ok {
+		delete(m.sessions, s)
+		m.closed.PacketsIn += st.PacketsIn
+		m.closed.PacketsOut += st.PacketsOut
+		m.closed.BytesIn += st.BytesIn
+		m.closed.BytesOut += st.BytesOut
+		m.closed.Lost += st.Lost
+		m.closed.Malformed += st.Malformed
+	}
+	m.statsMu.Unlock()
+}
 
 // PortsInUse reports how many RTP ports are open.
 func (m *Manager) PortsInUse() int { return m.ports.inUse() }

@@ -253,6 +253,7 @@ func (s *Session) Close() error {
 	err := s.conn.Close()
 	<-s.done
 	s.m.ports.release(s.port)
+	s.m.closedSession(s)
 	return err
 }
 

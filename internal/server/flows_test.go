@@ -308,3 +308,19 @@ func TestPhoneDialsAnExtensionAndAQueue(t *testing.T) {
 	call.Hangup()
 	lee.await("after_call")
 }
+
+func TestMetrics(t *testing.T) {
+	r := newRig(t)
+	r.phone("kim", "1001", siptest.Options{})
+	kim := r.agent("kim")
+	kim.ready()
+	cust, _ := r.trunk.DialFrom(did, customerN)
+	defer cust.Hangup()
+	kim.await("offered")
+	b := string(kim.do("GET", "/metrics", nil, 200, nil))
+	for _, want := range []string{"ringdesk_calls_live 1", "ringdesk_agents_logged_in 1", "ringdesk_sip_registrations 1", "ringdesk_rtp_sessions 1", "go_heap_live_bytes"} {
+		if !strings.Contains(b, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, b)
+		}
+	}
+}

@@ -187,7 +187,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			s.SIP.SetSite(st)
 			s.Engine.Reload(st)
 		},
-		Console: web.Handler(), Phones: s.SIP, Signals: s.Phones})
+		Console: web.Handler(), Phones: s.SIP, Signals: s.Phones, Metrics: s.writeMetrics})
 	if err != nil {
 		return nil, err
 	}

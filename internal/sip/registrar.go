@@ -216,6 +216,9 @@ func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, p
 	tx.Respond(sip.NewResponseFromRequest(req, code, phrase, nil))
 }
 
+// Registrations reports how many extensions have bindings.
+func (s *Server) Registrations() int { return s.reg.count() }
+
 // Registered reports whether an extension has a live binding.
 func (s *Server) Registered(ext string) bool {
 	_, ok := s.reg.lookup(ext, time.Now())

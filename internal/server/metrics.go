@@ -1,0 +1,60 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+)
+
+var runtimeSamples = []metrics.Sample{
+	{Name: "/gc/heap/live:bytes"},
+	{Name: "/memory/classes/heap/stacks:bytes"},
+	{Name: "/memory/classes/total:bytes"},
+	{Name: "/sched/goroutines:goroutines"},
+}
+
+// writeMetrics is GET /metrics: the Prometheus text format.
+func (s *Server) writeMetrics(w io.Writer) {
+	metrics.Read(runtimeSamples)
+	g := func(name, help string, v float64) {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %v\n", name, help, name, name, v)
+	}
+	c := func(name, help string, v uint64) {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, v)
+	}
+	g("go_heap_live_bytes", "Heap held by objects live at the last collection.", float64(runtimeSamples[0].Value.Uint64()))
+	g("go_stack_bytes", "Memory of goroutine stacks.", float64(runtimeSamples[1].Value.Uint64()))
+	g("go_memory_total_bytes", "All memory the Go runtime has mapped.", float64(runtimeSamples[2].Value.Uint64()))
+	g("go_goroutines", "Goroutines.", float64(runtime.NumGoroutine()))
+	g("process_resident_memory_bytes", "Resident set size.", float64(rss()))
+	agents, calls := s.Engine.Counts()
+	g("ringdesk_agents_logged_in", "Agents logged in to CTI.", float64(agents))
+	g("ringdesk_calls_live", "Calls in progress.", float64(calls))
+	g("ringdesk_sip_registrations", "Extensions with a registered phone.", float64(s.SIP.Registrations()))
+	g("ringdesk_sip_legs", "SIP and browser call legs up.", float64(s.SIP.Legs()))
+	t, open := s.Media.Totals()
+	g("ringdesk_rtp_sessions", "RTP sessions open.", float64(open))
+	c("ringdesk_rtp_packets_received_total", "RTP packets received.", t.PacketsIn)
+	c("ringdesk_rtp_packets_sent_total", "RTP packets sent.", t.PacketsOut)
+	c("ringdesk_rtp_packets_lost_total", "RTP packets the far ends sent that never arrived.", t.Lost)
+	c("ringdesk_rtp_packets_malformed_total", "Packets on RTP ports that were not usable RTP.", t.Malformed)
+	g("ringdesk_rtp_jitter_max_milliseconds", "Largest interarrival jitter of an open session.", t.Jitter)
+}
+
+// rss reads the resident set size from /proc (0 where there is none).
+func rss() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseUint(f[1], 10, 64)
+	return pages * uint64(os.Getpagesize())
+}
