@@ -267,7 +267,10 @@ func (s *Server) place(ctx context.Context, l *leg, to telephony.Target) {
 			l.report(telephony.Failed, telephony.CauseUnavailable, 480)
 			return
 		}
-		recipient, dest, transport = b.contact, b.source, b.transport
+		recipient, transport = b.contact, b.transport
+		if b.nat {
+			dest = b.source
+		}
 	case telephony.TargetTrunk:
 		tr, ok := s.dir.Load().byID[to.Trunk]
 		if !ok {

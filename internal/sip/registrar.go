@@ -19,6 +19,7 @@ type binding struct {
 	source    string // host:port the REGISTER came from (NAT: we answer there)
 	transport string
 	expires   time.Time
+	nat       bool
 }
 
 // registrar keeps bindings in memory: phones re-register, and a restart costs one interval.
@@ -155,6 +156,10 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 			exp = maxExpires
 		}
 		b := binding{contact: c.Address, source: req.Source(), transport: req.Transport(), expires: now.Add(time.Duration(exp) * time.Second)}
+		// behind NAT when the contact names another address than the one the REGISTER came
+		// from: then calls go to the source. On the same address, the contact's port wins
+		// (a phone may send from one port and listen on another).
+		b.nat = hostOnly(b.source) != c.Address.Host
 		s.reg.set(ext, b, now)
 		last = b
 		expires = exp

@@ -437,3 +437,17 @@ func TestOptionsAndCarrierAuthentication(t *testing.T) {
 		t.Fatalf("wrong carrier password: %+v", ev)
 	}
 }
+
+func TestPhoneBehindNATIsReachedAtItsSource(t *testing.T) {
+	e := newEnv(t)
+	kim := siptest.NewPhone(t, e.url, "1001", "s1p", siptest.Options{ContactHost: "192.168.77.5"})
+	if code, _ := kim.Register(600); code != 200 {
+		t.Fatal("register")
+	}
+	e.s.Place("nat", telephony.Target{Kind: telephony.TargetExtension, Extension: "1001"})
+	c := kim.Incoming(5 * time.Second) // the INVITE reached the phone although its Contact is private
+	if c.Request.Recipient.Host != "192.168.77.5" {
+		t.Fatalf("Request-URI %s, want the registered contact", c.Request.Recipient.String())
+	}
+	e.s.Hangup("nat", telephony.CauseCancelled)
+}

@@ -124,6 +124,9 @@ type Options struct {
 	Tone       float64     // Hz, 440 by default
 	AutoAnswer bool
 	Transport  string
+	// ContactHost is put in Contact instead of 127.0.0.1: a phone behind NAT announces its
+	// private address.
+	ContactHost string
 }
 
 // NewPhone makes a phone for an extension; call Register.
@@ -176,7 +179,11 @@ func newUA(t testing.TB, name, server, user, password string, o Options) *UA {
 		u.cli, _ = sipgo.NewClient(u.ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(u.port),
 			sipgo.WithClientConnectionAddr(u.conn.LocalAddr().String()))
 	}
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: u.port}}
+	chost := "127.0.0.1"
+	if o.ContactHost != "" {
+		chost = o.ContactHost
+	}
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: chost, Port: u.port}}
 	if u.Transport == "TCP" {
 		contact.Address.UriParams = sip.NewParams()
 		contact.Address.UriParams.Add("transport", "tcp")
