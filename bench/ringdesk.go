@@ -89,7 +89,7 @@ type proc struct {
 
 // startRingdesk prepares the database (site, and a session for every agent, so that no
 // password hashing slows the set-up) and runs `ringdesk serve`.
-func startRingdesk(s *site.Site, rtpLo, rtpHi int) (*proc, error) {
+func startRingdesk(s *site.Site, rtpLo, rtpHi int, env ...string) (*proc, error) {
 	bin, err := ringdeskBinary()
 	if err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func startRingdesk(s *site.Site, rtpLo, rtpHi int) (*proc, error) {
 	p.sip = fmt.Sprintf("127.0.0.1:%d", sipPort)
 	p.cmd = exec.Command(bin, "serve", "--data", dir, "--http", fmt.Sprintf("127.0.0.1:%d", httpPort), "--sip", p.sip,
 		"--rtp-ports", fmt.Sprintf("%d-%d", rtpLo, rtpHi), "--log-level", "error")
-	p.cmd.Env = append(os.Environ(), "RINGDESK_ADMIN_PASSWORD=bench-admin-pw", "GOMAXPROCS=2")
+	p.cmd.Env = append(append(os.Environ(), "RINGDESK_ADMIN_PASSWORD=bench-admin-pw", "GOMAXPROCS=2"), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
