@@ -1,6 +1,10 @@
 package auth
 
-import "ringdesk/internal/site"
+import (
+	"slices"
+
+	"ringdesk/internal/site"
+)
 
 // Principal is a logged-in account as authorisation sees it.
 type Principal struct {
@@ -10,33 +14,23 @@ type Principal struct {
 	Services []string
 }
 
-// PrincipalOf builds the principal of an account.
+// PrincipalOf builds the principal of an account. It copies what it keeps, so later edits of
+// the configuration do not change a principal already handed out.
 func PrincipalOf(a *site.Agent) Principal {
-	return Principal{Login: a.Login, Name: a.Name, Role: a.Role, Services: append([]string(nil), a.Services...)}
+	return Principal{Login: a.Login, Name: a.Name, Role: a.Role, Services: slices.Clone(a.Services)}
 }
 
 // IsAdmin reports whether p administers the whole site.
 func (p Principal) IsAdmin() bool { return p.Role == site.RoleAdmin }
 
-// CanSeeService reports whether p may see a service's tickets and settings: its own services,
-// or every service for an administrator.
+// CanSeeService reports whether p may see a service's tickets and settings: the services p
+// works in, or every service for an administrator.
 func (p Principal) CanSeeService(id string) bool {
-	if p.IsAdmin() {
-		return true
-	}
-	for _, s := range p.Services {
-		if s == id {
-			return true
-		}
-	}
-	return false
+	return p.IsAdmin() || (id != "" && slices.Contains(p.Services, id))
 }
 
-// CanManageService reports whether p supervises a service: a manager of it, or an
-// administrator.
+// CanManageService reports whether p supervises a service: a manager who works in it, or an
+// administrator. A manager of one service is an ordinary viewer of no other.
 func (p Principal) CanManageService(id string) bool {
-	if p.IsAdmin() {
-		return true
-	}
-	return p.Role == site.RoleManager && p.CanSeeService(id)
+	return p.IsAdmin() || (p.Role == site.RoleManager && p.CanSeeService(id))
 }
