@@ -1,299 +1,256 @@
 package provision
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"reflect"
-	"regexp"
-	"strconv"
+	"maps"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 
-	"gopkg.in/yaml.v3"
-
-	"ringdesk/internal/auth"
 	"ringdesk/internal/site"
 	"ringdesk/internal/store"
-	"ringdesk/internal/wav"
 )
 
-// File is a parsed site file with the audio it refers to, read and checked.
-type File struct {
-	Path  string
-	Site  site.Site
-	Audio map[string]store.Audio // by the path as written → the file's bytes (ID filled)
-	lines map[string]int
+// ErrChanged is returned when the stored site changed while a file was being applied (an
+// administrator's edit, another apply). Nothing was written; applying again merges over the
+// new state.
+var ErrChanged = errors.New("provision: the stored site changed while the file was being applied; nothing was applied, run it again")
+
+// Counts says what applying did to one kind of entity, by id or login, in site order.
+type Counts struct {
+	Created   []string `json:"created,omitempty"`
+	Updated   []string `json:"updated,omitempty"`
+	Unchanged []string `json:"unchanged,omitempty"`
+	Kept      []string `json:"kept,omitempty"` // stored, not in the file, left as they were
 }
-
-// Load reads and decodes a site file and its audio. Problems in the file's form (unknown
-// fields, wrong types, unreadable or unplayable audio) come back as Problems.
-func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, Problems{{File: path, Reason: fmt.Sprintf("cannot read: %v", err)}}
-	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Problems{{File: path, Line: yamlLine(err), Reason: "not valid YAML: " + err.Error()}}
-	}
-	f := &File{Path: path, Audio: map[string]store.Audio{}}
-	d := &decoder{lines: map[string]int{}}
-	if len(root.Content) > 0 && root.Content[0].Kind != yaml.MappingNode {
-		return nil, Problems{{File: path, Line: root.Content[0].Line, Reason: "must be a mapping with services, agents and trunks"}}
-	}
-	d.decode(&root, reflect.ValueOf(&f.Site).Elem(), "")
-	f.lines = d.lines
-	probs := d.problems
-	dir := filepath.Dir(path)
-	check := func(ref *string, p string) {
-		v := *ref
-		if v == "" || v == "none" || strings.HasPrefix(v, "builtin:") || strings.HasPrefix(v, "sha256:") {
-			return
-		}
-		full := v
-		if !filepath.IsAbs(full) {
-			full = filepath.Join(dir, v)
-		}
-		b, err := os.ReadFile(full)
-		if err != nil {
-			probs = append(probs, Problem{Line: d.lines[p], Path: p, Reason: fmt.Sprintf("cannot read audio %s: %v", full, err)})
-			return
-		}
-		if _, err := wav.Decode(b); err != nil {
-			probs = append(probs, Problem{Line: d.lines[p], Path: p, Reason: fmt.Sprintf("%s: %v", v, err)})
-			return
-		}
-		a := store.Audio{Name: filepath.Base(v), Data: b}
-		a.ID = contentID(b)
-		f.Audio[v] = a
-		*ref = a.ID
-	}
-	for i := range f.Site.Services {
-		svc := &f.Site.Services[i]
-		p := fmt.Sprintf("services[%d]", i)
-		check(&svc.HoldAudio, p+".hold_audio")
-		check(&svc.HangupAnnouncement.Audio, p+".hangup_announcement.audio")
-		for j := range svc.Numbers {
-			check(&svc.Numbers[j].Greeting, fmt.Sprintf("%s.numbers[%d].greeting", p, j))
-		}
-	}
-	if len(probs) > 0 {
-		for i := range probs {
-			probs[i].File = path
-		}
-		return nil, Problems(probs)
-	}
-	return f, nil
-}
-
-var yamlLineRe = regexp.MustCompile(`line (\d+)`)
-
-func yamlLine(err error) int {
-	if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	return 0
-}
-
-// Hash turns an agent's plain-text password and SIP password into the stored secrets and
-// clears the plain text.
-func Hash(a *site.Agent) error {
-	if a.Password != "" {
-		h, err := auth.HashPassword(a.Password)
-		if err != nil {
-			return fmt.Errorf("password: %w", err)
-		}
-		a.PasswordHash = h
-	}
-	if a.SIPPassword != "" {
-		if a.Extension == "" {
-			return fmt.Errorf("sip_password: needs an extension")
-		}
-		a.SIPHA1 = auth.SIPHA1(a.Extension, a.SIPPassword)
-		a.SIPHA1SHA256 = auth.SIPHA1SHA256(a.Extension, a.SIPPassword)
-	}
-	a.Password, a.SIPPassword = "", ""
-	return nil
-}
-
-// Counts says what applying did to one kind of entity.
-type Counts struct{ Created, Updated, Unchanged int }
 
 // Report says what an apply changed.
 type Report struct {
 	Services, Agents, Trunks Counts
-	Version                  int64 // the configuration version after the apply
-}
-
-func (r Report) String() string {
-	f := func(name string, c Counts) string {
-		return fmt.Sprintf("%s: %d created, %d updated, %d unchanged", name, c.Created, c.Updated, c.Unchanged)
-	}
-	return strings.Join([]string{f("services", r.Services), f("agents", r.Agents), f("trunks", r.Trunks)}, "\n")
+	// Audio lists the prompts the file names, by the path written there: Created for the
+	// ones the store did not have yet.
+	Audio   Counts
+	Version int64 // the configuration version after the apply
 }
 
 // Changed reports whether anything was created or updated.
 func (r Report) Changed() bool {
-	return r.Services.Created+r.Services.Updated+r.Agents.Created+r.Agents.Updated+r.Trunks.Created+r.Trunks.Updated > 0
+	for _, c := range []Counts{r.Services, r.Agents, r.Trunks, r.Audio} {
+		if len(c.Created)+len(c.Updated) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
-// Apply reads a site file and applies it: services, agents and trunks it lists are created or
-// replaced (the inner lists of a service are the file's), those it does not list are kept. A
-// password that still matches keeps its stored hash, so applying twice changes nothing.
-// Nothing is written when any problem is found.
+// String is one line per kind: "agents: 1 created (park), 1 updated (kim), 2 unchanged".
+func (r Report) String() string {
+	line := func(kind string, c Counts) string {
+		var parts []string
+		named := func(n int, what string, names []string) {
+			if n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s (%s)", n, what, strings.Join(names, ", ")))
+			}
+		}
+		named(len(c.Created), "created", c.Created)
+		named(len(c.Updated), "updated", c.Updated)
+		if n := len(c.Unchanged); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d unchanged", n))
+		}
+		if n := len(c.Kept); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d not in the file, kept", n))
+		}
+		if len(parts) == 0 {
+			parts = []string{"none"}
+		}
+		return kind + ": " + strings.Join(parts, ", ")
+	}
+	audio := "audio: none"
+	if n := len(r.Audio.Created) + len(r.Audio.Unchanged); n > 0 {
+		audio = fmt.Sprintf("audio: %d new, %d already stored", len(r.Audio.Created), len(r.Audio.Unchanged))
+	}
+	return strings.Join([]string{line("services", r.Services), line("agents", r.Agents), line("trunks", r.Trunks), audio,
+		fmt.Sprintf("configuration version %d", r.Version)}, "\n")
+}
+
+// Apply reads the site file at path, checks all of it against the stored site, and writes it
+// in one transaction: its audio, then the merged site (see Merge). If anything is wrong it
+// returns a Problems listing every problem and writes nothing. Applying the same file twice
+// reports everything unchanged and leaves the configuration version where it was.
 func Apply(ctx context.Context, st store.Store, path string) (Report, error) {
 	f, err := Load(path)
+	if f == nil {
+		return Report{}, err
+	}
+	// the version first: if the site changes after it is read, the write below notices
+	version, err := st.Site().Version(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("provision: reading the configuration version: %w", err)
+	}
+	stored, err := st.Site().Load(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("provision: reading the stored site: %w", err)
+	}
+	merged, _, probs := f.check(stored)
+	missing, err := f.missingAudio(ctx, st.Audio())
 	if err != nil {
 		return Report{}, err
 	}
-	cur, err := st.Site().Load(ctx)
-	if err != nil {
-		return Report{}, err
-	}
-	merged, rep := merge(cur, &f.Site)
-	Defaults(merged)
-	if probs := ValidateSite(merged); len(probs) > 0 {
-		for i := range probs {
-			probs[i].File = path
-			probs[i].Line = f.line(probs[i].Path)
-		}
+	if probs = append(probs, missing...); len(probs) > 0 {
+		sortProblems(probs)
 		return Report{}, Problems(probs)
 	}
-	for i := range merged.Agents {
-		if err := Hash(&merged.Agents[i]); err != nil {
-			return Report{}, Problems{{File: path, Path: fmt.Sprintf("agents[%d]", i), Reason: err.Error()}}
+	if err := hashAll(merged.Agents); err != nil {
+		return Report{}, fmt.Errorf("provision: %w", err) // validation admits only hashable secrets
+	}
+	var rep Report
+	err = st.InTx(ctx, func(tx store.Store) error {
+		rep = Report{} // the transaction may be retried
+		if v, err := tx.Site().Version(ctx); err != nil {
+			return err
+		} else if v != version {
+			return ErrChanged
 		}
-	}
-	for _, a := range f.Audio {
-		a := a
-		if err := st.Audio().Put(ctx, &a); err != nil {
-			return Report{}, err
+		for _, id := range slices.Sorted(maps.Keys(f.Audio)) {
+			a := f.Audio[id]
+			switch _, err := tx.Audio().Get(ctx, id); {
+			case err == nil:
+				rep.Audio.Unchanged = append(rep.Audio.Unchanged, a.Name)
+				continue
+			case !errors.Is(err, store.ErrNotFound):
+				return err
+			}
+			if err := tx.Audio().Put(ctx, &a); err != nil {
+				return fmt.Errorf("provision: storing %s: %w", a.Name, err)
+			}
+			if a.ID != id {
+				return fmt.Errorf("provision: the store named %s %s, not %s", a.Name, a.ID, id)
+			}
+			rep.Audio.Created = append(rep.Audio.Created, a.Name)
 		}
-	}
-	if err := st.Site().Save(ctx, merged); err != nil {
-		return Report{}, err
-	}
-	after, err := st.Site().Load(ctx)
+		if err := tx.Site().Save(ctx, merged); err != nil {
+			return err
+		}
+		after, err := tx.Site().Load(ctx)
+		if err != nil {
+			return err
+		}
+		rep.tally(stored, after, &f.Site)
+		rep.Version, err = tx.Site().Version(ctx)
+		return err
+	})
 	if err != nil {
 		return Report{}, err
 	}
-	rep.count(cur, after)
-	rep.Version, err = st.Site().Version(ctx)
-	return rep, err
+	return rep, nil
 }
 
-// line finds the file line of a problem's path (or of its nearest parent the file has); a path
-// beyond the file's own entities is about what was already stored and has none.
-func (f *File) line(path string) int {
-	for p := path; p != ""; {
-		if l, ok := f.lines[p]; ok {
-			return l
+// missingAudio lists the sha256:… ids written in the file that the store does not have.
+func (f *File) missingAudio(ctx context.Context, as store.AudioStore) ([]Problem, error) {
+	var probs []Problem
+	for _, path := range slices.Sorted(maps.Keys(f.refs)) {
+		id := f.refs[path]
+		if !audioRef(id) {
+			continue // malformed: the rules say so
 		}
-		i := strings.LastIndexAny(p, ".[")
-		if i < 0 {
-			break
+		switch _, err := as.Get(ctx, id); {
+		case errors.Is(err, store.ErrNotFound):
+			probs = append(probs, Problem{File: f.Path, Line: f.line(path), Path: path, Reason: fmt.Sprintf("no stored audio has the id %s", id)})
+		case err != nil:
+			return nil, fmt.Errorf("provision: looking up audio %s: %w", id, err)
 		}
-		p = p[:i]
 	}
-	return 0
+	return probs, nil
 }
 
-// merge lays the file over the stored site. The file's entities come first in file order (so
-// the file's paths name the same entities in the merged site), stored ones it does not list
-// follow. A stored agent keeps its secrets unless the file gives new, different ones.
-func merge(cur, file *site.Site) (*site.Site, Report) {
-	out := &site.Site{}
-	inFile := map[string]bool{}
-	for _, s := range file.Services {
-		out.Services = append(out.Services, s)
-		inFile["s:"+s.ID] = true
-	}
-	for _, s := range cur.Services {
-		if !inFile["s:"+s.ID] {
-			out.Services = append(out.Services, s)
-		}
-	}
-	stored := map[string]site.Agent{}
-	for _, a := range cur.Agents {
-		stored[a.Login] = a
-	}
-	for _, a := range file.Agents {
-		if old, ok := stored[a.Login]; ok {
-			if a.Password == "" || auth.VerifyPassword(old.PasswordHash, a.Password) {
-				a.Password, a.PasswordHash = "", old.PasswordHash
+// hashAll hashes the agents' plain-text secrets, several at a time: verifying or hashing an
+// argon2id password takes tens of milliseconds and 19 MiB, and a site has hundreds of agents.
+func hashAll(agents []site.Agent) error {
+	work := make(chan int)
+	errs := make([]error, len(agents))
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), 8) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				if err := Hash(&agents[i]); err != nil {
+					errs[i] = fmt.Errorf("agent %s: %w", agents[i].Login, err)
+				}
 			}
-			if a.SIPPassword == "" && a.Extension == old.Extension ||
-				a.SIPPassword != "" && auth.SIPHA1(a.Extension, a.SIPPassword) == old.SIPHA1 {
-				a.SIPPassword, a.SIPHA1, a.SIPHA1SHA256 = "", old.SIPHA1, old.SIPHA1SHA256
-			}
-		}
-		out.Agents = append(out.Agents, a)
-		inFile["a:"+a.Login] = true
+		}()
 	}
-	for _, a := range cur.Agents {
-		if !inFile["a:"+a.Login] {
-			out.Agents = append(out.Agents, a)
+	for i := range agents {
+		if agents[i].Password != "" || agents[i].SIPPassword != "" {
+			work <- i
 		}
 	}
-	for _, t := range file.Trunks {
-		out.Trunks = append(out.Trunks, t)
-		inFile["t:"+t.ID] = true
-	}
-	for _, t := range cur.Trunks {
-		if !inFile["t:"+t.ID] {
-			out.Trunks = append(out.Trunks, t)
-		}
-	}
-	return out, Report{}
+	close(work)
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
-// count compares the site before and after an apply.
-func (r *Report) count(before, after *site.Site) {
-	key := func(v any) []byte { b, _ := json.Marshal(v); return b }
-	bs := map[string][]byte{}
-	for _, s := range before.Services {
-		bs["s:"+s.ID] = key(s)
-	}
-	for _, a := range before.Agents {
-		bs["a:"+a.Login] = key(struct {
+// tally compares each entity the file lists with what was stored before; the ones it does not
+// list were kept.
+func (r *Report) tally(before, after, file *site.Site) {
+	fp := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	agentFP := func(a site.Agent) string {
+		// the secrets are hidden from JSON; they count as a change too
+		return fp(struct {
 			site.Agent
 			H, S1, S2 string
 		}{a, a.PasswordHash, a.SIPHA1, a.SIPHA1SHA256})
 	}
-	for _, t := range before.Trunks {
-		bs["t:"+t.ID] = key(struct {
+	trunkFP := func(t site.Trunk) string {
+		return fp(struct {
 			site.Trunk
 			P string
 		}{t, t.Password})
 	}
-	tally := func(c *Counts, k string, now []byte) {
-		old, ok := bs[k]
+	old := map[string]string{}
+	for _, s := range before.Services {
+		old["s:"+s.ID] = fp(s)
+	}
+	for _, a := range before.Agents {
+		old["a:"+a.Login] = agentFP(a)
+	}
+	for _, t := range before.Trunks {
+		old["t:"+t.ID] = trunkFP(t)
+	}
+	listed := map[string]bool{}
+	for _, s := range file.Services {
+		listed["s:"+s.ID] = true
+	}
+	for _, a := range file.Agents {
+		listed["a:"+a.Login] = true
+	}
+	for _, t := range file.Trunks {
+		listed["t:"+t.ID] = true
+	}
+	count := func(c *Counts, key, name, now string) {
+		prev, existed := old[key]
 		switch {
-		case !ok:
-			c.Created++
-		case bytes.Equal(old, now):
-			c.Unchanged++
+		case !listed[key]:
+			c.Kept = append(c.Kept, name)
+		case !existed:
+			c.Created = append(c.Created, name)
+		case prev == now:
+			c.Unchanged = append(c.Unchanged, name)
 		default:
-			c.Updated++
+			c.Updated = append(c.Updated, name)
 		}
 	}
 	for _, s := range after.Services {
-		tally(&r.Services, "s:"+s.ID, key(s))
+		count(&r.Services, "s:"+s.ID, s.ID, fp(s))
 	}
 	for _, a := range after.Agents {
-		tally(&r.Agents, "a:"+a.Login, key(struct {
-			site.Agent
-			H, S1, S2 string
-		}{a, a.PasswordHash, a.SIPHA1, a.SIPHA1SHA256}))
+		count(&r.Agents, "a:"+a.Login, a.Login, agentFP(a))
 	}
 	for _, t := range after.Trunks {
-		tally(&r.Trunks, "t:"+t.ID, key(struct {
-			site.Trunk
-			P string
-		}{t, t.Password}))
+		count(&r.Trunks, "t:"+t.ID, t.ID, trunkFP(t))
 	}
 }

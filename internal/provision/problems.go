@@ -2,17 +2,24 @@ package provision
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
 // Problem is one thing wrong with a configuration.
+//
+// Path names the offending value the way the file is written, by position:
+// services[0].queues[1].members[2]. An entity that is only in the stored site (a partial file
+// does not list it) has no position in the file and is named by its key instead —
+// services[id=sales], agents[login=kim], trunks[id=carrier] — with no line.
 type Problem struct {
 	File   string `json:"file,omitempty"`
 	Line   int    `json:"line,omitempty"`
-	Path   string `json:"path"` // e.g. services[0].queues[1].members[2]
+	Path   string `json:"path"`
 	Reason string `json:"reason"`
 }
 
+// String is file:line: path: reason, leaving out what is unknown.
 func (p Problem) String() string {
 	var b strings.Builder
 	if p.File != "" {
@@ -30,19 +37,41 @@ func (p Problem) String() string {
 	return b.String()
 }
 
-// Problems is a refused configuration: every problem found, one a line.
+// Problems is a refused configuration: every problem found. Nothing was written.
 type Problems []Problem
 
+// Error is a count, then one problem a line (file:line: path: reason), so that a command
+// printing "ringdesk: <err>" starts with a sentence and an editor can jump to each line.
 func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.String()
+	var b strings.Builder
+	if len(ps) == 1 {
+		b.WriteString("1 problem; nothing was applied:")
+	} else {
+		fmt.Fprintf(&b, "%d problems; nothing was applied:", len(ps))
 	}
-	return fmt.Sprintf("%d problem(s); nothing was applied:\n%s", len(ps), strings.Join(lines, "\n"))
+	for _, p := range ps {
+		b.WriteString("\n")
+		b.WriteString(p.String())
+	}
+	return b.String()
 }
 
-type collector struct{ list []Problem }
+// sortProblems orders problems as an operator reads a file: by line, problems without a line
+// (about stored entities) last, and otherwise in the order they were found.
+func sortProblems(ps []Problem) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		a, b := ps[i].Line, ps[j].Line
+		if (a == 0) != (b == 0) {
+			return b == 0
+		}
+		return a < b
+	})
+}
 
-func (c *collector) add(path, format string, args ...any) {
-	c.list = append(c.list, Problem{Path: path, Reason: fmt.Sprintf(format, args...)})
+// within reports whether path is p itself or inside it (p.x, p[3]); "" contains everything.
+func within(path, p string) bool {
+	if p == "" || path == p {
+		return true
+	}
+	return strings.HasPrefix(path, p) && (path[len(p)] == '.' || path[len(p)] == '[')
 }

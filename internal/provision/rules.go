@@ -1,0 +1,523 @@
+package provision
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+
+	"ringdesk/internal/site"
+)
+
+// Defaults fills what a site may leave out: recall time 30 s, no_answer break, a service's
+// name from its id, strategy longest_idle, role agent, phone sip for an agent with an
+// extension, trunk port 5060. A 0 recall time or port counts as left out.
+func Defaults(s *site.Site) {
+	for i := range s.Services {
+		svc := &s.Services[i]
+		if svc.RecallSeconds == 0 {
+			svc.RecallSeconds = site.DefaultRecallSeconds
+		}
+		if svc.NoAnswer == "" {
+			svc.NoAnswer = site.NoAnswerBreak
+		}
+		if svc.Name == "" {
+			svc.Name = svc.ID
+		}
+		for j := range svc.Queues {
+			if svc.Queues[j].Strategy == "" {
+				svc.Queues[j].Strategy = site.StrategyLongestIdle
+			}
+		}
+	}
+	for i := range s.Agents {
+		a := &s.Agents[i]
+		if a.Role == "" {
+			a.Role = site.RoleAgent
+		}
+		if a.Phone == "" && a.Extension != "" {
+			a.Phone = site.PhoneSIP
+		}
+	}
+	for i := range s.Trunks {
+		if s.Trunks[i].Port == 0 {
+			s.Trunks[i].Port = 5060
+		}
+	}
+}
+
+// Limits the rules enforce, named so that messages and tests agree.
+const (
+	minRecall, maxRecall = 5, 600
+	maxAfterCall         = 3600
+	maxExtensionDigits   = 10
+	maxNumberDigits      = 32
+	maxTextBytes         = 1000 // the 강성종료 announcement text
+	maxNameRunes         = 100
+	maxSecretBytes       = 1024
+)
+
+var (
+	slugRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	loginRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	hostRe  = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
+	hexRe   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// builtinAudio is what internal/media plays without a stored prompt (media/builtin.go).
+var builtinAudio = []string{"builtin:hold", "builtin:hangup", "builtin:ringback", "builtin:silence", "builtin:greeting"}
+
+// digits reports whether s is a dialled string: 1..maxNumberDigits digits, after a leading +
+// when plus allows E.164 form.
+func digits(s string, plus bool) bool {
+	if plus {
+		s = strings.TrimPrefix(s, "+")
+	}
+	if s == "" || len(s) > maxNumberDigits {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// audioRef reports whether s names audio the server can play: built in, or stored by hash.
+func audioRef(s string) bool {
+	if id, ok := strings.CutPrefix(s, "sha256:"); ok {
+		return hexRe.MatchString(id)
+	}
+	return slices.Contains(builtinAudio, s)
+}
+
+// namer names the i-th entity of a kind (services, agents, trunks) in problem paths, and says
+// whether it is only in the stored site (not in the file being checked).
+type namer func(kind string, i int) (name string, stored bool)
+
+func byIndex(kind string, i int) (string, bool) { return fmt.Sprintf("%s[%d]", kind, i), false }
+
+// entity is where problems about one top-level entity go.
+type entity struct {
+	name   string
+	stored bool
+}
+
+// ValidateSite checks a whole configuration (Defaults already applied) and returns every
+// problem, with paths by position in s (services[0].queues[1].members[2]). Dialled strings —
+// DIDs, queue numbers, extensions — must be unambiguous site-wide.
+func ValidateSite(s *site.Site) []Problem { return validate(s, byIndex) }
+
+func validate(s *site.Site, name namer) []Problem {
+	c := &checker{s: s, name: name, dialled: map[string]claim{},
+		services: map[string]*site.Service{}, agents: map[string]*site.Agent{}, extensions: map[string]string{}}
+	for i := range s.Services {
+		if id := s.Services[i].ID; c.services[id] == nil {
+			c.services[id] = &s.Services[i]
+		}
+	}
+	for i := range s.Agents {
+		a := &s.Agents[i]
+		if c.agents[a.Login] == nil {
+			c.agents[a.Login] = a
+		}
+		if a.Extension != "" {
+			if _, ok := c.extensions[a.Extension]; !ok {
+				c.extensions[a.Extension] = a.Login
+			}
+		}
+	}
+	seenService := map[string]bool{}
+	for i := range s.Services {
+		c.service(c.at("services", i), &s.Services[i], seenService)
+	}
+	seenLogin := map[string]bool{}
+	for i := range s.Agents {
+		c.agent(c.at("agents", i), &s.Agents[i], seenLogin)
+	}
+	c.trunks()
+	return c.list
+}
+
+type checker struct {
+	s          *site.Site
+	name       namer
+	list       []Problem
+	services   map[string]*site.Service // first of each id
+	agents     map[string]*site.Agent   // first of each login
+	extensions map[string]string        // extension → login, first of each
+	dialled    map[string]claim
+}
+
+// claim is what a dialled string already means, and where.
+type claim struct {
+	what string
+	at   entity
+	path string
+}
+
+func (c *checker) at(kind string, i int) entity {
+	n, stored := c.name(kind, i)
+	return entity{n, stored}
+}
+
+// add records a problem at e's field sub (".id", ".queues[1].number", "" for e itself).
+func (c *checker) add(e entity, sub, format string, args ...any) {
+	reason := fmt.Sprintf(format, args...)
+	if e.stored {
+		reason += " (in the stored site, which this file leaves as it is)"
+	}
+	c.list = append(c.list, Problem{Path: e.name + sub, Reason: reason})
+}
+
+// claimNumber makes number mean what, site-wide. A second meaning is one problem, put on the
+// file's entity when the other is only stored (that is the one the operator is editing),
+// otherwise on the later of the two.
+func (c *checker) claimNumber(number, what string, e entity, sub string) {
+	prev, taken := c.dialled[number]
+	if !taken {
+		c.dialled[number] = claim{what, e, sub}
+		return
+	}
+	if e.stored && !prev.at.stored {
+		c.add(prev.at, prev.path, "%s is also %s: a dialled number must mean one thing", number, what)
+		c.dialled[number] = claim{what, e, sub}
+		return
+	}
+	c.add(e, sub, "%s is already %s: a dialled number must mean one thing", number, prev.what)
+}
+
+// text checks a name shown to people and sent in SIP display names: no control characters
+// (a newline there would end a SIP header), and not too long.
+func (c *checker) text(e entity, sub, s string, required bool) {
+	switch {
+	case strings.TrimSpace(s) == "":
+		if required {
+			c.add(e, sub, "is required")
+		}
+	case strings.ContainsFunc(s, unicode.IsControl):
+		c.add(e, sub, "must not contain control characters (tabs, line breaks)")
+	case len([]rune(s)) > maxNameRunes:
+		c.add(e, sub, "is longer than %d characters", maxNameRunes)
+	}
+}
+
+func (c *checker) audio(e entity, sub, ref string, noneAllowed bool) {
+	if ref == "" || noneAllowed && ref == "none" || audioRef(ref) {
+		return
+	}
+	if strings.HasPrefix(ref, "builtin:") {
+		c.add(e, sub, "%q is not built-in audio (built in: %s)", ref, strings.Join(builtinAudio, ", "))
+		return
+	}
+	c.add(e, sub, "%q is not stored audio (give a WAV file in the site file, or sha256:<id> of stored audio)", ref)
+}
+
+func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
+	switch {
+	case svc.ID == "":
+		c.add(e, ".id", "is required")
+	case !slugRe.MatchString(svc.ID):
+		c.add(e, ".id", "%q must be a slug: lower-case letters, digits, - and _, starting with a letter or digit, at most 63", svc.ID)
+	case seen[svc.ID]:
+		c.add(e, ".id", "service %q is defined twice", svc.ID)
+	}
+	seen[svc.ID] = true
+	c.text(e, ".name", svc.Name, false)
+	if svc.RecallSeconds < minRecall || svc.RecallSeconds > maxRecall {
+		c.add(e, ".recall_seconds", "must be %d to %d seconds (got %d)", minRecall, maxRecall, svc.RecallSeconds)
+	}
+	if svc.AfterCallSeconds < 0 || svc.AfterCallSeconds > maxAfterCall {
+		c.add(e, ".after_call_seconds", "must be 0 (the agent answers the notice) to %d seconds (got %d)", maxAfterCall, svc.AfterCallSeconds)
+	}
+	if svc.NoAnswer != site.NoAnswerBreak && svc.NoAnswer != site.NoAnswerReady {
+		c.add(e, ".no_answer", "must be break or ready (got %q)", svc.NoAnswer)
+	}
+	c.audio(e, ".hold_audio", svc.HoldAudio, false)
+	if t := svc.HangupAnnouncement.Text; len(t) > maxTextBytes {
+		c.add(e, ".hangup_announcement.text", "is longer than %d bytes", maxTextBytes)
+	} else if strings.ContainsFunc(t, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
+		c.add(e, ".hangup_announcement.text", "must not contain control characters other than line breaks")
+	}
+	c.audio(e, ".hangup_announcement.audio", svc.HangupAnnouncement.Audio, false)
+
+	groups := map[string]bool{}
+	for j, g := range svc.Groups {
+		p := fmt.Sprintf(".groups[%d]", j)
+		switch {
+		case g.ID == "":
+			c.add(e, p+".id", "is required")
+		case !slugRe.MatchString(g.ID):
+			c.add(e, p+".id", "%q must be a slug: lower-case letters, digits, - and _", g.ID)
+		case groups[g.ID]:
+			c.add(e, p+".id", "group %q is defined twice in this service", g.ID)
+		}
+		groups[g.ID] = true
+		c.text(e, p+".name", g.Name, false)
+	}
+
+	queues := map[string]bool{}
+	for j, q := range svc.Queues {
+		p := fmt.Sprintf(".queues[%d]", j)
+		switch {
+		case q.Number == "":
+			c.add(e, p+".number", "is required: the number that rings the queue")
+		case !digits(q.Number, false):
+			c.add(e, p+".number", "%q must be digits (at most %d)", q.Number, maxNumberDigits)
+		default:
+			queues[q.Number] = true
+			c.claimNumber(q.Number, fmt.Sprintf("queue %s of service %q", q.Number, svc.ID), e, p+".number")
+		}
+		c.text(e, p+".name", q.Name, false)
+		if q.Strategy != site.StrategyLongestIdle {
+			c.add(e, p+".strategy", "must be longest_idle (got %q)", q.Strategy)
+		}
+		members := map[string]bool{}
+		for k, m := range q.Members {
+			mp := fmt.Sprintf("%s.members[%d]", p, k)
+			a := c.agents[m]
+			switch {
+			case members[m]:
+				c.add(e, mp, "%q is listed twice", m)
+			case a == nil:
+				c.add(e, mp, "%q is not an agent", m)
+			case !slices.Contains(a.Services, svc.ID):
+				c.add(e, mp, "agent %q does not work in service %q (add %s to the agent's services)", m, svc.ID, svc.ID)
+			}
+			members[m] = true
+		}
+	}
+
+	for j, n := range svc.Numbers {
+		p := fmt.Sprintf(".numbers[%d]", j)
+		switch {
+		case n.Number == "":
+			c.add(e, p+".number", "is required: the number (DID) callers dial")
+		case !digits(n.Number, true):
+			c.add(e, p+".number", "%q must be digits, optionally after a leading + (at most %d)", n.Number, maxNumberDigits)
+		default:
+			c.claimNumber(n.Number, fmt.Sprintf("a number (DID) of service %q", svc.ID), e, p+".number")
+		}
+		switch {
+		case n.Queue == "":
+			c.add(e, p+".queue", "is required: the queue this number rings")
+		case !queues[n.Queue]:
+			c.add(e, p+".queue", "%q is not a queue of service %q", n.Queue, svc.ID)
+		}
+		c.audio(e, p+".greeting", n.Greeting, true)
+	}
+
+	callerIDs := map[string]bool{}
+	for j, cid := range svc.CallerIDs {
+		p := fmt.Sprintf(".caller_ids[%d]", j)
+		switch {
+		case cid.Number == "":
+			c.add(e, p+".number", "is required")
+		case !digits(cid.Number, true):
+			c.add(e, p+".number", "%q must be digits, optionally after a leading +", cid.Number)
+		case callerIDs[cid.Number]:
+			c.add(e, p+".number", "caller ID %s is listed twice", cid.Number)
+		}
+		callerIDs[cid.Number] = true
+		switch cid.Status {
+		case site.CallerIDRequested, site.CallerIDRegistered, site.CallerIDRejected:
+		case "":
+			c.add(e, p+".status", "is required: requested, registered or rejected")
+		default:
+			c.add(e, p+".status", "must be requested, registered or rejected (got %q)", cid.Status)
+		}
+	}
+
+	for j, fav := range svc.Favorites {
+		p := fmt.Sprintf(".favorites[%d]", j)
+		c.text(e, p+".name", fav.Name, true)
+		switch {
+		case fav.Number == "":
+			c.add(e, p+".number", "is required")
+		case !digits(fav.Number, false):
+			c.add(e, p+".number", "%q must be digits (an outside number is saved with its trunk prefix, e.g. 9 + number)", fav.Number)
+		default:
+			if why := c.unreachable(svc, fav.Number); why != "" {
+				c.add(e, p+".number", "%s", why)
+			}
+		}
+	}
+}
+
+// unreachable says why a favourite cannot be dialled for a transfer, as the engine resolves a
+// target: an extension anywhere, a queue of this service, or a number with a trunk's prefix
+// (a trunk without a prefix serves only when it is the only trunk).
+func (c *checker) unreachable(svc *site.Service, number string) string {
+	if _, ok := c.extensions[number]; ok {
+		return ""
+	}
+	for _, q := range svc.Queues {
+		if q.Number == number {
+			return ""
+		}
+	}
+	best := -1
+	var prefixes []string
+	for i, t := range c.s.Trunks {
+		if t.Prefix != "" && !slices.Contains(prefixes, t.Prefix) {
+			prefixes = append(prefixes, t.Prefix)
+		}
+		if strings.HasPrefix(number, t.Prefix) && len(number) > len(t.Prefix) && (best < 0 || len(t.Prefix) > len(c.s.Trunks[best].Prefix)) {
+			best = i
+		}
+	}
+	if best >= 0 && (c.s.Trunks[best].Prefix != "" || len(c.s.Trunks) == 1) {
+		return ""
+	}
+	why := fmt.Sprintf("%s is not an extension, a queue of service %q, or an outside number", number, svc.ID)
+	switch {
+	case len(c.s.Trunks) == 0:
+		return why + " (no trunk is configured)"
+	case len(prefixes) == 0:
+		return why + " (several trunks and none has a prefix)"
+	}
+	return why + fmt.Sprintf(" with a trunk prefix (%s)", strings.Join(prefixes, ", "))
+}
+
+func (c *checker) agent(e entity, a *site.Agent, seen map[string]bool) {
+	switch {
+	case a.Login == "":
+		c.add(e, ".login", "is required")
+	case !loginRe.MatchString(a.Login):
+		c.add(e, ".login", "%q must be letters, digits, . _ and -, starting with a letter or digit, at most 64", a.Login)
+	case seen[a.Login]:
+		c.add(e, ".login", "agent %q is defined twice", a.Login)
+	}
+	seen[a.Login] = true
+	c.text(e, ".name", a.Name, false)
+	switch a.Role {
+	case site.RoleAgent, site.RoleManager, site.RoleAdmin:
+	default:
+		c.add(e, ".role", "must be agent, manager or admin (got %q)", a.Role)
+	}
+	switch {
+	case a.Password == "" && a.PasswordHash == "":
+		c.add(e, ".password", "is required for a new account")
+	case len(a.Password) > maxSecretBytes:
+		c.add(e, ".password", "is longer than %d bytes", maxSecretBytes)
+	}
+
+	inServices := map[string]bool{}
+	for j, id := range a.Services {
+		p := fmt.Sprintf(".services[%d]", j)
+		switch {
+		case c.services[id] == nil:
+			c.add(e, p, "service %q does not exist", id)
+		case inServices[id]:
+			c.add(e, p, "service %q is listed twice", id)
+		}
+		inServices[id] = true
+	}
+	inGroups := map[string]bool{}
+	for j, g := range a.Groups {
+		p := fmt.Sprintf(".groups[%d]", j)
+		switch {
+		case inGroups[g]:
+			c.add(e, p, "group %q is listed twice", g)
+		case !c.hasGroup(a, g):
+			c.add(e, p, "group %q is not a group of the agent's services (%s)", g, strings.Join(a.Services, ", "))
+		}
+		inGroups[g] = true
+	}
+
+	if a.Extension != "" {
+		if !digits(a.Extension, false) || len(a.Extension) > maxExtensionDigits {
+			c.add(e, ".extension", "%q must be 1 to %d digits", a.Extension, maxExtensionDigits)
+		} else {
+			c.claimNumber(a.Extension, fmt.Sprintf("agent %q's extension", a.Login), e, ".extension")
+		}
+	}
+	switch {
+	case len(a.SIPPassword) > maxSecretBytes:
+		c.add(e, ".sip_password", "is longer than %d bytes", maxSecretBytes)
+	case a.SIPPassword != "" && a.Extension == "":
+		c.add(e, ".sip_password", "needs an extension: a phone registers as its extension with this password")
+	}
+	switch a.Phone {
+	case "", site.PhoneBrowser:
+	case site.PhoneSIP:
+		if a.Extension == "" {
+			c.add(e, ".extension", "is required for a sip phone: the phone registers as it (CTI 상담원 정보)")
+		} else if a.SIPPassword == "" && a.SIPHA1 == "" && a.SIPHA1SHA256 == "" {
+			c.add(e, ".sip_password", "is required for a sip phone with a new or changed extension: the digest secret is made from both")
+		}
+	default:
+		c.add(e, ".phone", "must be sip or browser (got %q)", a.Phone)
+	}
+}
+
+func (c *checker) hasGroup(a *site.Agent, g string) bool {
+	for _, id := range a.Services {
+		if svc := c.services[id]; svc != nil {
+			for _, x := range svc.Groups {
+				if x.ID == g {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func (c *checker) trunks() {
+	ids := map[string]bool{}
+	prefixes := map[string]string{} // prefix → trunk id
+	for i := range c.s.Trunks {
+		t := &c.s.Trunks[i]
+		e := c.at("trunks", i)
+		switch {
+		case t.ID == "":
+			c.add(e, ".id", "is required")
+		case !slugRe.MatchString(t.ID):
+			c.add(e, ".id", "%q must be a slug: lower-case letters, digits, - and _", t.ID)
+		case ids[t.ID]:
+			c.add(e, ".id", "trunk %q is defined twice", t.ID)
+		}
+		ids[t.ID] = true
+		if t.Host == "" {
+			c.add(e, ".host", "is required: where outbound calls go")
+		} else if _, err := netip.ParseAddr(t.Host); err != nil && !hostRe.MatchString(t.Host) {
+			if h, p, ok := strings.Cut(t.Host, ":"); ok && digits(p, false) && hostRe.MatchString(h) {
+				c.add(e, ".host", "%q: give the port in port: %s, not in host", t.Host, p)
+			} else {
+				c.add(e, ".host", "%q is not a host name or IP address", t.Host)
+			}
+		}
+		if t.Port < 1 || t.Port > 65535 {
+			c.add(e, ".port", "must be 1 to 65535 (got %d)", t.Port)
+		}
+		for j, a := range t.Allow {
+			if _, err := netip.ParsePrefix(a); err == nil {
+				continue
+			}
+			if _, err := netip.ParseAddr(a); err == nil {
+				continue
+			}
+			c.add(e, fmt.Sprintf(".allow[%d]", j), "%q is not an IP address or CIDR (e.g. 203.0.113.7 or 203.0.113.0/24)", a)
+		}
+		if t.Password != "" && t.Username == "" {
+			c.add(e, ".username", "is required with a password: the digest credentials toward the carrier")
+		}
+		if len(t.Password) > maxSecretBytes {
+			c.add(e, ".password", "is longer than %d bytes", maxSecretBytes)
+		}
+		switch other, dup := prefixes[t.Prefix]; {
+		case t.Prefix != "" && !digits(t.Prefix, false):
+			c.add(e, ".prefix", "%q must be digits", t.Prefix)
+		case dup && t.Prefix == "":
+			c.add(e, ".prefix", "is required: trunk %q already has no prefix, and only one trunk can be the route for unprefixed numbers", other)
+		case dup:
+			c.add(e, ".prefix", "%q already selects trunk %q", t.Prefix, other)
+		default:
+			prefixes[t.Prefix] = t.ID
+		}
+	}
+}
