@@ -20,7 +20,8 @@ type origin map[string][]int // by kind: services, agents, trunks
 // favourites, groups and queues are the file's.
 //
 // Secrets follow KeepSecrets: an agent's password and SIP secret, and a trunk's password, are
-// kept when the file leaves them out.
+// kept when the file leaves them out. Plain-text passwords the file gives are left in the
+// result; run Hash on each agent before saving it.
 func Merge(stored, file *site.Site) *site.Site {
 	s, _ := merge(stored, file)
 	return s
@@ -105,11 +106,10 @@ func Hash(a *site.Agent) error {
 		if a.Extension == "" {
 			return fmt.Errorf("sip_password: needs an extension: the digest secret is made from both")
 		}
-		md5 := auth.SIPHA1(a.Extension, a.SIPPassword)
-		sha := auth.SIPHA1SHA256(a.Extension, a.SIPPassword)
-		if a.SIPHA1 != md5 || a.SIPHA1SHA256 != sha {
-			a.SIPHA1, a.SIPHA1SHA256 = md5, sha
-		}
+		// deterministic (no salt): the same password under the same extension gives the
+		// stored values again, so there is nothing to compare first
+		a.SIPHA1 = auth.SIPHA1(a.Extension, a.SIPPassword)
+		a.SIPHA1SHA256 = auth.SIPHA1SHA256(a.Extension, a.SIPPassword)
 	}
 	a.Password, a.SIPPassword = "", ""
 	return nil
