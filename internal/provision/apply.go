@@ -95,7 +95,7 @@ func Apply(ctx context.Context, st store.Store, path string) (Report, error) {
 	if err != nil {
 		return Report{}, fmt.Errorf("provision: reading the stored site: %w", err)
 	}
-	merged, _, probs := f.check(stored)
+	merged, probs := f.check(stored)
 	missing, err := f.missingAudio(ctx, st.Audio())
 	if err != nil {
 		return Report{}, err

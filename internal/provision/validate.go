@@ -14,7 +14,7 @@ import (
 // in a stored entity the file does not list is named by its key (services[id=sales]) and has
 // no line. A value with a problem of form is not reported again by the rules.
 func Validate(f *File, stored *site.Site) []Problem {
-	_, _, probs := f.check(stored)
+	_, probs := f.check(stored)
 	return probs
 }
 
@@ -23,7 +23,7 @@ func Validate(f *File, stored *site.Site) []Problem {
 var inFileRe = regexp.MustCompile(`^(services|agents|trunks)\[\d+\]`)
 
 // check merges, fills defaults, validates, and maps every problem onto the file.
-func (f *File) check(stored *site.Site) (*site.Site, origin, []Problem) {
+func (f *File) check(stored *site.Site) (*site.Site, []Problem) {
 	if stored == nil {
 		stored = &site.Site{}
 	}
@@ -75,7 +75,7 @@ next:
 		probs[i].File = f.Path
 	}
 	sortProblems(probs)
-	return merged, from, probs
+	return merged, probs
 }
 
 // secretRules are the rules that need the stored agent as well as the file's: a SIP secret is
