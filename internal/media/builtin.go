@@ -2,6 +2,7 @@ package media
 
 import (
 	"embed"
+	"fmt"
 	"math"
 	"sync"
 
@@ -9,71 +10,146 @@ import (
 	"ringdesk/internal/wav"
 )
 
+// The spoken prompts are made by prompts/make.sh (espeak-ng and sox) and committed, so that a
+// build needs neither tool. Both are ours: synthesised speech, no third-party recordings.
+//
 //go:embed prompts/*.wav
 var promptFiles embed.FS
 
-var silenceClip = &clip{samples: make([]int16, frameSamples)}
+// AudioGreeting is the built-in greeting: "안녕하세요. 고객센터입니다. 잠시만 기다려 주십시오."
+const AudioGreeting telephony.Audio = "builtin:greeting"
 
 var (
 	builtinOnce sync.Once
 	builtins    map[telephony.Audio]*clip
 )
 
-// builtinClip returns the built-in audio a names, or nil.
-func builtinClip(a telephony.Audio) *clip {
+// loadBuiltins makes the built-in audio once per process: hold music and ringback are
+// synthesised, the spoken prompts decoded from the embedded files.
+func loadBuiltins() {
 	builtinOnce.Do(func() {
 		builtins = map[telephony.Audio]*clip{
-			telephony.AudioSilence:  silenceClip,
-			telephony.AudioHold:     {samples: holdMusic()},
-			telephony.AudioRingback: {samples: ringback()},
+			telephony.AudioSilence:  newClip(make([]int16, frameSamples)),
+			telephony.AudioHold:     newClip(holdMusic()),
+			telephony.AudioRingback: newClip(ringback()),
 		}
-		for name, file := range map[telephony.Audio]string{"builtin:greeting": "prompts/greeting.wav", telephony.AudioHangup: "prompts/hangup.wav"} {
+		for name, file := range map[telephony.Audio]string{
+			AudioGreeting:         "prompts/greeting.wav",
+			telephony.AudioHangup: "prompts/hangup.wav",
+		} {
 			b, err := promptFiles.ReadFile(file)
 			if err != nil {
-				panic(err) // embedded at build time
+				panic(fmt.Sprintf("media: embedded prompt %s: %v", file, err)) // a broken build
 			}
 			w, err := wav.Decode(b)
 			if err != nil {
-				panic(err)
+				panic(fmt.Sprintf("media: embedded prompt %s: %v", file, err))
 			}
-			builtins[name] = &clip{samples: w.Samples}
+			builtins[name] = newClip(w.Samples)
 		}
 	})
+}
+
+// builtinClip returns the built-in audio a names, or nil.
+func builtinClip(a telephony.Audio) *clip {
+	loadBuiltins()
 	return builtins[a]
 }
 
-// holdMusic is a gentle 24-second loop, original and generated here: plucked E5 notes (659 Hz)
-// in a slow rhythm over a soft E4 and B4 pad, with a quiet harmony a fifth above on every
-// other note. Its pitch stays centred on E5 in any second of it, so tests can tell hold audio
-// from a caller's test tone.
+const (
+	rate     = 8000
+	holdLoop = 24 // seconds
+)
+
+// holdMusic is our own hold music, synthesised here: a 24-second loop in E major. Over a soft
+// bass and a slow arpeggio (E, C#m, A, B, six seconds each) rings a bell-like E5 (659.25 Hz)
+// that swells on a gentle rhythm. The E5 is always the loudest voice, so the music's pitch
+// reads as ~660 Hz in any second of it and a test can tell it from a 440 Hz caller.
+//
+// Everything is built on a circular buffer: every frequency makes a whole number of cycles in
+// the loop and notes near the end ring on into its start, so the loop has no seam.
 func holdMusic() []int16 {
-	const rate = 8000
-	const e5, b5, e4, b4 = 659.25, 987.77, 329.63, 493.88
-	durations := []float64{0.75, 0.25, 0.5, 0.5, 1.0, 0.5, 0.5} // a bar of four seconds
-	out := make([]int16, 0, 24*rate)
-	n := 0
-	for bar := 0; len(out) < 24*rate; bar++ {
-		for k, d := range durations {
-			for i := 0; i < int(d*rate); i++ {
-				t := float64(i) / rate
-				env := math.Min(1, t/0.015) * math.Exp(-1.8*t) // pluck: quick attack, soft decay
-				v := math.Sin(2*math.Pi*e5*t) + 0.12*math.Sin(2*math.Pi*2*e5*t)
-				if k%2 == 1 {
-					v += 0.18 * math.Sin(2*math.Pi*b5*t)
-				}
-				g := float64(n) / rate
-				pad := 0.08*math.Sin(2*math.Pi*e4*g) + 0.05*math.Sin(2*math.Pi*b4*g)
-				out = append(out, int16(7000*(0.35+0.65*env)*v+7000*pad))
-				n++
-			}
+	const n = holdLoop * rate
+	buf := make([]float64, n)
+	tone := func(f float64) float64 { return math.Round(f*holdLoop) / holdLoop } // whole cycles per loop
+
+	// the bell: a steady E5 with a slightly detuned partner (a slow shimmer), swelling on
+	// each strike and never fading below half
+	e5 := tone(659.25)
+	strikes := []float64{0, 1.5, 3, 4.5, 5.25}
+	swell := make([]float64, n)
+	for chord := 0; chord < 4; chord++ {
+		for _, at := range strikes {
+			pluck(swell, float64(chord)*6+at, 1, 0.02, 1.1, 4)
 		}
+	}
+	for i := range buf {
+		t := float64(i) / rate
+		env := 0.55 + 0.45*math.Min(1, swell[i])
+		buf[i] = env * (math.Sin(2*math.Pi*e5*t) + 0.25*math.Sin(2*math.Pi*(e5+0.5)*t) + 0.05*math.Sin(2*math.Pi*2*e5*t))
+	}
+
+	// the arpeggio and the bass under it
+	chords := [4][3]float64{
+		{329.63, 415.30, 493.88}, // E:   E4 G#4 B4
+		{277.18, 329.63, 415.30}, // C#m: C#4 E4 G#4
+		{220.00, 277.18, 329.63}, // A:   A3 C#4 E4
+		{246.94, 311.13, 369.99}, // B:   B3 D#4 F#4
+	}
+	pattern := []int{0, 1, 2, 1, 0, 2, 1, 2, 0, 1, 2, 1}
+	for c, notes := range chords {
+		start := float64(c) * 6
+		for k, idx := range pattern {
+			at := start + float64(k)*0.5
+			note(buf, at, tone(notes[idx]), 0.13, 0.01, 2.2, 2.5)
+		}
+		bass := tone(notes[0] / 4)
+		note(buf, start, bass, 0.16, 0.8, 0.25, 6.4)
+		note(buf, start, tone(notes[0]/2), 0.07, 0.8, 0.4, 6.4)
+	}
+
+	peak := 0.0
+	for _, v := range buf {
+		peak = math.Max(peak, math.Abs(v))
+	}
+	out := make([]int16, n)
+	for i, v := range buf {
+		out[i] = int16(math.Round(v / peak * 12000)) // about -9 dBFS: soft, and no clipping in G.711
 	}
 	return out
 }
 
-// ringback is the Korean ringback tone: 440 + 480 Hz, one second on, two off.
+// note adds a sine of frequency f starting at second at: amplitude amp, an attack of attack
+// seconds, then an exponential decay at rate decay per second, lasting length seconds. It
+// wraps around the end of buf.
+func note(buf []float64, at, f, amp, attack, decay, length float64) {
+	start := int(at * rate)
+	for i := 0; i < int(length*rate); i++ {
+		t := float64(i) / rate
+		env := math.Min(1, t/attack) * math.Exp(-decay*t)
+		if end := length - t; end < 0.05 { // fade the tail out rather than cut it
+			env *= end / 0.05
+		}
+		buf[(start+i)%len(buf)] += amp * env * math.Sin(2*math.Pi*f*t)
+	}
+}
+
+// pluck adds an envelope alone (no tone) to env: used to swell the bell.
+func pluck(env []float64, at, amp, attack, decay, length float64) {
+	start := int(at * rate)
+	for i := 0; i < int(length*rate); i++ {
+		t := float64(i) / rate
+		v := math.Min(1, t/attack) * math.Exp(-decay*t)
+		if end := length - t; end < 0.05 {
+			v *= end / 0.05
+		}
+		env[(start+i)%len(env)] += amp * v
+	}
+}
+
+// ringback is the Korean ringback tone: 440 Hz and 480 Hz together, one second on and two
+// off. Both make whole cycles in the second, so the tone starts and stops at zero: no click.
 func ringback() []int16 {
-	const rate = 8000
 	out := make([]int16, 3*rate)
 	for i := 0; i < rate; i++ {
 		t := float64(i) / rate

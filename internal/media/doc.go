@@ -1,11 +1,22 @@
-// Package media anchors every call's audio in the server: RTP sessions on ports from the
-// configured range (symmetric RTP, so phones behind NAT work), SDP offers and answers, G.711
-// (PCMU and PCMA, transcoded when two legs differ), RFC 4733 DTMF, players paced at 20 ms for
-// hold music, ringback and announcements, and bridges between legs. A browser leg
-// (internal/webrtc) plugs in as an Endpoint.
+// Package media anchors every call's audio in the server (the B2BUA's media half). It owns:
 //
-// It must not import the engine, the SIP layer or the store: prompts come through
-// PromptSource.
+//   - RTP ports: even ports from the configured range, one UDP socket per Session, returned
+//     when the session closes;
+//   - SDP offers and answers for G.711 (PCMU, PCMA) and RFC 4733 telephone-event, re-offers
+//     for hold and resume;
+//   - RTP sessions: symmetric RTP (we answer where a phone behind NAT really sends from), one
+//     continuous outgoing stream per leg whatever feeds it, loss and jitter statistics;
+//   - G.711 coding and direct μ-law/A-law transcoding;
+//   - bridges between legs (forwarded packet by packet, no buffering) and DTMF across them;
+//   - players for hold music, ringback, announcements and stored prompts, paced on 20 ms
+//     deadlines by a few shared goroutines;
+//   - the built-in audio, synthesised or spoken by espeak-ng and embedded.
+//
+// A browser softphone leg (internal/webrtc) plugs in as an Endpoint.
+//
+// It must not import the engine, the SIP layer or the store: it is told what to play and
+// whom to bridge, and stored prompts come through PromptSource. Beyond the standard library
+// it uses internal/telephony (names of audio), internal/wav and pion's rtp and sdp packages.
 package media
 
 //go:generate sh -c "cd prompts && ./make.sh"

@@ -2,92 +2,116 @@ package media
 
 import (
 	"errors"
-	"math"
+	"fmt"
+	"net"
 	"strings"
 	"time"
 )
 
+// dtmfDigits are the RFC 4733 DTMF events 0-15 in order.
 const dtmfDigits = "0123456789*#ABCD"
 
 func dtmfDigit(event byte) string {
 	if int(event) < len(dtmfDigits) {
 		return dtmfDigits[event : event+1]
 	}
-	return ""
+	return "" // flash and the other non-DTMF events are not digits
 }
 
 // ErrNoDTMF is returned when the far end did not negotiate telephone-event.
-var ErrNoDTMF = errors.New("media: the far end does not take RFC 4733 events")
+var ErrNoDTMF = errors.New("media: the far end does not take RFC 4733 telephone events")
 
-// SendDTMF sends one digit as an RFC 4733 event: 100 ms of tone, then three end packets.
+const (
+	dtmfVolume = 10 // -10 dBm0, what phones send
+	dtmfEnd    = 0x80
+	// a digit we send lasts 100 ms: five updates 20 ms apart, then the end packet three times
+	// (RFC 4733 §2.5.1.4) so that one lost packet does not lose the end
+	dtmfUpdates = 5
+	dtmfEnds    = 3
+)
+
+// SendDTMF sends one digit (0-9, *, #, A-D) to the far end as an RFC 4733 event in our
+// stream. It returns when the event has been sent, about 140 ms later.
 func (s *Session) SendDTMF(digit string) error {
-	idx := strings.Index(dtmfDigits, strings.ToUpper(digit))
-	if len(digit) != 1 || idx < 0 {
-		return errors.New("media: a DTMF digit is one of 0-9 * # A-D")
+	code := strings.Index(dtmfDigits, strings.ToUpper(digit))
+	if len(digit) != 1 || code < 0 {
+		return fmt.Errorf("media: %q is not a DTMF digit (0-9, *, #, A-D)", digit)
 	}
-	s.mu.Lock()
-	pt := s.dtmf
-	s.mu.Unlock()
-	if pt < 0 {
+	if s.peer.Load().dtmf < 0 {
 		return ErrNoDTMF
 	}
-	payload := []byte{byte(idx), 10, 0, 0} // volume -10 dBm0
-	var evTS uint32
-	for i := 1; i <= 8; i++ {
-		dur := uint16(160 * i)
-		end := i >= 6
-		payload[1] = 10
-		if end {
-			payload[1] |= 0x80
-			dur = 160 * 5
-		}
-		payload[2], payload[3] = byte(dur>>8), byte(dur)
-		if err := s.sendEvent(payload, i == 1, &evTS, i == 1); err != nil {
-			return err
-		}
-		if i < 6 {
+	var start uint32
+	for i := 0; i < dtmfUpdates+dtmfEnds; i++ {
+		if i > 0 {
 			time.Sleep(20 * time.Millisecond)
+		}
+		dur := uint16(frameSamples * min(i+1, dtmfUpdates))
+		flags := byte(dtmfVolume)
+		if i >= dtmfUpdates {
+			flags |= dtmfEnd
+		}
+		payload := [4]byte{byte(code), flags, byte(dur >> 8), byte(dur)}
+		if err := s.sendEvent(payload[:], i == 0, &start); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// sendEvent sends one telephone-event packet in our stream. A new event takes the stream's
-// current timestamp; its later packets keep it.
-func (s *Session) sendEvent(payload []byte, marker bool, evTS *uint32, first bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed || s.dtmf < 0 {
+// sendEvent sends one of our own event packets. The first takes the stream's current
+// timestamp into *start; the rest of the event keeps it, as RFC 4733 requires.
+func (s *Session) sendEvent(payload []byte, first bool, start *uint32) error {
+	t := &s.tx
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := s.peer.Load()
+	switch {
+	case p.closed:
+		return net.ErrClosed
+	case p.dtmf < 0:
+		return ErrNoDTMF
+	}
+	dest := p.dest()
+	if !dest.IsValid() || p.hold {
 		return nil
 	}
-	dest := s.latched
-	if !dest.IsValid() {
-		dest = s.remote
-	}
-	if !dest.IsValid() {
-		return nil
-	}
+	now := time.Since(s.t0)
 	if first {
-		*evTS = s.ts + s.lastLen
+		*start, _ = t.position(now)
 	}
-	s.seq++
-	n := s.header(uint8(s.dtmf), marker, *evTS)
-	n += copy(s.buf[n:], payload)
-	_, err := s.conn.WriteToUDPAddrPort(s.buf[:n], dest)
-	s.pout.Add(1)
-	return err
+	s.eventStamp(*start, payload, now)
+	return s.write(uint8(p.dtmf), first, payload, dest)
 }
 
-// forwardEvent relays an event packet received on another leg (a bridge).
-func (s *Session) forwardEvent(payload []byte, srcTS uint32, marker bool) {
-	s.mu.Lock()
-	first := !s.fwdActive || srcTS != s.fwdSrcTS
-	if first {
-		s.fwdActive, s.fwdSrcTS = true, srcTS
+// relayEvent sends an event packet that arrived on the other leg of a bridge, under our
+// payload type and in our stream's timeline; its packets are mapped by their timestamp there.
+// It runs on the other leg's reader goroutine.
+func (s *Session) relayEvent(payload []byte, srcTS uint32, marker bool) {
+	t := &s.tx
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := s.peer.Load()
+	if p.closed || p.dtmf < 0 || len(payload) < 4 || len(payload) > maxPayload {
+		return
 	}
-	s.mu.Unlock()
-	_ = s.sendEvent(payload, marker || first, &s.fwdTS, first)
+	dest := p.dest()
+	if !dest.IsValid() || p.hold {
+		return
+	}
+	now := time.Since(s.t0)
+	first := !t.fwdActive || srcTS != t.fwdSrcTS
+	if first {
+		t.fwdActive, t.fwdSrcTS = true, srcTS
+		t.fwdTS, _ = t.position(now)
+	}
+	s.eventStamp(t.fwdTS, payload, now)
+	_ = s.write(uint8(p.dtmf), first || marker, payload, dest)
 }
 
-func float64bits(f float64) uint64     { return math.Float64bits(f) }
-func float64frombits(b uint64) float64 { return math.Float64frombits(b) }
+// eventStamp advances the stream for an event packet starting at ts: audio sent after it
+// continues from the end of the event's duration so far. s.tx.mu is held.
+func (s *Session) eventStamp(ts uint32, payload []byte, now time.Duration) {
+	t := &s.tx
+	t.seq++
+	t.ts, t.lastLen, t.lastSend, t.started = ts, uint32(payload[2])<<8|uint32(payload[3]), now, true
+}

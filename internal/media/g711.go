@@ -130,17 +130,29 @@ func Decode(c Codec, dst []int16, payload []byte) []int16 {
 	return dst
 }
 
-// transcode converts a payload between laws in place; the same law is left alone.
-func transcode(from, to Codec, p []byte) {
+// transcode writes src (in from's law) into dst (in to's law); dst may be src. It maps each
+// byte through one 256-entry table: no trip through linear samples on the packet path.
+func transcode(from, to Codec, dst, src []byte) {
+	var table *[256]byte
 	switch {
-	case from.Name == to.Name:
 	case from.Name == "PCMU" && to.Name == "PCMA":
-		for i, b := range p {
-			p[i] = ulawToAlaw[b]
-		}
+		table = &ulawToAlaw
 	case from.Name == "PCMA" && to.Name == "PCMU":
-		for i, b := range p {
-			p[i] = alawToUlaw[b]
-		}
+		table = &alawToUlaw
+	default:
+		copy(dst, src)
+		return
 	}
+	dst = dst[:len(src)]
+	for i, b := range src {
+		dst[i] = table[b]
+	}
+}
+
+// silenceByte is the code for a zero sample in c's law.
+func silenceByte(c Codec) byte {
+	if c.Name == "PCMA" {
+		return 0xD5
+	}
+	return 0xFF
 }

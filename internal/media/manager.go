@@ -2,81 +2,98 @@ package media
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/netip"
 	"sync"
 	"time"
-
-	"ringdesk/internal/telephony"
-	"ringdesk/internal/wav"
 )
 
 // Config says where media lives.
 type Config struct {
-	// IP is bound and advertised in SDP (a concrete address, not 0.0.0.0).
+	// IP is bound by every RTP socket and advertised in SDP, so it must be a concrete
+	// address the far ends can reach (not 0.0.0.0).
 	IP netip.Addr
-	// PortMin and PortMax bound the RTP ports (even ports are used).
+	// PortMin and PortMax bound the RTP ports. Even ports are used, each with the odd one
+	// above it left for RTCP, so a range of N ports carries N/2 sessions.
 	PortMin, PortMax int
 	Logger           *slog.Logger
+	// SessionID draws the SDP session id (o= line) of each new session; nil draws a random
+	// one. Tests set it for stable golden files.
+	SessionID func() uint64
+	// Pacers is how many goroutines pace the players; 0 means one per processor.
+	Pacers int
 }
 
-// PromptSource gives the WAV bytes of a stored prompt ("sha256:<hex>").
+// PromptSource gives the WAV bytes of a stored prompt by its id, "sha256:<hex>". The store
+// implements it; WAV files must be 8 kHz mono, 16-bit PCM, mu-law or A-law.
 type PromptSource interface {
 	Prompt(ctx context.Context, id string) ([]byte, error)
 }
 
-// Manager owns the RTP ports, the prompts and who hears what.
+// Manager owns the RTP ports, the sessions' totals, the prompts and who hears what.
 type Manager struct {
 	cfg     Config
-	ports   *portPool
-	prompts PromptSource
 	log     *slog.Logger
+	ports   *portPool
 	sched   *scheduler
+	prompts PromptSource
 
 	clipMu sync.Mutex
-	clips  map[string]*clip
+	clips  map[string]*clipLoad // stored prompts, by id
 
-	mu     sync.Mutex
-	routes map[Endpoint]*route // what each endpoint hears
+	mu    sync.Mutex
+	nodes map[Endpoint]*node // who hears what
+
+	closeOnce sync.Once
 
 	statsMu  sync.Mutex
 	sessions map[*Session]struct{} // open sessions, for totals
 	closed   Stats                 // what closed sessions counted
 }
 
-// route is what one endpoint hears: another endpoint, or a player.
-type route struct {
-	peer   Endpoint
-	player *player
-}
-
-// NewManager prepares the media layer; nothing is bound until a session is made.
+// NewManager prepares the media layer: the port range, the pacing goroutines and the
+// built-in audio. Nothing is bound until a session is made.
 func NewManager(cfg Config, prompts PromptSource) (*Manager, error) {
 	if !cfg.IP.IsValid() || cfg.IP.IsUnspecified() {
-		return nil, fmt.Errorf("media: a concrete IP address is needed to put in SDP (got %v)", cfg.IP)
+		return nil, fmt.Errorf("media: a concrete IP address is needed to bind and to put in SDP (got %v)", cfg.IP)
 	}
+	cfg.IP = cfg.IP.Unmap()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.SessionID == nil {
+		cfg.SessionID = func() uint64 { return rand.Uint64() >> 2 } // fits the int64 some parsers use
 	}
 	ports, err := newPortPool(cfg.IP, cfg.PortMin, cfg.PortMax)
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{cfg: cfg, ports: ports, prompts: prompts, log: cfg.Logger, sched: newScheduler(),
-		clips: map[string]*clip{}, routes: map[Endpoint]*route{}, sessions: map[*Session]struct{}{}}, nil
+	loadBuiltins()
+	return &Manager{cfg: cfg, log: cfg.Logger, ports: ports, sched: newScheduler(cfg.Pacers), prompts: prompts,
+		clips: map[string]*clipLoad{}, nodes: map[Endpoint]*node{}, sessions: map[*Session]struct{}{}}, nil
 }
 
-// NewSession opens an RTP session on the next free even port.
+// NewSession opens an RTP session on the next free even port. It sends nothing until it
+// knows the far end's address (Answer or Accept), and hears nothing until told (Play,
+// Silence, Bridge).
 func (m *Manager) NewSession() (*Session, error) {
-	s, err := m.newSession()
-	if err == nil {
-		m.statsMu.Lock()
-		m.sessions[s] = struct{}{}
-		m.statsMu.Unlock()
+	conn, port, err := m.ports.open()
+	if err != nil {
+		return nil, err
 	}
-	return s, err
+	s := &Session{m: m, conn: conn, port: port, local: netip.AddrPortFrom(m.cfg.IP, uint16(port)),
+		t0: time.Now(), sdpID: m.cfg.SessionID(), done: make(chan struct{})}
+	s.peer.Store(&peerState{codec: PCMU, dtmf: -1})
+	s.sinks.Store(&sinks{})
+	// RFC 3550 §5.1: random SSRC, and random initial sequence number and timestamp.
+	s.tx.ssrc, s.tx.seq, s.tx.ts = rand.Uint32(), uint16(rand.Uint32()), rand.Uint32()
+	m.statsMu.Lock()
+	m.sessions[s] = struct{}{}
+	m.statsMu.Unlock()
+	go s.read()
+	return s, nil
 }
 
 // Totals adds up the traffic of every session, open or closed, and says how many are open.
@@ -87,31 +104,18 @@ func (m *Manager) Totals() (Stats, int) {
 	t := m.closed
 	t.Jitter = 0
 	for s := range m.sessions {
-		st := s.Stats()
-		t.PacketsIn += st.PacketsIn
-		t.PacketsOut += st.PacketsOut
-		t.BytesIn += st.BytesIn
-		t.BytesOut += st.BytesOut
-		t.Lost += st.Lost
-		t.Malformed += st.Malformed
-		if st.Jitter > t.Jitter {
-			t.Jitter = st.Jitter
-		}
+		t.add(s.Stats())
 	}
 	return t, len(m.sessions)
 }
 
-func (m *Manager) closedSession(s *Session) {
+func (m *Manager) sessionClosed(s *Session) {
 	st := s.Stats()
+	st.Jitter = 0
 	m.statsMu.Lock()
 	if _, ok := m.sessions[s]; ok {
 		delete(m.sessions, s)
-		m.closed.PacketsIn += st.PacketsIn
-		m.closed.PacketsOut += st.PacketsOut
-		m.closed.BytesIn += st.BytesIn
-		m.closed.BytesOut += st.BytesOut
-		m.closed.Lost += st.Lost
-		m.closed.Malformed += st.Malformed
+		m.closed.add(st)
 	}
 	m.statsMu.Unlock()
 }
@@ -121,132 +125,6 @@ func (m *Manager) PortsInUse() int { return m.ports.inUse() }
 
 // Close stops the players. Sessions are closed by their owners.
 func (m *Manager) Close() error {
-	m.sched.stop()
+	m.closeOnce.Do(m.sched.stop)
 	return nil
-}
-
-// Play makes e hear a (replacing what it heard). A play that does not loop calls done once
-// at its end, unless it is replaced or e is detached first.
-func (m *Manager) Play(e Endpoint, a telephony.Audio, loop bool, done func()) {
-	c, err := m.clip(a)
-	if err != nil {
-		m.log.Error("prompt cannot be played; playing silence", "audio", a, "err", err)
-		c = silenceClip
-	}
-	p := &player{e: e, clip: c, loop: loop, done: done, first: true}
-	m.mu.Lock()
-	m.unrouteLocked(e)
-	m.routes[e] = &route{player: p}
-	m.mu.Unlock()
-	m.sched.add(p)
-}
-
-// Silence makes e hear silence frames (so that phones keep their media timers happy).
-func (m *Manager) Silence(e Endpoint) { m.Play(e, telephony.AudioSilence, true, nil) }
-
-// Bridge makes a and b hear each other, transcoding when their codecs differ.
-func (m *Manager) Bridge(a, b Endpoint) {
-	if a == nil || b == nil || a == b {
-		return
-	}
-	m.mu.Lock()
-	m.unrouteLocked(a)
-	m.unrouteLocked(b)
-	m.routes[a] = &route{peer: b}
-	m.routes[b] = &route{peer: a}
-	a.OnAudio(forwarder(a, b))
-	b.OnAudio(forwarder(b, a))
-	sa, okA := a.(*Session)
-	sb, okB := b.(*Session)
-	if okA && okB {
-		sa.onEvents(sb.forwardEvent)
-		sb.onEvents(sa.forwardEvent)
-	}
-	m.mu.Unlock()
-}
-
-// Detach stops whatever feeds e and whatever e feeds; e hears nothing and is heard by nobody.
-func (m *Manager) Detach(e Endpoint) {
-	m.mu.Lock()
-	m.unrouteLocked(e)
-	delete(m.routes, e)
-	e.OnAudio(nil)
-	if s, ok := e.(*Session); ok {
-		s.onEvents(nil)
-	}
-	for x, r := range m.routes {
-		if r.peer == e {
-			delete(m.routes, x)
-		}
-	}
-	m.mu.Unlock()
-}
-
-func (m *Manager) forget(s *Session) { m.Detach(s) }
-
-// unrouteLocked stops what feeds e: its player, or its peer's audio.
-func (m *Manager) unrouteLocked(e Endpoint) {
-	r := m.routes[e]
-	if r == nil {
-		return
-	}
-	if r.player != nil {
-		m.sched.remove(r.player)
-	}
-	if r.peer != nil {
-		r.peer.OnAudio(nil)
-		if s, ok := r.peer.(*Session); ok {
-			s.onEvents(nil)
-		}
-	}
-	delete(m.routes, e)
-}
-
-// forwarder sends what from receives to to, at once, in to's codec.
-func forwarder(from, to Endpoint) func([]byte) {
-	var buf [1500]byte // the callback runs on from's one reader goroutine
-	first := true
-	fc, tc := from.Codec(), to.Codec()
-	checked := time.Now()
-	return func(p []byte) {
-		if time.Since(checked) > time.Second { // a re-INVITE may change a codec
-			fc, tc, checked = from.Codec(), to.Codec(), time.Now()
-		}
-		n := copy(buf[:], p)
-		transcode(fc, tc, buf[:n])
-		_ = to.Send(buf[:n], first)
-		first = false
-	}
-}
-
-// clip returns decoded audio, loading and caching it.
-func (m *Manager) clip(a telephony.Audio) (*clip, error) {
-	if c := builtinClip(a); c != nil {
-		return c, nil
-	}
-	id := string(a)
-	m.clipMu.Lock()
-	c := m.clips[id]
-	m.clipMu.Unlock()
-	if c != nil {
-		return c, nil
-	}
-	if m.prompts == nil {
-		return nil, errors.New("no prompt source")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	data, err := m.prompts.Prompt(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	w, err := wav.Decode(data)
-	if err != nil {
-		return nil, err
-	}
-	c = &clip{samples: w.Samples}
-	m.clipMu.Lock()
-	m.clips[id] = c
-	m.clipMu.Unlock()
-	return c, nil
 }

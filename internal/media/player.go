@@ -1,168 +1,152 @@
 package media
 
 import (
-	"runtime"
+	"errors"
+	"net"
 	"sync"
-	"time"
+	"sync/atomic"
 )
 
 // frameSamples is 20 ms at 8 kHz.
 const frameSamples = 160
 
-// clip is decoded audio.
-type clip struct{ samples []int16 }
+// A player's life: playing until it is stopped (replaced, detached, its endpoint closed) or,
+// for a clip that does not loop, finished at its end. Only finishing calls done.
+const (
+	playing int32 = iota
+	stopped
+	finished
+)
 
-// player sends a clip to an endpoint, a frame every 20 ms.
+// deadSends is how many frames in a row an endpoint may refuse before its player gives up on
+// it (a browser leg that ended without being detached).
+const deadSends = 50
+
+// player sends a clip to one endpoint, a frame each time its shard says so.
 type player struct {
+	m     *Manager
 	e     Endpoint
-	clip  *clip
-	pos   int
+	clip  *clip // set before the player is scheduled
 	loop  bool
 	done  func()
+	state atomic.Int32
+	due   atomic.Int64 // the next frame's deadline on the scheduler's clock; 0 until scheduled
+	sent  atomic.Int64 // the deadline of the last frame sent; 0 before the first
+	// tickDue is the deadline the shard is sending for; only the shard's goroutine uses it
+	tickDue int64
+
+	mu    sync.Mutex // held while a frame is made and sent, so that stop waits for it
+	pos   int        // next sample of the clip
 	first bool
-	shard *shard
+	fails int
 	frame [frameSamples]byte
-	pcm   [frameSamples]int16
 }
 
-// next fills the next frame; it reports false when a non-looping clip has ended.
-func (p *player) next() ([]byte, bool) {
-	s := p.clip.samples
-	if len(s) == 0 {
-		s = silenceClip.samples
+func newPlayer(m *Manager, e Endpoint, loop bool, done func()) *player {
+	return &player{m: m, e: e, loop: loop, done: done, first: true}
+}
+
+// stop ends the player unless it has ended already; once stop returns it sends nothing more
+// and done is never called. It returns when the player's next frame would have been due (0
+// if it was never scheduled), for a player taking over the endpoint.
+func (p *player) stop() int64 {
+	p.mu.Lock()
+	p.state.CompareAndSwap(playing, stopped)
+	p.mu.Unlock()
+	if sent := p.sent.Load(); sent != 0 {
+		return sent + int64(framePeriod)
 	}
-	if p.pos >= len(s) {
+	return p.due.Load()
+}
+
+// tick sends the next frame, or finishes the player at the end of its clip.
+func (p *player) tick() {
+	p.mu.Lock()
+	if p.state.Load() != playing {
+		p.mu.Unlock()
+		return
+	}
+	frame, ok := p.next()
+	if !ok {
+		p.state.Store(finished)
+		p.mu.Unlock()
+		if p.done != nil {
+			go p.done() // the shard paces other players; the callback may take its time
+		}
+		return
+	}
+	err := p.e.Send(frame, p.first)
+	p.first = false
+	p.sent.Store(p.tickDue)
+	if err == nil {
+		p.fails = 0
+		p.mu.Unlock()
+		return
+	}
+	p.fails++
+	gone := errors.Is(err, net.ErrClosed) || p.fails >= deadSends
+	if gone {
+		p.state.Store(stopped)
+	}
+	p.mu.Unlock()
+	if gone {
+		go p.m.forgetPlayer(p)
+	}
+}
+
+// next returns the next frame in the endpoint's codec, or false at the end of a clip that
+// does not loop. The last frame of a clip is padded with silence.
+func (p *player) next() ([]byte, bool) {
+	codec := p.e.Codec()
+	enc := p.clip.encoded(codec)
+	if p.pos >= len(enc) {
 		if !p.loop {
 			return nil, false
 		}
 		p.pos = 0
 	}
-	n := copy(p.pcm[:], s[p.pos:])
-	p.pos += n
+	if p.pos+frameSamples <= len(enc) {
+		f := enc[p.pos : p.pos+frameSamples]
+		p.pos += frameSamples
+		return f, true
+	}
+	n := copy(p.frame[:], enc[p.pos:])
+	p.pos = len(enc)
 	for n < frameSamples {
 		if p.loop {
-			k := copy(p.pcm[n:], s)
+			k := copy(p.frame[n:], enc)
 			p.pos = k
 			n += k
-		} else {
-			p.pcm[n] = 0
-			n++
+			continue
 		}
+		p.frame[n] = silenceByte(codec)
+		n++
 	}
-	return Encode(p.e.Codec(), p.frame[:0], p.pcm[:]), true
+	return p.frame[:], true
 }
 
-// scheduler paces every player from a few goroutines (one per processor), each serving many
-// players on absolute 20 ms deadlines, so thousands of players cost a few wake-ups, and
-// lateness does not accumulate.
-type scheduler struct {
-	shards []*shard
-	mu     sync.Mutex
-	next   int
-}
-
-type shard struct {
-	mu      sync.Mutex
-	players map[*player]struct{}
-	wake    chan struct{}
-	quit    chan struct{}
-}
-
-func newScheduler() *scheduler {
-	s := &scheduler{}
-	for i := 0; i < runtime.GOMAXPROCS(0); i++ {
-		sh := &shard{players: map[*player]struct{}{}, wake: make(chan struct{}, 1), quit: make(chan struct{})}
-		s.shards = append(s.shards, sh)
-		go sh.run()
-	}
-	return s
-}
-
-func (s *scheduler) add(p *player) {
-	s.mu.Lock()
-	sh := s.shards[s.next%len(s.shards)]
-	s.next++
-	s.mu.Unlock()
-	sh.mu.Lock()
-	p.shard = sh
-	sh.players[p] = struct{}{}
-	sh.mu.Unlock()
-	select {
-	case sh.wake <- struct{}{}:
-	default:
+// clip is decoded audio, shared by every player of it, with its G.711 encodings made once.
+type clip struct {
+	samples []int16
+	laws    [2]struct {
+		once sync.Once
+		b    []byte
 	}
 }
 
-func (s *scheduler) remove(p *player) {
-	if sh := p.shard; sh != nil {
-		sh.mu.Lock()
-		delete(sh.players, p)
-		sh.mu.Unlock()
+func newClip(samples []int16) *clip {
+	if len(samples) == 0 {
+		samples = make([]int16, frameSamples)
 	}
+	return &clip{samples: samples}
 }
 
-func (s *scheduler) stop() {
-	for _, sh := range s.shards {
-		close(sh.quit)
+// encoded returns the clip in c's law.
+func (cl *clip) encoded(c Codec) []byte {
+	l := &cl.laws[0]
+	if c.Name == "PCMA" {
+		l = &cl.laws[1]
 	}
-}
-
-type send struct {
-	p     *player
-	frame []byte
-	ended bool
-}
-
-func (sh *shard) run() {
-	var due []send
-	for {
-		sh.mu.Lock()
-		idle := len(sh.players) == 0
-		sh.mu.Unlock()
-		if idle {
-			select {
-			case <-sh.wake:
-			case <-sh.quit:
-				return
-			}
-		}
-		deadline := time.Now()
-		for {
-			due = due[:0]
-			sh.mu.Lock()
-			for p := range sh.players {
-				frame, ok := p.next()
-				if !ok {
-					delete(sh.players, p)
-				}
-				due = append(due, send{p, frame, !ok})
-			}
-			n := len(sh.players)
-			sh.mu.Unlock()
-			for _, d := range due {
-				if d.ended {
-					if d.p.done != nil {
-						go d.p.done()
-					}
-					continue
-				}
-				_ = d.p.e.Send(d.frame, d.p.first)
-				d.p.first = false
-			}
-			if n == 0 {
-				break
-			}
-			deadline = deadline.Add(20 * time.Millisecond)
-			wait := time.Until(deadline)
-			if wait < -100*time.Millisecond {
-				deadline = time.Now() // fell far behind (a stalled machine): start afresh
-				wait = 0
-			}
-			select {
-			case <-time.After(wait):
-			case <-sh.quit:
-				return
-			}
-		}
-	}
+	l.once.Do(func() { l.b = Encode(c, make([]byte, 0, len(cl.samples)), cl.samples) })
+	return l.b
 }

@@ -8,38 +8,39 @@ import (
 	"sync"
 )
 
-// ErrNoPorts is returned when every RTP port of the range is in use.
-var ErrNoPorts = errors.New("media: no free RTP port in the configured range")
+// ErrNoPorts is returned when every RTP port of the range is in use. The SIP layer answers
+// the call with 503.
+var ErrNoPorts = errors.New("media: no free RTP port")
 
-// portPool hands out even RTP ports round-robin (a just-freed port is reused last, so late
-// packets of an old call do not reach a new one).
+// portPool hands out even RTP ports (RFC 3550 §11; the odd port above stays free for RTCP)
+// round-robin: a port just freed is reused last, so that late packets of an ended call do not
+// reach the next one.
 type portPool struct {
 	mu       sync.Mutex
 	ip       netip.Addr
-	min, max int
+	min, max int // first and last even port
 	next     int
 	used     map[int]bool
 }
 
-func newPortPool(ip netip.Addr, min, max int) (*portPool, error) {
-	if min%2 == 1 {
-		min++
+func newPortPool(ip netip.Addr, lo, hi int) (*portPool, error) {
+	first := lo + lo%2
+	last := hi - 1 // its RTCP port is hi
+	last -= last % 2
+	if lo < 1024 || hi > 65535 || last < first {
+		return nil, fmt.Errorf("media: RTP port range %d-%d: want ports within 1024-65535 with room for an even RTP port and its RTCP port", lo, hi)
 	}
-	if min < 1024 || max > 65535 || max-min < 2 {
-		return nil, fmt.Errorf("media: bad RTP port range %d-%d", min, max)
-	}
-	return &portPool{ip: ip, min: min, max: max, next: min, used: map[int]bool{}}, nil
+	return &portPool{ip: ip, min: first, max: last, next: first, used: map[int]bool{}}, nil
 }
 
-// open binds a UDP socket on the next free even port.
+// open binds a UDP socket on the next free even port; ports other programs hold are skipped.
 func (p *portPool) open() (*net.UDPConn, int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	span := (p.max - p.min) / 2
-	for tries := 0; tries <= span; tries++ {
+	size := (p.max-p.min)/2 + 1
+	for range size {
 		port := p.next
-		p.next += 2
-		if p.next > p.max-1 {
+		if p.next += 2; p.next > p.max {
 			p.next = p.min
 		}
 		if p.used[port] {
@@ -47,12 +48,12 @@ func (p *portPool) open() (*net.UDPConn, int, error) {
 		}
 		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port))))
 		if err != nil {
-			continue // taken by someone else
+			continue // someone else's
 		}
 		p.used[port] = true
 		return c, port, nil
 	}
-	return nil, 0, ErrNoPorts
+	return nil, 0, fmt.Errorf("%w in %d-%d: %d sessions open", ErrNoPorts, p.min, p.max+1, len(p.used))
 }
 
 func (p *portPool) release(port int) {

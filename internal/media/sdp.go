@@ -10,160 +10,261 @@ import (
 	"github.com/pion/sdp/v3"
 )
 
-// ErrNoCodec is returned for an offer with no audio format we speak (the SIP layer answers
-// 488 Not Acceptable Here).
-var ErrNoCodec = errors.New("media: no common codec (PCMU or PCMA required)")
+// ErrNoCodec is returned for an offer or answer with no audio stream in a format we speak
+// (PCMU or PCMA over RTP/AVP). The SIP layer answers it with 488 Not Acceptable Here.
+var ErrNoCodec = errors.New("media: no common codec (PCMU or PCMA over RTP/AVP required)")
 
-// ErrBadSDP is returned for a description that cannot be used.
+// ErrBadSDP is returned for a description that cannot be parsed or used. The SIP layer answers
+// it with 400 (or 488 inside a dialog).
 var ErrBadSDP = errors.New("media: malformed SDP")
 
+// The static G.711 payload types (RFC 3551). An offer may map the codecs to other numbers;
+// the negotiated Codec then carries the offerer's number.
 var (
 	PCMU = Codec{Name: "PCMU", PayloadType: 0, ClockRate: 8000}
 	PCMA = Codec{Name: "PCMA", PayloadType: 8, ClockRate: 8000}
 )
 
-// dtmfPT is the payload type we offer for telephone-event.
+// dtmfPT is the payload type we offer for telephone-event; in answers the offerer's is kept.
 const dtmfPT = 101
+
+// Directions as SDP writes them (RFC 3264 §5.1).
+const (
+	sendrecv = "sendrecv"
+	sendonly = "sendonly"
+	recvonly = "recvonly"
+	inactive = "inactive"
+)
+
+// mline is one m= line of a description, kept so that an answer can refuse the streams we do
+// not take (RFC 3264 §6: the answer has as many m= lines as the offer, in the same order).
+type mline struct {
+	media   string
+	proto   string
+	formats []string
+}
 
 // remoteMedia is what a far end's description says about its audio.
 type remoteMedia struct {
-	addr      netip.AddrPort // where to send; invalid when on hold with 0.0.0.0 or port 0
-	formats   []Codec        // audio formats we support, in the far end's order
+	addr      netip.AddrPort // where to send; invalid for c=0.0.0.0 (RFC 2543 hold)
+	formats   []Codec        // G.711 formats, in the far end's order of preference
 	dtmf      int            // telephone-event payload type, -1 if none
 	direction string         // sendrecv | sendonly | recvonly | inactive
+	proto     string         // RTP/AVP or RTP/AVPF, echoed in our answer
+	lines     []mline        // every m= line
+	audio     int            // which of lines is the audio stream we use
 }
 
-// hold reports whether the far end stopped listening: it puts us on hold.
-func (r remoteMedia) hold() bool {
-	return r.direction == "sendonly" || r.direction == "inactive" || !r.addr.IsValid()
+// hold reports whether the far end does not want our audio: it has put us on hold.
+func (r *remoteMedia) hold() bool {
+	return r.direction == sendonly || r.direction == inactive || !r.addr.IsValid()
 }
 
-// parseSDP reads the first audio stream of a description.
-func parseSDP(b []byte) (remoteMedia, error) {
-	r := remoteMedia{dtmf: -1, direction: "sendrecv"}
+// answerDirection is the direction of our answer: the mirror of the offer's (RFC 3264 §6.1).
+// An RFC 2543 hold (c=0.0.0.0) asks us not to send, so we only receive.
+func (r *remoteMedia) answerDirection() string {
+	switch r.direction {
+	case sendonly:
+		return recvonly
+	case recvonly:
+		if !r.addr.IsValid() {
+			return inactive
+		}
+		return sendonly
+	case inactive:
+		return inactive
+	}
+	if !r.addr.IsValid() {
+		return recvonly
+	}
+	return sendrecv
+}
+
+// parseSDP reads a far end's description and picks its first usable audio stream.
+func parseSDP(b []byte) (*remoteMedia, error) {
 	var d sdp.SessionDescription
 	if err := d.Unmarshal(b); err != nil {
-		return r, fmt.Errorf("%w: %v", ErrBadSDP, err)
+		return nil, fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
-	var m *sdp.MediaDescription
-	for _, md := range d.MediaDescriptions {
-		if md.MediaName.Media == "audio" && md.MediaName.Port.Value != 0 {
-			m = md
-			break
-		}
-	}
-	if m == nil {
-		return r, fmt.Errorf("%w: no audio stream", ErrNoCodec)
-	}
-	if len(m.MediaName.Protos) == 0 || !strings.HasPrefix(strings.Join(m.MediaName.Protos, "/"), "RTP/AVP") {
-		return r, fmt.Errorf("%w: audio over %s, want RTP/AVP", ErrNoCodec, strings.Join(m.MediaName.Protos, "/"))
-	}
-	conn := d.ConnectionInformation
-	if m.ConnectionInformation != nil {
-		conn = m.ConnectionInformation
-	}
-	if conn == nil || conn.Address == nil {
-		return r, fmt.Errorf("%w: no connection address", ErrBadSDP)
-	}
-	host := conn.Address.Address
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return r, fmt.Errorf("%w: connection address %q is not an IP address", ErrBadSDP, host)
-	}
-	port := m.MediaName.Port.Value
-	if port < 0 || port > 65535 {
-		return r, fmt.Errorf("%w: port %d", ErrBadSDP, port)
-	}
-	if !ip.IsUnspecified() {
-		r.addr = netip.AddrPortFrom(ip.Unmap(), uint16(port))
-	}
-	rtpmap := map[int]string{}
+	r := &remoteMedia{dtmf: -1, direction: sendrecv, audio: -1}
+	sessionDir := ""
 	for _, a := range d.Attributes {
-		if dir := direction(a.Key); dir != "" {
-			r.direction = dir
+		if isDirection(a.Key) {
+			sessionDir = a.Key
 		}
 	}
-	for _, a := range m.Attributes {
-		if dir := direction(a.Key); dir != "" {
-			r.direction = dir
+	var refused error = fmt.Errorf("%w: no audio stream", ErrNoCodec)
+	for i, md := range d.MediaDescriptions {
+		proto := strings.Join(md.MediaName.Protos, "/")
+		r.lines = append(r.lines, mline{media: md.MediaName.Media, proto: proto, formats: md.MediaName.Formats})
+		if r.audio >= 0 || md.MediaName.Media != "audio" || md.MediaName.Port.Value == 0 {
+			continue
 		}
-		if a.Key == "rtpmap" {
-			pt, rest, ok := strings.Cut(a.Value, " ")
-			if n, err := strconv.Atoi(pt); ok && err == nil {
-				rtpmap[n] = strings.ToUpper(rest)
+		// RTP/AVPF is RTP/AVP plus feedback we may ignore; SAVP needs SRTP, which trunks and
+		// desk phones reach through the browser path instead.
+		if proto != "RTP/AVP" && proto != "RTP/AVPF" {
+			refused = fmt.Errorf("%w: audio over %s", ErrNoCodec, proto)
+			continue
+		}
+		formats, dtmf := g711Formats(md)
+		if len(formats) == 0 {
+			refused = fmt.Errorf("%w: offered formats %s", ErrNoCodec, strings.Join(md.MediaName.Formats, " "))
+			continue
+		}
+		addr, err := streamAddr(&d, md)
+		if err != nil {
+			return nil, err
+		}
+		r.audio, r.addr, r.formats, r.dtmf, r.proto = i, addr, formats, dtmf, proto
+		r.direction = sendrecv
+		if sessionDir != "" {
+			r.direction = sessionDir
+		}
+		for _, a := range md.Attributes {
+			if isDirection(a.Key) {
+				r.direction = a.Key
 			}
 		}
 	}
-	for _, f := range m.MediaName.Formats {
-		pt, err := strconv.Atoi(f)
-		if err != nil || pt < 0 || pt > 127 {
-			continue
-		}
-		name := rtpmap[pt]
-		switch {
-		case name == "" && pt == 0, strings.HasPrefix(name, "PCMU/8000"):
-			r.formats = append(r.formats, Codec{Name: "PCMU", PayloadType: uint8(pt), ClockRate: 8000})
-		case name == "" && pt == 8, strings.HasPrefix(name, "PCMA/8000"):
-			r.formats = append(r.formats, Codec{Name: "PCMA", PayloadType: uint8(pt), ClockRate: 8000})
-		case strings.HasPrefix(name, "TELEPHONE-EVENT/8000"):
-			r.dtmf = pt
-		}
-	}
-	if len(r.formats) == 0 {
-		return r, ErrNoCodec
+	if r.audio < 0 {
+		return nil, refused
 	}
 	return r, nil
 }
 
-func direction(key string) string {
+// streamAddr is where a stream's packets go: its own c= line or the session's.
+func streamAddr(d *sdp.SessionDescription, md *sdp.MediaDescription) (netip.AddrPort, error) {
+	conn := d.ConnectionInformation
+	if md.ConnectionInformation != nil {
+		conn = md.ConnectionInformation
+	}
+	if conn == nil || conn.Address == nil {
+		return netip.AddrPort{}, fmt.Errorf("%w: no connection address (c=) for the audio stream", ErrBadSDP)
+	}
+	ip, err := netip.ParseAddr(conn.Address.Address)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("%w: connection address %q is not an IP address", ErrBadSDP, conn.Address.Address)
+	}
+	port := md.MediaName.Port.Value
+	if port <= 0 || port > 65535 {
+		return netip.AddrPort{}, fmt.Errorf("%w: audio port %d", ErrBadSDP, port)
+	}
+	if ip.IsUnspecified() {
+		return netip.AddrPort{}, nil // RFC 2543 hold: "do not send to me"
+	}
+	return netip.AddrPortFrom(ip.Unmap(), uint16(port)), nil
+}
+
+// g711Formats lists the stream's PCMU/PCMA formats in its order, and its telephone-event
+// payload type (-1 if none). Static types 0 and 8 need no rtpmap; dynamic ones do.
+func g711Formats(md *sdp.MediaDescription) ([]Codec, int) {
+	rtpmap := map[int]string{}
+	for _, a := range md.Attributes {
+		if a.Key != "rtpmap" {
+			continue
+		}
+		pt, enc, ok := strings.Cut(strings.TrimSpace(a.Value), " ")
+		if n, err := strconv.Atoi(pt); ok && err == nil {
+			rtpmap[n] = strings.ToUpper(strings.TrimSpace(enc))
+		}
+	}
+	var out []Codec
+	dtmf := -1
+	for _, f := range md.MediaName.Formats {
+		pt, err := strconv.Atoi(f)
+		if err != nil || pt < 0 || pt > 127 {
+			continue
+		}
+		enc, mapped := rtpmap[pt]
+		switch {
+		case !mapped && pt == 0, enc == "PCMU/8000", enc == "PCMU/8000/1":
+			out = append(out, Codec{Name: "PCMU", PayloadType: uint8(pt), ClockRate: 8000})
+		case !mapped && pt == 8, enc == "PCMA/8000", enc == "PCMA/8000/1":
+			out = append(out, Codec{Name: "PCMA", PayloadType: uint8(pt), ClockRate: 8000})
+		case enc == "TELEPHONE-EVENT/8000" && dtmf < 0:
+			dtmf = pt
+		}
+	}
+	return out, dtmf
+}
+
+func isDirection(key string) bool {
 	switch key {
-	case "sendrecv", "sendonly", "recvonly", "inactive":
-		return key
+	case sendrecv, sendonly, recvonly, inactive:
+		return true
 	}
-	return ""
+	return false
 }
 
-// answerDirection mirrors the far end's direction.
-func answerDirection(offered string) string {
-	switch offered {
-	case "sendonly":
-		return "recvonly"
-	case "recvonly":
-		return "sendonly"
-	case "inactive":
-		return "inactive"
-	}
-	return "sendrecv"
+// ourSDP is what we say about our side of a stream.
+type ourSDP struct {
+	id, version uint64
+	addr        netip.AddrPort
+	proto       string
+	codecs      []Codec
+	dtmf        int // -1: no telephone-event
+	direction   string
+	// answering: the offer's m= lines; every one but the audio stream we took is refused
+	lines []mline
+	audio int
 }
 
-// buildSDP describes our side of a stream.
-func buildSDP(id, version uint64, local netip.AddrPort, codecs []Codec, dtmf int, dir string) []byte {
-	ip := local.Addr()
+// marshal writes the description. Field order and spelling are fixed so that golden files
+// catch any change a far end might notice.
+func (o ourSDP) marshal() []byte {
+	ip := o.addr.Addr()
 	addrType := "IP4"
 	if ip.Is6() && !ip.Is4In6() {
 		addrType = "IP6"
 	}
-	md := &sdp.MediaDescription{
-		MediaName: sdp.MediaName{Media: "audio", Port: sdp.RangedPort{Value: int(local.Port())}, Protos: []string{"RTP", "AVP"}},
+	proto := o.proto
+	if proto == "" {
+		proto = "RTP/AVP"
 	}
-	for _, c := range codecs {
-		md.MediaName.Formats = append(md.MediaName.Formats, strconv.Itoa(int(c.PayloadType)))
-		md.Attributes = append(md.Attributes, sdp.NewAttribute("rtpmap", fmt.Sprintf("%d %s/8000", c.PayloadType, c.Name)))
+	audio := &sdp.MediaDescription{MediaName: sdp.MediaName{Media: "audio",
+		Port: sdp.RangedPort{Value: int(o.addr.Port())}, Protos: strings.Split(proto, "/")}}
+	for _, c := range o.codecs {
+		audio.MediaName.Formats = append(audio.MediaName.Formats, strconv.Itoa(int(c.PayloadType)))
+		audio.Attributes = append(audio.Attributes, sdp.NewAttribute("rtpmap", fmt.Sprintf("%d %s/%d", c.PayloadType, c.Name, c.ClockRate)))
 	}
-	if dtmf >= 0 {
-		md.MediaName.Formats = append(md.MediaName.Formats, strconv.Itoa(dtmf))
-		md.Attributes = append(md.Attributes, sdp.NewAttribute("rtpmap", fmt.Sprintf("%d telephone-event/8000", dtmf)),
-			sdp.NewAttribute("fmtp", fmt.Sprintf("%d 0-16", dtmf)))
+	if o.dtmf >= 0 {
+		audio.MediaName.Formats = append(audio.MediaName.Formats, strconv.Itoa(o.dtmf))
+		audio.Attributes = append(audio.Attributes,
+			sdp.NewAttribute("rtpmap", fmt.Sprintf("%d telephone-event/8000", o.dtmf)),
+			sdp.NewAttribute("fmtp", fmt.Sprintf("%d 0-15", o.dtmf))) // the DTMF events; we use no others
 	}
-	md.Attributes = append(md.Attributes, sdp.NewAttribute("ptime", "20"), sdp.NewPropertyAttribute(dir))
+	audio.Attributes = append(audio.Attributes, sdp.NewAttribute("ptime", "20"), sdp.NewPropertyAttribute(o.direction))
+
+	streams := []*sdp.MediaDescription{audio}
+	if o.lines != nil {
+		streams = streams[:0]
+		for i, l := range o.lines {
+			if i == o.audio {
+				streams = append(streams, audio)
+				continue
+			}
+			formats, lproto := l.formats, l.proto
+			if len(formats) == 0 {
+				formats = []string{"0"}
+			}
+			if lproto == "" {
+				lproto = "RTP/AVP"
+			}
+			streams = append(streams, &sdp.MediaDescription{MediaName: sdp.MediaName{Media: l.media,
+				Port: sdp.RangedPort{Value: 0}, Protos: strings.Split(lproto, "/"), Formats: formats[:1]}})
+		}
+	}
 	d := &sdp.SessionDescription{
-		Origin: sdp.Origin{Username: "ringdesk", SessionID: id, SessionVersion: version, NetworkType: "IN",
+		Origin: sdp.Origin{Username: "ringdesk", SessionID: o.id, SessionVersion: o.version, NetworkType: "IN",
 			AddressType: addrType, UnicastAddress: ip.String()},
 		SessionName:           "ringdesk",
 		ConnectionInformation: &sdp.ConnectionInformation{NetworkType: "IN", AddressType: addrType, Address: &sdp.Address{Address: ip.String()}},
 		TimeDescriptions:      []sdp.TimeDescription{{Timing: sdp.Timing{}}},
-		MediaDescriptions:     []*sdp.MediaDescription{md},
+		MediaDescriptions:     streams,
 	}
-	b, _ := d.Marshal() // only fails for descriptions we never build
+	b, err := d.Marshal()
+	if err != nil { // only fails for descriptions this function never builds
+		panic(fmt.Sprintf("media: marshalling our own SDP: %v", err))
+	}
 	return b
 }

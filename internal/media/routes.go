@@ -1,0 +1,178 @@
+package media
+
+import (
+	"ringdesk/internal/telephony"
+)
+
+// node is what one endpoint hears (a player, or another endpoint's audio) and whom its own
+// audio goes to. An endpoint's audio goes to one place at most: OnAudio takes one function.
+type node struct {
+	player *player
+	from   Endpoint // the endpoint whose audio this one hears
+	to     Endpoint // the endpoint that hears this one
+}
+
+// Play makes e hear a, replacing what it heard; what e's own audio feeds is untouched. A play
+// that does not loop calls done once when it has been heard to the end, unless it is
+// replaced, or e is detached or closed, first. Audio that cannot be loaded is logged and
+// replaced by a moment of silence, so a flow waiting for done goes on.
+//
+// Built-in audio starts at once. A stored prompt is loaded (once, then cached) in the
+// background, so Play never waits for the store.
+func (m *Manager) Play(e Endpoint, a telephony.Audio, loop bool, done func()) {
+	if e == nil {
+		return
+	}
+	p := newPlayer(m, e, loop, done)
+	m.mu.Lock()
+	due := m.stopHearingLocked(e)
+	m.nodeLocked(e).player = p
+	m.mu.Unlock()
+	if c, ok := m.cachedClip(a); ok {
+		p.clip = c
+		m.sched.add(p, due)
+		return
+	}
+	go func() {
+		p.clip = m.loadClip(a)
+		if p.state.Load() == playing {
+			m.sched.add(p, due)
+		}
+	}()
+}
+
+// Silence makes e hear silence frames: a phone that hears nothing at all may take the call
+// for dead and hang up.
+func (m *Manager) Silence(e Endpoint) { m.Play(e, telephony.AudioSilence, true, nil) }
+
+// Bridge makes a and b hear each other, replacing what each heard. Audio is forwarded as
+// each packet arrives (no buffering), transcoded when the two legs use different laws; RFC
+// 4733 events go across too when both legs are RTP sessions and the receiving one negotiated
+// telephone-event.
+func (m *Manager) Bridge(a, b Endpoint) {
+	if a == nil || b == nil || a == b {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.stopHearingLocked(a)
+	m.stopHearingLocked(b)
+	m.linkLocked(a, b)
+	m.linkLocked(b, a)
+}
+
+// Detach stops whatever e hears and whatever e feeds: it hears nothing and nobody hears it.
+func (m *Manager) Detach(e Endpoint) {
+	if e == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.stopHearingLocked(e)
+	if n := m.nodes[e]; n != nil && n.to != nil {
+		m.unlinkLocked(e, n.to)
+	}
+	delete(m.nodes, e)
+	e.OnAudio(nil)
+}
+
+// forgetPlayer drops p from its endpoint's node once the endpoint has gone away.
+func (m *Manager) forgetPlayer(p *player) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n := m.nodes[p.e]; n != nil && n.player == p {
+		n.player = nil
+		m.tidyLocked(p.e)
+	}
+}
+
+func (m *Manager) nodeLocked(e Endpoint) *node {
+	n := m.nodes[e]
+	if n == nil {
+		n = &node{}
+		m.nodes[e] = n
+	}
+	return n
+}
+
+// tidyLocked forgets an endpoint that hears nothing and feeds nobody, so that ended legs
+// are not kept alive by the map.
+func (m *Manager) tidyLocked(e Endpoint) {
+	if n := m.nodes[e]; n != nil && n.player == nil && n.from == nil && n.to == nil {
+		delete(m.nodes, e)
+	}
+}
+
+// stopHearingLocked stops what feeds e and returns the stopped player's next deadline (0 if
+// none), so that a new player can keep the far end's frames on the same 20 ms grid.
+func (m *Manager) stopHearingLocked(e Endpoint) int64 {
+	n := m.nodes[e]
+	if n == nil {
+		return 0
+	}
+	var due int64
+	if n.player != nil {
+		due = n.player.stop()
+		n.player = nil
+	}
+	if n.from != nil {
+		m.unlinkLocked(n.from, e)
+	}
+	m.tidyLocked(e)
+	return due
+}
+
+// linkLocked sends from's audio (and events) to to, which must hear nothing else.
+func (m *Manager) linkLocked(from, to Endpoint) {
+	if fn := m.nodes[from]; fn != nil && fn.to != nil {
+		m.unlinkLocked(from, fn.to) // an endpoint's audio goes to one place
+	}
+	m.nodeLocked(from).to = to
+	m.nodeLocked(to).from = from
+	f := &forwarder{from: from, to: to, first: true}
+	from.OnAudio(f.audio)
+	if fs, ok := from.(*Session); ok {
+		if ts, ok := to.(*Session); ok {
+			fs.onEvents(ts.relayEvent)
+		} else {
+			fs.onEvents(nil)
+		}
+	}
+}
+
+// unlinkLocked stops from's audio going to to.
+func (m *Manager) unlinkLocked(from, to Endpoint) {
+	from.OnAudio(nil)
+	if fs, ok := from.(*Session); ok {
+		fs.onEvents(nil)
+	}
+	if fn := m.nodes[from]; fn != nil && fn.to == to {
+		fn.to = nil
+		m.tidyLocked(from)
+	}
+	if tn := m.nodes[to]; tn != nil && tn.from == from {
+		tn.from = nil
+		m.tidyLocked(to)
+	}
+}
+
+// forwarder carries one direction of a bridge. It runs on the sending leg's reader
+// goroutine, one packet at a time, so its buffer needs no lock.
+type forwarder struct {
+	from, to Endpoint
+	first    bool
+	buf      [maxPayload]byte
+}
+
+func (f *forwarder) audio(payload []byte) {
+	// Codecs are read per packet (an atomic load for a Session) so that a re-INVITE that
+	// changes one leg's law takes effect with its next packet.
+	fc, tc := f.from.Codec(), f.to.Codec()
+	out := payload
+	if fc.Name != tc.Name && len(payload) <= len(f.buf) {
+		out = f.buf[:len(payload)]
+		transcode(fc, tc, out, payload)
+	}
+	_ = f.to.Send(out, f.first)
+	f.first = false
+}
