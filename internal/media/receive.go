@@ -96,11 +96,16 @@ func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 		return
 	}
 	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-	if !p.latched.IsValid() {
-		s.latch(src) // symmetric RTP: from now on we answer where the packets come from
-	} else if src != p.latched {
-		c.foreign.Add(1) // someone else's packets: a stray stream, or an attempt to take ours
-		return
+	if src != p.latched {
+		// Symmetric RTP: the first packet tells where the far end really is (a phone behind
+		// NAT sends from another address than its SDP says) and we answer there. After that,
+		// only the address its SDP names may take over (a stray packet from where it was
+		// before a re-INVITE must not keep it); anyone else's packets are counted and dropped.
+		if p.latched.IsValid() && src != p.remote {
+			c.foreign.Add(1)
+			return
+		}
+		s.latch(src, p.latched)
 	}
 	c.packetsIn.Add(1)
 	c.bytesIn.Add(uint64(len(b)))
@@ -137,12 +142,13 @@ func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 	}
 }
 
-// latch records src as the far end's source unless one was learned meanwhile.
-func (s *Session) latch(src netip.AddrPort) {
+// latch records src as the far end's source in place of was, unless another was learned
+// meanwhile or the SDP changed.
+func (s *Session) latch(src, was netip.AddrPort) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.peer.Load()
-	if p.closed || p.latched.IsValid() {
+	if p.closed || p.latched != was {
 		return
 	}
 	n := *p
@@ -193,7 +199,7 @@ func (r *receiver) lost() uint64 { return r.lostBefore + r.lostNow() }
 // interarrival updates the jitter estimate with an audio packet of timestamp ts that arrived
 // at now (RFC 3550 A.8, in integer timestamp units scaled by 16).
 func (r *receiver) interarrival(ts uint32, now time.Duration) {
-	arrival := uint32(now * 8000 / time.Second)
+	arrival := uint32(now / (time.Second / 8000)) // in samples
 	transit := int32(arrival - ts)
 	if !r.haveTransit {
 		r.haveTransit, r.transit = true, transit

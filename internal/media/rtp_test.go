@@ -39,6 +39,15 @@ func TestSymmetricRTPLatching(t *testing.T) {
 		t.Fatalf("remote %v, %d frames heard", s.Remote(), heard.Load())
 	}
 
+	// the address the SDP names may always take over from a learned one
+	inSDP.send(s.LocalAddr(), 0, false, 480, make([]byte, 160))
+	eventually(t, "the SDP's address taking over", func() bool { return s.Remote() == inSDP.addr() })
+	real.send(s.LocalAddr(), 0, false, 640, make([]byte, 160))
+	eventually(t, "the old source counted", func() bool { return s.Stats().Foreign == 2 })
+	if s.Remote() != inSDP.addr() {
+		t.Fatalf("a learned source took the stream back from the SDP's address")
+	}
+
 	// a new address in the SDP (the far end moved) means learning again
 	moved := newPeer(t, PCMU)
 	if _, _, err := s.Reoffer(phoneSDP(moved, []Codec{PCMU}, -1, sendrecv)); err != nil {
