@@ -70,6 +70,32 @@ func BenchmarkBridgeForward(b *testing.B) {
 	}
 }
 
+// BenchmarkReceivePath is BenchmarkBridgeForward without the UDP write: what our own code
+// costs a packet (parse, source check, statistics, transcode, hand-off).
+func BenchmarkReceivePath(b *testing.B) {
+	m := testManager(b, 35200, 35300)
+	sa := benchSession(b, m, netip.MustParseAddrPort("127.0.0.1:9"), PCMU)
+	m.Bridge(sa, discard{PCMA})
+	src := netip.MustParseAddrPort("127.0.0.1:9")
+	pkt := make([]byte, rtpHeaderLen+160)
+	h := rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}
+	now := time.Now()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h.SequenceNumber, h.Timestamp = uint16(i), uint32(i*160)
+		h.MarshalTo(pkt)
+		sa.receive(pkt, src, now)
+	}
+}
+
+// discard is an endpoint that takes frames and does nothing with them.
+type discard struct{ codec Codec }
+
+func (d discard) Codec() Codec              { return d.codec }
+func (discard) Send(p []byte, m bool) error { return nil }
+func (discard) OnAudio(func([]byte))        {}
+
 // BenchmarkPlayerFrame is the cost of one player frame: take it from the clip, encode it for
 // the endpoint and send it (a UDP write). A core sends 1 s / (50 × ns/op) players.
 func BenchmarkPlayerFrame(b *testing.B) {
