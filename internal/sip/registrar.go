@@ -1,80 +1,125 @@
 package sip
 
 import (
-	"net"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/icholy/digest"
-
-	"ringdesk/internal/auth"
 )
 
 // binding is where a registered phone is reached.
 type binding struct {
 	contact   sip.Uri
-	source    string // host:port the REGISTER came from (NAT: we answer there)
-	transport string
+	source    string // host:port the REGISTER came from: with rport and received, where a phone behind NAT listens
+	transport string // UDP or TCP, as the REGISTER came
 	expires   time.Time
-	nat       bool
+	callID    string
+	cseq      uint32
 }
+
+// behindNAT reports whether the phone announced an address it did not send from: then its
+// contact cannot be reached and requests go to its source instead (RFC 3581 style). On the
+// same host the contact's port wins, since a phone may send from one port and listen on
+// another.
+func (b binding) behindNAT() bool { return hostOnly(b.source) != b.contact.Host }
+
+// maxBindings bounds one extension's bindings: a phone that keeps changing address must not
+// grow the table.
+const maxBindings = 8
 
 // registrar keeps bindings in memory: phones re-register, and a restart costs one interval.
 type registrar struct {
 	mu       sync.Mutex
-	bindings map[string][]binding // extension → newest last
+	bindings map[string][]binding // extension → bindings, the newest last
 }
 
 func newRegistrar() *registrar { return &registrar{bindings: map[string][]binding{}} }
 
-// lookup returns the newest live binding of an extension.
+// live returns an extension's unexpired bindings, the newest last, forgetting expired ones.
+func (r *registrar) liveLocked(ext string, now time.Time) []binding {
+	list := r.bindings[ext]
+	keep := list[:0]
+	for _, b := range list {
+		if now.Before(b.expires) {
+			keep = append(keep, b)
+		}
+	}
+	if len(keep) == 0 {
+		delete(r.bindings, ext)
+		return nil
+	}
+	r.bindings[ext] = keep
+	return keep
+}
+
+// lookup returns the binding calls ring: the newest live one.
 func (r *registrar) lookup(ext string, now time.Time) (binding, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	list := r.bindings[ext]
-	for i := len(list) - 1; i >= 0; i-- {
-		if now.Before(list[i].expires) {
-			return list[i], true
-		}
+	list := r.liveLocked(ext, now)
+	if len(list) == 0 {
+		return binding{}, false
 	}
-	return binding{}, false
+	return list[len(list)-1], true
+}
+
+// all returns an extension's live bindings, the newest last.
+func (r *registrar) all(ext string, now time.Time) []binding {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]binding(nil), r.liveLocked(ext, now)...)
 }
 
 // from reports whether an extension has a live binding registered from source.
 func (r *registrar) from(ext, source string, now time.Time) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, b := range r.bindings[ext] {
-		if b.source == source && now.Before(b.expires) {
+	for _, b := range r.liveLocked(ext, now) {
+		if b.source == source {
 			return true
 		}
 	}
 	return false
 }
 
-func (r *registrar) set(ext string, b binding, now time.Time) {
+// update applies one REGISTER's contacts at once (RFC 3261 §10.3 steps 6-8): each binding is
+// added, refreshed, or removed when it expires now. It refuses the whole request, changing
+// nothing, when a binding was last set by a later request of the same Call-ID (a
+// retransmission or reordering overtaking a newer REGISTER).
+func (r *registrar) update(ext string, adds []binding, now time.Time) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var keep []binding
-	for _, x := range r.bindings[ext] {
-		if now.Before(x.expires) && x.contact.String() != b.contact.String() {
-			keep = append(keep, x)
+	list := append([]binding(nil), r.liveLocked(ext, now)...)
+	for _, b := range adds {
+		for _, x := range list {
+			if sameContact(x.contact, b.contact) && x.callID == b.callID && x.cseq >= b.cseq {
+				return false
+			}
 		}
 	}
-	if b.expires.After(now) {
-		keep = append(keep, b)
+	for _, b := range adds {
+		kept := list[:0]
+		for _, x := range list {
+			if !sameContact(x.contact, b.contact) {
+				kept = append(kept, x)
+			}
+		}
+		list = kept
+		if b.expires.After(now) {
+			list = append(list, b)
+		}
 	}
-	if len(keep) > 5 { // a phone that changes address keeps at most a few stale bindings
-		keep = keep[len(keep)-5:]
+	if len(list) > maxBindings {
+		list = list[len(list)-maxBindings:]
 	}
-	if len(keep) == 0 {
+	if len(list) == 0 {
 		delete(r.bindings, ext)
 	} else {
-		r.bindings[ext] = keep
+		r.bindings[ext] = list
 	}
+	return true
 }
 
 func (r *registrar) clear(ext string) {
@@ -83,158 +128,120 @@ func (r *registrar) clear(ext string) {
 	r.mu.Unlock()
 }
 
-func (r *registrar) count() int {
+// count reports how many extensions have live bindings.
+func (r *registrar) count(now time.Time) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.bindings)
+	n := 0
+	for ext := range r.bindings {
+		if len(r.liveLocked(ext, now)) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
-const (
-	minExpires     = 60
-	maxExpires     = 3600
-	defaultExpires = 600
-)
+// sameContact compares contacts as RFC 3261 §19.1.4 would for our purpose: scheme, user,
+// host and port (a phone re-registering keeps these; parameters may vary).
+func sameContact(a, b sip.Uri) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && a.User == b.User && strings.EqualFold(a.Host, b.Host) &&
+		a.Port == b.Port
+}
 
-// onRegister handles REGISTER sip:<host> from sip:<extension>@<host>.
+// onRegister handles REGISTER sip:<host> with To: sip:<extension>@<host>.
 func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	to := req.To()
-	if to == nil || to.Address.User == "" {
-		s.respond(tx, req, 400, "Bad Request: To has no user")
+	if to == nil || to.Address.User == "" || req.CSeq() == nil || req.CallID() == nil {
+		s.respond(tx, req, 400, "Bad Request: To has no extension")
 		return
 	}
 	ext := to.Address.User
-	if !s.authenticate(req, tx, ext, "Authorization", 401) {
+	if !s.authenticate(req, tx, ext, 401) {
 		return
 	}
 	now := time.Now()
-	expires := defaultExpires
+	expires := s.cfg.DefaultExpires
 	if h := req.GetHeader("Expires"); h != nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(h.Value())); err == nil {
-			expires = n
+		n, err := strconv.Atoi(strings.TrimSpace(h.Value()))
+		if err != nil || n < 0 {
+			s.respond(tx, req, 400, "Bad Request: Expires")
+			return
 		}
+		expires = n
 	}
 	contacts := req.GetHeaders("Contact")
-	if len(contacts) == 0 {
-		// a query: answer with the bindings
-		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
-		if b, ok := s.reg.lookup(ext, now); ok {
-			res.AppendHeader(sip.NewHeader("Contact", "<"+b.contact.String()+">;expires="+strconv.Itoa(int(time.Until(b.expires).Seconds()))))
-		}
-		tx.Respond(res)
-		return
-	}
-	var last binding
+	var adds []binding
 	for _, h := range contacts {
-		v := strings.TrimSpace(h.Value())
-		if v == "*" {
-			if expires != 0 {
-				s.respond(tx, req, 400, "Bad Request: * needs Expires: 0")
+		c, ok := h.(*sip.ContactHeader)
+		if !ok {
+			c = &sip.ContactHeader{Params: sip.NewParams()}
+			if _, err := sip.ParseAddressValue(h.Value(), &c.Address, &c.Params); err != nil {
+				s.respond(tx, req, 400, "Bad Request: Contact")
+				return
+			}
+		}
+		if c.Address.Wildcard || strings.TrimSpace(h.Value()) == "*" {
+			// remove every binding (RFC 3261 §10.3 step 6): alone, and only with Expires: 0
+			if expires != 0 || len(contacts) != 1 {
+				s.respond(tx, req, 400, "Bad Request: * needs Expires: 0 and no other contact")
 				return
 			}
 			s.reg.clear(ext)
-			s.respond(tx, req, 200, "OK")
+			s.log.Info("phone unregistered", "extension", ext, "from", req.Source())
+			s.registerOK(req, tx, ext, now)
 			return
 		}
-		c := sip.ContactHeader{Params: sip.NewParams()}
-		if _, err := sip.ParseAddressValue(v, &c.Address, &c.Params); err != nil {
+		if c.Address.Host == "" {
 			s.respond(tx, req, 400, "Bad Request: Contact")
 			return
 		}
 		exp := expires
 		if e, ok := c.Params.Get("expires"); ok {
-			if n, err := strconv.Atoi(e); err == nil {
-				exp = n
+			n, err := strconv.Atoi(e)
+			if err != nil || n < 0 {
+				s.respond(tx, req, 400, "Bad Request: Contact expires")
+				return
 			}
+			exp = n
 		}
-		if exp != 0 && exp < minExpires {
-			res := sip.NewResponseFromRequest(req, 423, "Interval Too Brief", nil)
-			res.AppendHeader(sip.NewHeader("Min-Expires", strconv.Itoa(minExpires)))
-			tx.Respond(res)
+		if exp != 0 && exp < s.cfg.MinExpires {
+			res := sip.NewResponseFromRequest(req, 423, reasonPhrase(423), nil)
+			res.AppendHeader(sip.NewHeader("Min-Expires", strconv.Itoa(s.cfg.MinExpires)))
+			s.send(tx, res)
 			return
 		}
-		if exp > maxExpires {
-			exp = maxExpires
-		}
-		b := binding{contact: c.Address, source: req.Source(), transport: req.Transport(), expires: now.Add(time.Duration(exp) * time.Second)}
-		// behind NAT when the contact names another address than the one the REGISTER came
-		// from: then calls go to the source. On the same address, the contact's port wins
-		// (a phone may send from one port and listen on another).
-		b.nat = hostOnly(b.source) != c.Address.Host
-		s.reg.set(ext, b, now)
-		last = b
-		expires = exp
+		exp = min(exp, s.cfg.MaxExpires)
+		adds = append(adds, binding{contact: *c.Address.Clone(), source: req.Source(), transport: strings.ToUpper(req.Transport()),
+			expires: now.Add(time.Duration(exp) * time.Second), callID: req.CallID().Value(), cseq: req.CSeq().SeqNo})
 	}
+	if len(adds) > 0 && !s.reg.update(ext, adds, now) {
+		s.respond(tx, req, 500, "Server Internal Error: out of order REGISTER")
+		return
+	}
+	if len(adds) > 0 {
+		s.log.Debug("phone registered", "extension", ext, "contact", adds[len(adds)-1].contact.String(), "from", req.Source(),
+			"transport", req.Transport())
+	}
+	s.registerOK(req, tx, ext, now)
+}
+
+// registerOK answers with every current binding and its remaining time (§10.3 step 8); a
+// REGISTER without Contact is a query and gets the same answer.
+func (s *Server) registerOK(req *sip.Request, tx sip.ServerTransaction, ext string, now time.Time) {
 	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
-	if expires > 0 {
-		res.AppendHeader(sip.NewHeader("Contact", "<"+last.contact.String()+">;expires="+strconv.Itoa(expires)))
+	for _, b := range s.reg.all(ext, now) {
+		left := int(b.expires.Sub(now).Round(time.Second) / time.Second)
+		res.AppendHeader(sip.NewHeader("Contact", "<"+b.contact.String()+">;expires="+strconv.Itoa(left)))
 	}
 	res.AppendHeader(sip.NewHeader("Date", now.UTC().Format(time.RFC1123)))
-	tx.Respond(res)
+	s.send(tx, res)
 }
 
-// authenticate checks a request's digest credentials for a user; on failure it has answered
-// (a challenge, or 403) and returns false. status is 401 (REGISTER) or 407 (INVITE).
-func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction, user, header string, status int) bool {
-	authHdr := "Authorization"
-	chalHdr := "WWW-Authenticate"
-	if status == 407 {
-		authHdr, chalHdr = "Proxy-Authorization", "Proxy-Authenticate"
-	}
-	now := time.Now()
-	h := req.GetHeader(authHdr)
-	if h == nil {
-		s.challenge(req, tx, status, chalHdr, now, false)
-		return false
-	}
-	creds, err := digest.ParseCredentials(h.Value())
-	if err != nil {
-		s.respond(tx, req, 400, "Bad Request: malformed "+authHdr)
-		return false
-	}
-	ours, stale := s.nonces.check(creds.Nonce, now)
-	if !ours {
-		s.challenge(req, tx, status, chalHdr, now, false)
-		return false
-	}
-	sec, known := s.dir.Load().exts[user]
-	if creds.Username != user || creds.Realm != auth.SIPRealm || !known || !verify(creds, string(req.Method), sec) {
-		// do not say whether the user or the password was wrong
-		s.respond(tx, req, 403, "Forbidden")
-		return false
-	}
-	if stale {
-		s.challenge(req, tx, status, chalHdr, now, true)
-		return false
-	}
-	return true
-}
+// Registrations reports how many extensions have a registered phone.
+func (s *Server) Registrations() int { return s.reg.count(time.Now()) }
 
-func (s *Server) challenge(req *sip.Request, tx sip.ServerTransaction, status int, header string, now time.Time, stale bool) {
-	res := sip.NewResponseFromRequest(req, status, reason(status), nil)
-	for _, c := range s.nonces.challenges(auth.SIPRealm, now, stale) {
-		res.AppendHeader(sip.NewHeader(header, c))
-	}
-	tx.Respond(res)
-}
-
-func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, phrase string) {
-	tx.Respond(sip.NewResponseFromRequest(req, code, phrase, nil))
-}
-
-// Registrations reports how many extensions have bindings.
-func (s *Server) Registrations() int { return s.reg.count() }
-
-// Registered reports whether an extension has a live binding.
+// Registered reports whether an extension has a registered phone.
 func (s *Server) Registered(ext string) bool {
 	_, ok := s.reg.lookup(ext, time.Now())
 	return ok
-}
-
-// hostOnly strips a port from host:port.
-func hostOnly(addr string) string {
-	h, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	return h
 }

@@ -8,8 +8,10 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -22,92 +24,175 @@ import (
 
 // Config says where SIP listens and what it tells the world.
 type Config struct {
-	// Listen is host:port for both UDP and TCP, e.g. 0.0.0.0:5060.
+	// Listen is host:port for both UDP and TCP, e.g. 0.0.0.0:5060; port 0 picks a port free
+	// for both (tests).
 	Listen string
-	// Advertise is the address put in Via, Contact and SDP; required when Listen is 0.0.0.0.
+	// Advertise is the address put in Via, Contact and SDP. When it is not set, the listen
+	// address is advertised; when that is 0.0.0.0, 127.0.0.1 is, which only suits a machine
+	// talking to itself: production sets Advertise (cmd/ringdesk does), and New logs a
+	// warning otherwise.
 	Advertise netip.Addr
+	// UserAgent is put in User-Agent and Server headers; "Ringdesk" when empty.
 	UserAgent string
 	Logger    *slog.Logger
+	// DigestSHA256 offers SHA-256 digest challenges ahead of MD5. Off by default: some
+	// phones refuse a challenge list that holds an algorithm they do not know.
+	DigestSHA256 bool
+	// NonceLifetime is how long a digest nonce is good for; 5 minutes when 0. A phone that
+	// answers with an older one is challenged again with stale=true.
+	NonceLifetime time.Duration
+	// MinExpires, MaxExpires and DefaultExpires bound registrations, in seconds: 60, 3600
+	// and 600 when 0. Shorter requests are refused with 423, longer ones cut down.
+	MinExpires, MaxExpires, DefaultExpires int
 }
 
-// BrowserLegs is the browser softphone (internal/webrtc), reached through the same port.
+// BrowserLegs is the browser softphone (internal/webrtc), reached through the same port:
+// Place rings an agent's console, Hangup drops a leg in whatever state, Endpoint is its
+// media once it has some. Its events come back through Server.BrowserReport.
 type BrowserLegs interface {
 	Place(leg telephony.LegID, login, from, display string)
 	Hangup(leg telephony.LegID)
 	Endpoint(leg telephony.LegID) (media.Endpoint, bool)
 }
 
-// Server is the registrar and B2BUA. It implements telephony.Telephony.
+// Server is the registrar and the back-to-back user agent. It implements
+// telephony.Telephony for the engine and calls the engine back through telephony.Handler.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	handler telephony.Handler
 	media   *media.Manager
-	browser BrowserLegs
+	h       atomic.Pointer[telephony.Handler]
+	browser atomic.Pointer[BrowserLegs]
+	dir     atomic.Pointer[directory]
+	reg     *registrar
+	nonces  *nonces
+	host    string // advertised address
+	port    int
 
 	ua     *sipgo.UserAgent
 	srv    *sipgo.Server
-	udpCli *sipgo.Client
+	udpCli *sipgo.Client // requests over UDP leave from the listening socket
 	tcpCli *sipgo.Client
-	dlgUDP *sipgo.DialogUA
-	dlgTCP *sipgo.DialogUA
-	host   string
-	port   int
-
-	dir    atomic.Pointer[directory]
-	reg    *registrar
-	nonces *nonces
+	udp    net.PacketConn
+	tcp    net.Listener
 
 	mu      sync.Mutex
 	legs    map[telephony.LegID]*leg
-	dialogs map[string]*leg // by dialog id, for requests inside a dialog
+	dialogs map[string]*leg // by dialogKey, for requests inside a dialog
 	nextID  atomic.Uint64
+	strays  sync.Map // dialogKey → time: 2xx we ended without having their INVITE
 
-	udp    net.PacketConn
-	tcp    net.Listener
+	ctx    context.Context // cancelled by Close: wire work gives up
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // every goroutine we start
+	// handlers counts requests being handled on sipgo's goroutines: Close waits for them before
+	// the transport goes, or a late response would make sipgo open a socket nothing closes.
+	handlers  sync.WaitGroup
+	handlerMu sync.Mutex
+	wire      atomic.Int64 // of which wire work still going on
+	closing   atomic.Bool
 }
 
-// New builds the server; Start binds it.
-func New(cfg Config, handler telephony.Handler, m *media.Manager) (*Server, error) {
+var _ telephony.Telephony = (*Server)(nil)
+
+// New builds the server; Start binds it. handler may be nil and set later with SetHandler
+// (the engine is often built after the server it uses). logger, when given, is used instead
+// of cfg.Logger.
+func New(cfg Config, handler telephony.Handler, m *media.Manager, logger ...*slog.Logger) (*Server, error) {
+	if len(logger) > 0 && logger[0] != nil {
+		cfg.Logger = logger[0]
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if m == nil {
+		return nil, errors.New("sip: a media manager is required")
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "Ringdesk"
 	}
+	if cfg.NonceLifetime <= 0 {
+		cfg.NonceLifetime = 5 * time.Minute
+	}
+	if cfg.MinExpires <= 0 {
+		cfg.MinExpires = 60
+	}
+	if cfg.MaxExpires <= 0 {
+		cfg.MaxExpires = 3600
+	}
+	if cfg.DefaultExpires <= 0 {
+		cfg.DefaultExpires = 600
+	}
+	cfg.DefaultExpires = max(min(cfg.DefaultExpires, cfg.MaxExpires), cfg.MinExpires)
 	host, portStr, err := net.SplitHostPort(cfg.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("sip: listen address %q: %w", cfg.Listen, err)
+		return nil, fmt.Errorf("sip: listen address %q must be host:port: %w", cfg.Listen, err)
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil || port < 0 || port > 65535 {
-		return nil, fmt.Errorf("sip: listen port %q", portStr)
+		return nil, fmt.Errorf("sip: listen port %q is not a port number", portStr)
 	}
 	if !cfg.Advertise.IsValid() {
 		ip, err := netip.ParseAddr(host)
-		if err != nil || ip.IsUnspecified() {
-			return nil, fmt.Errorf("sip: listening on %s needs an address to advertise", cfg.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("sip: listen host %q must be an IP address", host)
+		}
+		if ip.IsUnspecified() {
+			ip = netip.MustParseAddr("127.0.0.1")
+			cfg.Logger.Warn("sip: listening on all addresses without an address to advertise; advertising 127.0.0.1, "+
+				"which only phones on this machine can reach", "listen", cfg.Listen)
 		}
 		cfg.Advertise = ip
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, handler: handler, media: m, reg: newRegistrar(), nonces: newNonces(),
-		legs: map[telephony.LegID]*leg{}, dialogs: map[string]*leg{}, host: cfg.Advertise.String(), port: port}
+	cfg.Advertise = cfg.Advertise.Unmap()
+	s := &Server{cfg: cfg, log: cfg.Logger, media: m, reg: newRegistrar(), nonces: newNonces(cfg.NonceLifetime),
+		host: cfg.Advertise.String(), port: port, legs: map[telephony.LegID]*leg{}, dialogs: map[string]*leg{}}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.dir.Store(newDirectory(nil))
+	if handler != nil {
+		s.h.Store(&handler)
+	}
 	return s, nil
 }
 
-// SetHandler connects the engine (when it is built after the server).
-func (s *Server) SetHandler(h telephony.Handler) { s.handler = h }
+// SetHandler connects the engine.
+func (s *Server) SetHandler(h telephony.Handler) { s.h.Store(&h) }
 
 // SetBrowserLegs plugs in the browser softphone.
-func (s *Server) SetBrowserLegs(b BrowserLegs) { s.browser = b }
+func (s *Server) SetBrowserLegs(b BrowserLegs) { s.browser.Store(&b) }
 
-// SetSite takes the configuration: extensions and their secrets, trunks.
+// SetSite takes the configuration — extensions with their digest secrets, trunks with their
+// allow-lists, credentials and addresses — swapped whole, so a request sees the old or the new
+// configuration, never half of each.
 func (s *Server) SetSite(st *site.Site) { s.dir.Store(newDirectory(st)) }
 
-// Start binds UDP and TCP on the listen address and serves until Close.
+func (s *Server) handler() telephony.Handler {
+	if h := s.h.Load(); h != nil && *h != nil {
+		return *h
+	}
+	return discard{}
+}
+
+func (s *Server) browserLegs() BrowserLegs {
+	if b := s.browser.Load(); b != nil {
+		return *b
+	}
+	return nil
+}
+
+// discard stands in for the engine until one is connected: calls are refused, reports
+// dropped.
+type discard struct{}
+
+func (discard) Inbound(telephony.InboundCall) error {
+	return &telephony.Refusal{Code: 503, Reason: "not ready", Err: telephony.ErrUnavailable}
+}
+func (discard) Dialled(telephony.PhoneCall) error {
+	return &telephony.Refusal{Code: 503, Reason: "not ready", Err: telephony.ErrUnavailable}
+}
+func (discard) Report(telephony.Event) {}
+
+// Start binds UDP and TCP on the listen address and serves until Close or until ctx ends.
 func (s *Server) Start(ctx context.Context) error {
 	udp, tcp, err := listenBoth(s.cfg.Listen)
 	if err != nil {
@@ -115,47 +200,48 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.udp, s.tcp = udp, tcp
 	s.port = udp.LocalAddr().(*net.UDPAddr).Port
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(s.cfg.UserAgent), sipgo.WithUserAgentHostname(s.host))
+	s.ua, err = sipgo.NewUA(sipgo.WithUserAgent(s.cfg.UserAgent), sipgo.WithUserAgentHostname(s.host),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(s.log),
+			sip.WithTransactionLayerUnhandledResponseHandler(s.onStrayResponse)))
 	if err != nil {
+		udp.Close()
+		tcp.Close()
 		return err
 	}
-	s.ua = ua
-	if s.srv, err = sipgo.NewServer(ua, sipgo.WithServerLogger(s.log)); err != nil {
+	if s.srv, err = sipgo.NewServer(s.ua, sipgo.WithServerLogger(s.log)); err != nil {
 		return err
 	}
-	// requests we send over UDP leave from the listening socket, so that replies and NATs
-	// see the address phones and trunks know
-	if s.udpCli, err = sipgo.NewClient(ua, sipgo.WithClientHostname(s.host), sipgo.WithClientPort(s.port),
-		sipgo.WithClientConnectionAddr(udp.LocalAddr().String()), sipgo.WithClientLogger(s.log)); err != nil {
+	if s.udpCli, err = sipgo.NewClient(s.ua, sipgo.WithClientHostname(s.host), sipgo.WithClientPort(s.port),
+		sipgo.WithClientConnectionAddr(udp.LocalAddr().String()), sipgo.WithClientNAT(), sipgo.WithClientLogger(s.log)); err != nil {
 		return err
 	}
-	if s.tcpCli, err = sipgo.NewClient(ua, sipgo.WithClientHostname(s.host), sipgo.WithClientPort(s.port), sipgo.WithClientLogger(s.log)); err != nil {
+	if s.tcpCli, err = sipgo.NewClient(s.ua, sipgo.WithClientHostname(s.host), sipgo.WithClientPort(s.port),
+		sipgo.WithClientNAT(), sipgo.WithClientLogger(s.log)); err != nil {
 		return err
 	}
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "ringdesk", Host: s.host, Port: s.port}}
-	s.dlgUDP = &sipgo.DialogUA{Client: s.udpCli, ContactHDR: contact, RewriteContact: true}
-	tcpContact := contact
-	tcpContact.Address.UriParams = sip.NewParams()
-	tcpContact.Address.UriParams.Add("transport", "tcp")
-	s.dlgTCP = &sipgo.DialogUA{Client: s.tcpCli, ContactHDR: tcpContact, RewriteContact: true}
+	s.srv.OnRegister(s.handle(s.onRegister))
+	s.srv.OnInvite(s.handle(s.onInvite))
+	s.srv.OnAck(s.handle(s.onAck))
+	s.srv.OnBye(s.handle(s.onBye))
+	s.srv.OnCancel(s.handle(s.onCancel))
+	s.srv.OnOptions(s.handle(s.onOptions))
+	s.srv.OnInfo(s.handle(s.onInfo))
+	s.srv.OnUpdate(s.handle(s.onUpdate))
+	s.srv.OnNoRoute(s.handle(s.onNoRoute))
 
-	s.srv.OnRegister(s.onRegister)
-	s.srv.OnInvite(s.onInvite)
-	s.srv.OnAck(s.onAck)
-	s.srv.OnBye(s.onBye)
-	s.srv.OnOptions(s.onOptions)
-	s.srv.OnInfo(s.onInDialog)
-	s.srv.OnUpdate(s.onInDialog)
-	s.srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
-		s.respond(tx, req, 481, reason(481)) // a CANCEL matching no INVITE
-	})
-
-	ctx, s.cancel = context.WithCancel(ctx)
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() { defer s.wg.Done(); s.srv.ServeUDP(udp) }()
 	go func() { defer s.wg.Done(); s.srv.ServeTCP(tcp) }()
-	go func() { <-ctx.Done(); udp.Close(); tcp.Close() }()
-	waitServing(ua, udp.LocalAddr().String())
+	go func() {
+		defer s.wg.Done()
+		select {
+		case <-ctx.Done():
+			s.Close()
+		case <-s.ctx.Done():
+		}
+	}()
+	waitServing(s.ua, udp.LocalAddr().String())
+	s.log.Info("sip serving", "listen", s.Addr(), "advertise", s.host)
 	return nil
 }
 
@@ -170,7 +256,7 @@ func waitServing(ua *sipgo.UserAgent, addr string) {
 	}
 }
 
-// Addr is where the server listens.
+// Addr is where the server listens, host:port.
 func (s *Server) Addr() string {
 	if s.udp != nil {
 		return s.udp.LocalAddr().String()
@@ -178,8 +264,13 @@ func (s *Server) Addr() string {
 	return s.cfg.Listen
 }
 
-// Close ends every leg and stops serving.
+// Close ends every leg — BYE, CANCEL or 503 as each stands, sent before the sockets close
+// — and stops serving. The engine hears nothing more.
 func (s *Server) Close() error {
+	if !s.closing.CompareAndSwap(false, true) {
+		s.wg.Wait()
+		return nil
+	}
 	s.mu.Lock()
 	legs := make([]*leg, 0, len(s.legs))
 	for _, l := range s.legs {
@@ -189,53 +280,173 @@ func (s *Server) Close() error {
 	for _, l := range legs {
 		s.Hangup(l.id, telephony.CauseShutdown)
 	}
-	if s.cancel != nil {
-		s.cancel()
+	// give the goodbyes a moment on the wire before the sockets go
+	for deadline := time.Now().Add(2 * time.Second); (s.Legs() > 0 || s.wire.Load() > 0) && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.handlerMu.Lock()
+	s.cancel()
+	s.handlerMu.Unlock()
+	waitGroup(&s.handlers, 5*time.Second)
+	var err error
+	if s.ua != nil {
+		err = s.ua.Close()
+	}
+	if s.udp != nil {
+		s.udp.Close()
+		s.tcp.Close()
 	}
 	s.wg.Wait()
-	if s.ua != nil {
-		return s.ua.Close()
-	}
-	return nil
+	return err
 }
+
+// handle wraps a request handler so that Close can wait for it; a request arriving while the
+// server closes is dropped unanswered.
+func (s *Server) handle(f sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		s.handlerMu.Lock()
+		if s.ctx.Err() != nil {
+			s.handlerMu.Unlock()
+			return
+		}
+		s.handlers.Add(1)
+		s.handlerMu.Unlock()
+		defer s.handlers.Done()
+		f(req, tx)
+	}
+}
+
+// waitGroup waits for wg, at most d.
+func waitGroup(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}
+
+// goWire runs wire work (a BYE, a placed INVITE) on its own goroutine, counted so that Close
+// can wait for it.
+func (s *Server) goWire(f func(ctx context.Context)) {
+	s.wg.Add(1)
+	s.wire.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.wire.Add(-1)
+		f(s.ctx)
+	}()
+}
+
+// client is the sipgo client for a transport.
+func (s *Server) client(transport string) *sipgo.Client {
+	if strings.EqualFold(transport, "TCP") {
+		return s.tcpCli
+	}
+	return s.udpCli
+}
+
+// contact is our Contact for a transport.
+func (s *Server) contact(transport string) *sip.ContactHeader {
+	c := &sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: s.host, Port: s.port}}
+	if strings.EqualFold(transport, "TCP") {
+		c.Address.UriParams = sip.NewParams()
+		c.Address.UriParams.Add("transport", "tcp")
+	}
+	return c
+}
+
+// hasConnection reports whether a connection to addr is open (a phone's TCP connection,
+// which is the only way to reach it behind NAT).
+func (s *Server) hasConnection(network, addr string) bool {
+	if addr == "" {
+		return false
+	}
+	c, err := s.ua.TransportLayer().GetConnection(network, addr)
+	if err != nil || c == nil {
+		return false
+	}
+	c.TryClose() // GetConnection took a reference
+	return true
+}
+
+// allow is what we take, for Allow headers.
+const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE"
 
 func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
-	res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE"))
+	res.AppendHeader(sip.NewHeader("Allow", allow))
 	res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
-	tx.Respond(res)
+	res.AppendHeader(sip.NewHeader("Accept-Language", "en"))
+	res.AppendHeader(s.contact(req.Transport()))
+	s.send(tx, res)
 }
 
-func (s *Server) newLegID() telephony.LegID {
-	return telephony.LegID("S" + strconv.FormatUint(s.nextID.Add(1), 36))
-}
-
-// dialogUA returns the dialog agent for a transport.
-func (s *Server) dialogUA(transport string) *sipgo.DialogUA {
-	if transport == "TCP" || transport == "tcp" {
-		return s.dlgTCP
+// onNoRoute answers methods we do not handle: 405 with Allow for the ones SIP defines, 501
+// for the ones we never heard of (RFC 3261 §8.2.1).
+func (s *Server) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
+	switch req.Method {
+	case sip.SUBSCRIBE, sip.NOTIFY, sip.REFER, sip.MESSAGE, sip.PRACK, sip.PUBLISH:
+		res := sip.NewResponseFromRequest(req, 405, reasonPhrase(405), nil)
+		res.AppendHeader(sip.NewHeader("Allow", allow))
+		s.send(tx, res)
+	default:
+		res := sip.NewResponseFromRequest(req, 501, reasonPhrase(501), nil)
+		res.AppendHeader(sip.NewHeader("Allow", allow))
+		s.send(tx, res)
 	}
-	return s.dlgUDP
 }
 
-var errGone = errors.New("leg ended")
+// respond answers a request with a status and an optional phrase (the standard one when
+// empty).
+func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, phrase string) {
+	if phrase == "" {
+		phrase = reasonPhrase(code)
+	}
+	s.send(tx, sip.NewResponseFromRequest(req, code, phrase, nil))
+}
 
-// listenBoth binds UDP and TCP on one port; port 0 picks a port free for both (tests).
+func (s *Server) send(tx sip.ServerTransaction, res *sip.Response) {
+	if res.GetHeader("Server") == nil {
+		res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))
+	}
+	if err := tx.Respond(res); err != nil {
+		s.log.Debug("response not sent", "status", res.StatusCode, "err", err)
+	}
+}
+
+// listenBoth binds UDP and TCP on one port; port 0 picks a port free for both.
 func listenBoth(addr string) (net.PacketConn, net.Listener, error) {
 	host, port, _ := net.SplitHostPort(addr)
 	for tries := 0; ; tries++ {
-		udp, err := net.ListenPacket("udp4", addr)
+		udp, err := net.ListenPacket("udp", addr)
 		if err != nil {
-			return nil, nil, fmt.Errorf("sip: cannot listen on udp %s: %w", addr, err)
+			return nil, nil, listenError("UDP", addr, err)
 		}
 		p := udp.LocalAddr().(*net.UDPAddr).Port
-		tcp, err := net.Listen("tcp4", net.JoinHostPort(host, strconv.Itoa(p)))
+		tcp, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
 		if err == nil {
 			return udp, tcp, nil
 		}
 		udp.Close()
 		if port != "0" || tries > 20 {
-			return nil, nil, fmt.Errorf("sip: cannot listen on tcp %s: %w", addr, err)
+			return nil, nil, listenError("TCP", addr, err)
 		}
 	}
+}
+
+func listenError(network, addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("sip: %s port %s is already in use (is another SIP server running?): %w", network, addr, err)
+	}
+	return fmt.Errorf("sip: cannot listen for SIP over %s on %s: %w", network, addr, err)
+}
+
+// hostOnly strips a port from host:port.
+func hostOnly(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return h
 }

@@ -1,7 +1,8 @@
 // Package siptest has SIP user agents for tests: a desk phone that registers with digest
-// authentication and a carrier trunk, each sending its own tone over RTP and measuring what it
-// hears, so that a test can tell who hears whom. Everything runs on 127.0.0.1. It must only
-// be imported by tests.
+// authentication and a carrier trunk that calls numbers and takes calls. Each sends its own
+// tone over RTP (PCMU or PCMA, as chosen) and measures what it hears, so a test can tell who
+// hears whom. They are built on sipgo's own dialog layer, apart from the server's, so each
+// checks the other. Everything runs on 127.0.0.1 with ephemeral ports. Tests only.
 package siptest
 
 import (
@@ -10,7 +11,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,19 +22,34 @@ import (
 	"ringdesk/internal/media"
 )
 
+// Options tune a UA.
+type Options struct {
+	Codec media.Codec // PCMU when not set
+	Tone  float64     // Hz sent to every call; 440 when not set
+	// AutoAnswer answers incoming calls at once (after a 180).
+	AutoAnswer bool
+	// Transport is "UDP" (the default) or "TCP".
+	Transport string
+	// ContactHost is put in Contact instead of 127.0.0.1: a phone behind NAT announces its
+	// private address.
+	ContactHost string
+	// Listen is the address to listen on; 127.0.0.1 on an ephemeral port when empty.
+	Listen string
+}
+
 // UA is a phone or a trunk.
 type UA struct {
 	t        testing.TB
 	Name     string
 	User     string // extension for a phone
 	Password string
-	Server   string // the Ringdesk server, host:port
-	Codec    media.Codec
-	Tone     float64
-	// AutoAnswer answers incoming calls at once.
+	// Server is the Ringdesk server, host:port. A trunk made before the server may set it
+	// afterwards, before its first call.
+	Server     string
+	Codec      media.Codec
+	Tone       float64
 	AutoAnswer bool
-	// Transport is "UDP" (default) or "TCP".
-	Transport string
+	Transport  string // UDP or TCP
 
 	ua   *sipgo.UserAgent
 	srv  *sipgo.Server
@@ -43,105 +58,44 @@ type UA struct {
 	port int
 	conn net.PacketConn
 	ln   net.Listener
+	done chan struct{}
 
 	mu       sync.Mutex
 	incoming chan *Call
 	calls    map[string]*Call // by dialog id
-	// Invites are the INVITE requests received (a trunk's view of outbound calls).
-	Invites []*sip.Request
-	reject  int // answer incoming calls with this code instead
-
-	authUser, authPass string // a carrier that challenges INVITEs
-	challenged         int
+	invites  []*sip.Request
+	reject   int
+	authUser string
+	authPass string
+	chall    int
+	cseq     uint32 // REGISTER's, so that the registrar sees them in order
+	callID   string // REGISTER's
+	closed   bool
+	handlers sync.WaitGroup // requests being handled
 }
 
-// RequireAuth makes the UA challenge incoming INVITEs (digest, MD5) like a carrier would.
-func (u *UA) RequireAuth(user, password string) {
-	u.mu.Lock()
-	u.authUser, u.authPass = user, password
-	u.mu.Unlock()
+// NewPhone makes an agent's phone for an extension; call Register.
+func NewPhone(t testing.TB, server, ext, password string, o ...Options) *UA {
+	return newUA(t, "phone "+ext, server, ext, password, first(o))
 }
 
-// Challenged reports how many INVITEs were challenged.
-func (u *UA) Challenged() int {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.challenged
+// NewTrunk makes a carrier: it calls the server's numbers (DialFrom) and takes the server's
+// outbound calls (WaitRinging, Invites). server may be "" and set later in Server.
+func NewTrunk(t testing.TB, server string, o ...Options) *UA {
+	return newUA(t, "trunk", server, "carrier", "", first(o))
 }
 
-// checkAuth answers a challenge or 403 and returns false when the INVITE may not pass.
-func (u *UA) checkAuth(req *sip.Request, tx sip.ServerTransaction) bool {
-	u.mu.Lock()
-	user, pass := u.authUser, u.authPass
-	u.mu.Unlock()
-	if user == "" {
-		return true
+func first(o []Options) Options {
+	if len(o) > 0 {
+		return o[0]
 	}
-	chal := &digest.Challenge{Realm: "carrier", Nonce: "n" + sip.GenerateTagN(12), Algorithm: "MD5", QOP: []string{"auth"}}
-	h := req.GetHeader("Authorization")
-	if h == nil {
-		u.mu.Lock()
-		u.challenged++
-		u.mu.Unlock()
-		res := sip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
-		res.AppendHeader(sip.NewHeader("WWW-Authenticate", chal.String()))
-		tx.Respond(res)
-		return false
-	}
-	cred, err := digest.ParseCredentials(h.Value())
-	if err == nil {
-		chal.Nonce = cred.Nonce
-		want, err2 := digest.Digest(chal, digest.Options{Method: "INVITE", URI: cred.URI, Username: user, Password: pass,
-			Cnonce: cred.Cnonce, Count: cred.Nc})
-		if err2 == nil && cred.Username == user && want.Response == cred.Response {
-			return true
-		}
-	}
-	tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
-	return false
-}
-
-// Options sends OPTIONS to the server and returns the status and Allow header.
-func (u *UA) Options() (int, string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req := u.request(sip.OPTIONS, serverURI(u.Server, ""))
-	req.AppendHeader(&sip.ToHeader{Address: serverURI(u.Server, "")})
-	res, err := u.cli.Do(ctx, req)
-	if err != nil {
-		return 0, "", err
-	}
-	allow := ""
-	if h := res.GetHeader("Allow"); h != nil {
-		allow = h.Value()
-	}
-	return res.StatusCode, allow, nil
-}
-
-// Options tune a UA.
-type Options struct {
-	Codec      media.Codec // PCMU by default
-	Tone       float64     // Hz, 440 by default
-	AutoAnswer bool
-	Transport  string
-	// ContactHost is put in Contact instead of 127.0.0.1: a phone behind NAT announces its
-	// private address.
-	ContactHost string
-}
-
-// NewPhone makes a phone for an extension; call Register.
-func NewPhone(t testing.TB, server, ext, password string, o Options) *UA {
-	return newUA(t, "phone "+ext, server, ext, password, o)
-}
-
-// NewTrunk makes a carrier: it calls DIDs and receives outbound calls.
-func NewTrunk(t testing.TB, server string, o Options) *UA {
-	return newUA(t, "trunk", server, "carrier", "", o)
+	return Options{}
 }
 
 func newUA(t testing.TB, name, server, user, password string, o Options) *UA {
+	t.Helper()
 	if o.Codec.Name == "" {
-		o.Codec = media.Codec{Name: "PCMU", PayloadType: 0, ClockRate: 8000}
+		o.Codec = media.PCMU
 	}
 	if o.Tone == 0 {
 		o.Tone = 440
@@ -149,30 +103,32 @@ func newUA(t testing.TB, name, server, user, password string, o Options) *UA {
 	if o.Transport == "" {
 		o.Transport = "UDP"
 	}
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:0"
+	}
 	u := &UA{t: t, Name: name, User: user, Password: password, Server: server, Codec: o.Codec, Tone: o.Tone,
-		AutoAnswer: o.AutoAnswer, Transport: o.Transport, incoming: make(chan *Call, 16), calls: map[string]*Call{}}
+		AutoAnswer: o.AutoAnswer, Transport: o.Transport, incoming: make(chan *Call, 16), calls: map[string]*Call{},
+		done: make(chan struct{}), callID: sip.GenerateTagN(20)}
 	var err error
 	u.ua, err = sipgo.NewUA(sipgo.WithUserAgent("siptest "+name), sipgo.WithUserAgentHostname("127.0.0.1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	u.srv, _ = sipgo.NewServer(u.ua)
-	u.srv.OnInvite(u.onInvite)
-	u.srv.OnAck(u.onAck)
-	u.srv.OnBye(u.onBye)
-	u.srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+	u.srv.OnInvite(u.handle(u.onInvite))
+	u.srv.OnAck(u.handle(u.onAck))
+	u.srv.OnBye(u.handle(u.onBye))
+	u.srv.OnOptions(u.handle(func(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
-	})
+	}))
 	if u.Transport == "TCP" {
-		u.ln, err = net.Listen("tcp4", "127.0.0.1:0")
-		if err != nil {
+		if u.ln, err = net.Listen("tcp4", o.Listen); err != nil {
 			t.Fatal(err)
 		}
 		u.port = u.ln.Addr().(*net.TCPAddr).Port
 		u.cli, _ = sipgo.NewClient(u.ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientPort(u.port))
 	} else {
-		u.conn, err = net.ListenPacket("udp4", "127.0.0.1:0")
-		if err != nil {
+		if u.conn, err = net.ListenPacket("udp4", o.Listen); err != nil {
 			t.Fatal(err)
 		}
 		u.port = u.conn.LocalAddr().(*net.UDPAddr).Port
@@ -205,36 +161,54 @@ func newUA(t testing.TB, name, server, user, password string, o Options) *UA {
 	return u
 }
 
-// Addr is where the UA listens.
+// Addr is where the UA listens, host:port.
 func (u *UA) Addr() string { return "127.0.0.1:" + strconv.Itoa(u.port) }
 
-// Close hangs up and stops the UA.
+// Port is the port the UA listens on.
+func (u *UA) Port() int { return u.port }
+
+// handle wraps a request handler so that Close can wait for it: sipgo, asked to respond after
+// its transport closed, opens a new socket that nothing ever closes. A request that arrives
+// while closing is dropped unanswered.
+func (u *UA) handle(f sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		u.mu.Lock()
+		if u.closed {
+			u.mu.Unlock()
+			return
+		}
+		u.handlers.Add(1)
+		u.mu.Unlock()
+		defer u.handlers.Done()
+		f(req, tx)
+	}
+}
+
+// Close drops every call without a word and stops the UA.
 func (u *UA) Close() {
 	u.mu.Lock()
+	if u.closed {
+		u.mu.Unlock()
+		return
+	}
+	u.closed = true
 	calls := make([]*Call, 0, len(u.calls))
 	for _, c := range u.calls {
 		calls = append(calls, c)
 	}
 	u.mu.Unlock()
+	close(u.done)
 	for _, c := range calls {
-		c.audio.close()
+		c.end()
 	}
+	u.handlers.Wait()
+	u.ua.Close()
 	if u.conn != nil {
 		u.conn.Close()
 	}
 	if u.ln != nil {
 		u.ln.Close()
 	}
-	u.ua.Close()
-}
-
-func (u *UA) request(method sip.RequestMethod, to sip.Uri) *sip.Request {
-	req := sip.NewRequest(method, to)
-	req.SetTransport(u.Transport)
-	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: u.User, Host: hostOf(u.Server)}, Params: sip.NewParams()}
-	from.Params.Add("tag", sip.GenerateTagN(12))
-	req.AppendHeader(from)
-	return req
 }
 
 func hostOf(hostport string) string {
@@ -248,81 +222,201 @@ func serverURI(server, user string) sip.Uri {
 	return sip.Uri{Scheme: "sip", User: user, Host: h, Port: port}
 }
 
-// Register registers the phone; it returns the final status code.
+// ---- registration ----
+
+// Register registers the phone for expires seconds (0 unregisters it) and returns the final
+// status.
 func (u *UA) Register(expires int) (int, error) {
 	return u.RegisterAs(u.User, u.Password, expires)
 }
 
-// RegisterAs registers with any credentials (to test refusals).
+// MustRegister registers the phone for 10 minutes and fails the test unless it is accepted.
+func (u *UA) MustRegister() {
+	u.t.Helper()
+	if code, err := u.Register(600); err != nil || code != 200 {
+		u.t.Fatalf("%s: REGISTER answered %d, %v", u.Name, code, err)
+	}
+}
+
+// Unregister removes the phone's binding (Expires: 0).
+func (u *UA) Unregister() (int, error) { return u.Register(0) }
+
+// RegisterAs registers with any credentials (to test refusals); an empty password sends no
+// credentials at all.
 func (u *UA) RegisterAs(user, password string, expires int) (int, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	res, err := u.RegisterRequest(user, password, func(req *sip.Request) {
+		c := u.dua.ContactHDR
+		req.AppendHeader(&c)
+		req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
+	})
+	if err != nil {
+		return 0, err
+	}
+	return res.StatusCode, nil
+}
+
+// RegisterRequest sends a REGISTER for user that edit completes (Contact, Expires…),
+// answering a 401 with password when one is given, and returns the final response.
+func (u *UA) RegisterRequest(user, password string, edit func(*sip.Request)) (*sip.Response, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	to := serverURI(u.Server, "")
-	req := sip.NewRequest(sip.REGISTER, to)
+	req := sip.NewRequest(sip.REGISTER, serverURI(u.Server, ""))
 	req.SetTransport(u.Transport)
 	aor := sip.Uri{Scheme: "sip", User: user, Host: hostOf(u.Server)}
 	from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(12))
 	req.AppendHeader(from)
 	req.AppendHeader(&sip.ToHeader{Address: aor})
-	c := u.dua.ContactHDR
-	req.AppendHeader(&c)
-	req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(expires)))
+	u.mu.Lock()
+	u.cseq++
+	callID := sip.CallIDHeader(u.callID)
+	req.AppendHeader(&callID)
+	req.AppendHeader(&sip.CSeqHeader{SeqNo: u.cseq, MethodName: sip.REGISTER})
+	u.mu.Unlock()
+	edit(req)
 	res, err := u.cli.Do(ctx, req)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if res.StatusCode == 401 && password != "" {
+		u.mu.Lock()
+		u.cseq++ // DoDigestAuth adds one to the request's CSeq
+		u.mu.Unlock()
 		res, err = u.cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: user, Password: password})
-		if err != nil {
-			return 0, err
-		}
 	}
-	return res.StatusCode, nil
+	return res, err
 }
 
-// Dial calls a number through the server (a phone authenticates; a trunk is known by its
-// address). It returns once the call is answered or refused.
+// Options sends OPTIONS to the server and returns the status and the Allow header.
+func (u *UA) Options() (int, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req := sip.NewRequest(sip.OPTIONS, serverURI(u.Server, ""))
+	req.SetTransport(u.Transport)
+	res, err := u.cli.Do(ctx, req)
+	if err != nil {
+		return 0, "", err
+	}
+	allow := ""
+	if h := res.GetHeader("Allow"); h != nil {
+		allow = h.Value()
+	}
+	return res.StatusCode, allow, nil
+}
+
+// Request sends any request to the server outside a dialog and returns the final response.
+func (u *UA) Request(method sip.RequestMethod, user string, edit func(*sip.Request)) (*sip.Response, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req := sip.NewRequest(method, serverURI(u.Server, user))
+	req.SetTransport(u.Transport)
+	if edit != nil {
+		edit(req)
+	}
+	return u.cli.Do(ctx, req)
+}
+
+// ---- placing calls ----
+
+// Dial calls a number through the server: a phone authenticates with its password, a trunk
+// is known by its address. It returns once the call is answered, or a *Refused error.
 func (u *UA) Dial(number string) (*Call, error) {
-	return u.DialFrom(number, u.User)
+	return u.DialWith(context.Background(), number, Dial{})
 }
 
-// DialFrom dials with a given From user (the caller's number, for a trunk).
+// DialFrom dials with a given From user: the caller's number, for a trunk.
 func (u *UA) DialFrom(number, fromUser string) (*Call, error) {
+	return u.DialWith(context.Background(), number, Dial{From: fromUser})
+}
+
+// Dial says how to place a call.
+type Dial struct {
+	From string // From user; the UA's user when empty
+	// PAI is put in P-Asserted-Identity as sip:PAI@127.0.0.1 when set.
+	PAI string
+	// LateOffer sends the INVITE without SDP: the server offers in its 200 and the ACK
+	// answers.
+	LateOffer bool
+	// SDP replaces the offer (a malformed or codec-less one).
+	SDP []byte
+	// Header adds headers to the INVITE.
+	Header []sip.Header
+	// Ringing, when set, is called for each provisional response above 100.
+	Ringing func(code int)
+}
+
+// DialWith places a call. Cancelling ctx before the answer sends CANCEL; the error is then
+// ctx's.
+func (u *UA) DialWith(ctx context.Context, number string, o Dial) (*Call, error) {
 	a, err := newAudio(u.Codec, u.Tone)
 	if err != nil {
 		return nil, err
 	}
+	fail := func(err error) (*Call, error) { a.close(); return nil, err }
 	req := sip.NewRequest(sip.INVITE, serverURI(u.Server, number))
 	req.SetTransport(u.Transport)
+	fromUser := o.From
+	if fromUser == "" {
+		fromUser = u.User
+	}
 	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: fromUser, Host: "127.0.0.1"}, Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(12))
 	req.AppendHeader(from)
-	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody(a.sdp("sendrecv"))
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	d, err := u.dua.WriteInvite(ctx, req)
-	if err != nil {
-		a.close()
-		return nil, err
+	if o.PAI != "" {
+		req.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<sip:"+o.PAI+"@127.0.0.1>"))
 	}
-	err = d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: u.User, Password: u.Password})
+	for _, h := range o.Header {
+		req.AppendHeader(h)
+	}
+	switch {
+	case o.SDP != nil:
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		req.SetBody(o.SDP)
+	case !o.LateOffer:
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		req.SetBody(a.sdp("sendrecv"))
+	}
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	d, err := u.dua.WriteInvite(wctx, req)
 	if err != nil {
-		a.close()
+		return fail(err)
+	}
+	err = d.WaitAnswer(wctx, sipgo.AnswerOptions{Username: u.User, Password: u.Password, OnResponse: func(r *sip.Response) error {
+		if o.Ringing != nil && r.StatusCode > 100 && r.StatusCode < 200 {
+			o.Ringing(r.StatusCode)
+		}
+		return nil
+	}})
+	if err != nil {
 		var de *sipgo.ErrDialogResponse
 		if errors.As(err, &de) {
-			return nil, &Refused{Code: de.Res.StatusCode}
+			return fail(&Refused{Code: de.Res.StatusCode, Response: de.Res})
 		}
-		return nil, err
+		if ctx.Err() != nil {
+			return fail(ctx.Err())
+		}
+		return fail(err)
 	}
-	if err := d.Ack(ctx); err != nil {
-		a.close()
-		return nil, err
-	}
-	c := &Call{ua: u, cli: d, audio: a, ended: make(chan struct{}), ID: d.ID, Request: d.InviteRequest}
-	if err := a.setRemote(d.InviteResponse.Body()); err != nil {
-		return nil, err
+	c := &Call{ua: u, cli: d, audio: a, ended: make(chan struct{}), ID: d.ID, Request: d.InviteRequest,
+		Response: d.InviteResponse}
+	if o.LateOffer {
+		if err := a.setRemote(d.InviteResponse.Body()); err != nil {
+			return fail(err)
+		}
+		ack := sip.NewRequest(sip.ACK, d.InviteResponse.Contact().Address)
+		ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		ack.SetBody(a.sdp("sendrecv"))
+		if err := d.WriteAck(wctx, ack); err != nil {
+			return fail(err)
+		}
+	} else {
+		if err := d.Ack(wctx); err != nil {
+			return fail(err)
+		}
+		if err := a.setRemote(d.InviteResponse.Body()); err != nil {
+			return fail(err)
+		}
 	}
 	u.mu.Lock()
 	u.calls[d.ID] = c
@@ -331,7 +425,10 @@ func (u *UA) DialFrom(number, fromUser string) (*Call, error) {
 }
 
 // Refused is a call the server answered with a final error.
-type Refused struct{ Code int }
+type Refused struct {
+	Code     int
+	Response *sip.Response
+}
 
 func (r *Refused) Error() string { return "refused with " + strconv.Itoa(r.Code) }
 
@@ -344,30 +441,88 @@ func CodeOf(err error) int {
 	return 0
 }
 
-// Call is one call of a UA.
-type Call struct {
-	ua      *UA
-	ID      string
-	Request *sip.Request // the INVITE (sent or received)
-	srv     *sipgo.DialogServerSession
-	cli     *sipgo.DialogClientSession
-	tx      sip.ServerTransaction
-	audio   *audio
-	answer  chan int
-	ended   chan struct{}
-	endOnce sync.Once
+// ---- taking calls ----
+
+// RequireAuth makes the UA challenge incoming INVITEs with digest (MD5) like a carrier:
+// 401 when proxy is false, 407 when true.
+func (u *UA) RequireAuth(user, password string, proxy ...bool) {
+	u.mu.Lock()
+	u.authUser, u.authPass = user, password
+	u.mu.Unlock()
+	if len(proxy) > 0 && proxy[0] {
+		u.mu.Lock()
+		u.authUser = "proxy:" + user
+		u.mu.Unlock()
+	}
+}
+
+// Challenged reports how many INVITEs were challenged.
+func (u *UA) Challenged() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.chall
+}
+
+// checkAuth answers a challenge or 403 and returns false when the INVITE may not pass.
+func (u *UA) checkAuth(req *sip.Request, tx sip.ServerTransaction) bool {
+	u.mu.Lock()
+	user, pass := u.authUser, u.authPass
+	u.mu.Unlock()
+	if user == "" {
+		return true
+	}
+	code, chalHdr, authHdr := 401, "WWW-Authenticate", "Authorization"
+	if u, ok := cutPrefix(user, "proxy:"); ok {
+		user, code, chalHdr, authHdr = u, 407, "Proxy-Authenticate", "Proxy-Authorization"
+	}
+	chal := &digest.Challenge{Realm: "carrier", Nonce: "n" + sip.GenerateTagN(12), Algorithm: "MD5", QOP: []string{"auth"}}
+	h := req.GetHeader(authHdr)
+	if h == nil {
+		u.mu.Lock()
+		u.chall++
+		u.mu.Unlock()
+		res := sip.NewResponseFromRequest(req, code, "Authentication Required", nil)
+		res.AppendHeader(sip.NewHeader(chalHdr, chal.String()))
+		tx.Respond(res)
+		return false
+	}
+	cred, err := digest.ParseCredentials(h.Value())
+	if err == nil {
+		chal.Nonce = cred.Nonce
+		want, err2 := digest.Digest(chal, digest.Options{Method: "INVITE", URI: cred.URI, Username: user, Password: pass,
+			Cnonce: cred.Cnonce, Count: cred.Nc})
+		if err2 == nil && cred.Username == user && want.Response == cred.Response {
+			return true
+		}
+	}
+	tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
+	return false
+}
+
+func cutPrefix(s, p string) (string, bool) {
+	if len(s) >= len(p) && s[:len(p)] == p {
+		return s[len(p):], true
+	}
+	return s, false
+}
+
+// RejectWith makes the UA refuse new calls with code (0: take them again).
+func (u *UA) RejectWith(code int) {
+	u.mu.Lock()
+	u.reject = code
+	u.mu.Unlock()
 }
 
 func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
-	if req.To().Params.Has("tag") { // re-INVITE from the server
-		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+	if req.To().Params.Has("tag") {
+		u.onReinvite(req, tx)
 		return
 	}
 	if !u.checkAuth(req, tx) {
 		return
 	}
 	u.mu.Lock()
-	u.Invites = append(u.Invites, req)
+	u.invites = append(u.invites, req)
 	reject := u.reject
 	u.mu.Unlock()
 	if reject != 0 {
@@ -382,81 +537,97 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if err != nil {
 		return
 	}
-	c := &Call{ua: u, ID: d.ID, Request: req, srv: d, tx: tx, audio: a, answer: make(chan int, 1), ended: make(chan struct{})}
+	c := &Call{ua: u, ID: d.ID, Request: req, srv: d, audio: a, decide: make(chan int, 1), ended: make(chan struct{}),
+		answered: make(chan error, 1)}
 	d.Respond(180, "Ringing", nil)
 	u.mu.Lock()
 	u.calls[d.ID] = c
 	u.mu.Unlock()
+	code := 200
 	if !u.AutoAnswer {
 		select {
 		case u.incoming <- c:
 		default:
 		}
-	}
-	code := 200
-	if !u.AutoAnswer {
 		select {
-		case code = <-c.answer:
-		case <-d.Context().Done():
+		case code = <-c.decide:
+		case <-d.Context().Done(): // CANCEL: sipgo answered 487
 			c.end()
+			return
+		case <-u.done:
 			return
 		}
 	}
 	if code != 200 {
-		d.Respond(code, "Refused", nil)
+		c.answered <- d.Respond(code, "Refused", nil)
 		c.end()
 		return
 	}
 	if err := a.setRemote(req.Body()); err != nil {
 		d.Respond(488, "Not Acceptable Here", nil)
+		c.answered <- err
 		c.end()
 		return
 	}
 	res := sip.NewSDPResponseFromRequest(d.InviteRequest, a.sdp("sendrecv"))
-	if err := d.WriteResponse(res); err != nil {
+	err = d.WriteResponse(res) // returns once the ACK came
+	c.answered <- err
+	if err != nil {
 		c.end()
 	}
 }
 
-func (u *UA) onAck(req *sip.Request, tx sip.ServerTransaction) {
-	id, _ := sip.DialogIDFromRequestUAS(req)
+// onReinvite answers the server's re-INVITEs (it sends none today) with our media.
+func (u *UA) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
+	c := u.callOf(req)
+	if c == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "No Such Call", nil))
+		return
+	}
+	if len(req.Body()) > 0 {
+		c.audio.setRemote(req.Body())
+	}
+	res := sip.NewSDPResponseFromRequest(req, c.audio.sdp("sendrecv"))
+	res.AppendHeader(&u.dua.ContactHDR)
+	tx.Respond(res)
+}
+
+func (u *UA) callOf(req *sip.Request) *Call {
 	u.mu.Lock()
-	c := u.calls[id]
-	u.mu.Unlock()
-	if c != nil && c.srv != nil {
+	defer u.mu.Unlock()
+	if id, err := sip.DialogIDFromRequestUAS(req); err == nil {
+		if c := u.calls[id]; c != nil {
+			return c
+		}
+	}
+	if id, err := sip.DialogIDFromRequestUAC(req); err == nil {
+		return u.calls[id]
+	}
+	return nil
+}
+
+func (u *UA) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	if c := u.callOf(req); c != nil && c.srv != nil {
 		c.srv.ReadAck(req, tx)
 	}
 }
 
 func (u *UA) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	u.mu.Lock()
-	var c *Call
-	if id, err := sip.DialogIDFromRequestUAS(req); err == nil {
-		c = u.calls[id]
-	}
-	if c == nil {
-		if id, err := sip.DialogIDFromRequestUAC(req); err == nil {
-			c = u.calls[id]
-		}
-	}
-	u.mu.Unlock()
+	c := u.callOf(req)
 	if c == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "No Such Call", nil))
 		return
 	}
+	c.mu.Lock()
+	c.byeReceived = true
+	c.mu.Unlock()
 	tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	c.end()
 }
 
-// RejectWith makes the UA refuse new calls with code (0: take them again).
-func (u *UA) RejectWith(code int) {
-	u.mu.Lock()
-	u.reject = code
-	u.mu.Unlock()
-}
-
-// Incoming waits for a call to ring.
-func (u *UA) Incoming(timeout time.Duration) *Call {
+// WaitRinging waits for a call to ring the UA and returns it, failing the test after
+// timeout.
+func (u *UA) WaitRinging(timeout time.Duration) *Call {
 	u.t.Helper()
 	select {
 	case c := <-u.incoming:
@@ -467,131 +638,34 @@ func (u *UA) Incoming(timeout time.Duration) *Call {
 	}
 }
 
-// LastInvite returns the newest INVITE received.
+// Incoming is WaitRinging.
+func (u *UA) Incoming(timeout time.Duration) *Call {
+	u.t.Helper()
+	return u.WaitRinging(timeout)
+}
+
+// Invites returns the new INVITEs received, oldest first.
+func (u *UA) Invites() []*sip.Request {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]*sip.Request(nil), u.invites...)
+}
+
+// LastInvite returns the newest INVITE received, or nil.
 func (u *UA) LastInvite() *sip.Request {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if len(u.Invites) == 0 {
+	if len(u.invites) == 0 {
 		return nil
 	}
-	return u.Invites[len(u.Invites)-1]
+	return u.invites[len(u.invites)-1]
 }
 
-// Answer answers a ringing call.
-func (c *Call) Answer() { c.answer <- 200 }
-
-// Decline refuses a ringing call with a code.
-func (c *Call) Decline(code int) { c.answer <- code }
-
-func (c *Call) end() {
-	c.endOnce.Do(func() {
-		close(c.ended)
-		c.audio.close()
-		c.ua.mu.Lock()
-		delete(c.ua.calls, c.ID)
-		c.ua.mu.Unlock()
-	})
+// Calls reports how many calls the UA has up or ringing.
+func (u *UA) Calls() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.calls)
 }
 
-// Hangup sends BYE.
-func (c *Call) Hangup() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	defer c.end()
-	if c.cli != nil {
-		return c.cli.Bye(ctx)
-	}
-	return c.srv.Bye(ctx)
-}
-
-// WaitEnded waits for the far end to hang up.
-func (c *Call) WaitEnded(timeout time.Duration) bool {
-	select {
-	case <-c.ended:
-		return true
-	case <-time.After(timeout):
-		return false
-	}
-}
-
-// Ended reports whether the call is over.
-func (c *Call) Ended() bool {
-	select {
-	case <-c.ended:
-		return true
-	default:
-		return false
-	}
-}
-
-// Hold sends a re-INVITE with a=sendonly (or sendrecv to resume).
-func (c *Call) Hold(on bool) (int, error) {
-	dir := "sendrecv"
-	if on {
-		dir = "sendonly"
-	}
-	req := sip.NewRequest(sip.INVITE, c.remoteTarget())
-	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody(c.audio.sdp(dir))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var res *sip.Response
-	var err error
-	if c.cli != nil {
-		res, err = c.cli.Do(ctx, req)
-	} else {
-		res, err = c.srv.Do(ctx, req)
-	}
-	if err != nil {
-		return 0, err
-	}
-	if res.IsSuccess() {
-		ack := sip.NewRequest(sip.ACK, c.remoteTarget())
-		if c.cli != nil {
-			c.cli.WriteRequest(ack)
-		} else {
-			c.srv.WriteRequest(ack)
-		}
-	}
-	return res.StatusCode, nil
-}
-
-func (c *Call) remoteTarget() sip.Uri {
-	if c.cli != nil {
-		if ct := c.cli.InviteResponse.Contact(); ct != nil {
-			return ct.Address
-		}
-	}
-	if ct := c.Request.Contact(); ct != nil {
-		return ct.Address
-	}
-	return c.Request.Recipient
-}
-
-// HeardSince measures what the party heard since t.
-func (c *Call) HeardSince(t time.Time) Heard { return c.audio.heardSince(t) }
-
-// Listen waits d and returns what was heard meanwhile.
-func (c *Call) Listen(d time.Duration) Heard {
-	t := time.Now()
-	time.Sleep(d)
-	return c.audio.heardSince(t.Add(d / 5)) // skip the first fifth: the switch-over
-}
-
-// Header returns a header of the call's INVITE.
-func (c *Call) Header(name string) string {
-	if h := c.Request.GetHeader(name); h != nil {
-		return h.Value()
-	}
-	return ""
-}
-
-// Near reports whether f is within 10 % of want.
-func Near(f, want float64) bool { return f > want*0.9 && f < want*1.1 }
-
-// String describes what was heard.
-func (h Heard) String() string {
-	return fmt.Sprintf("%.0f Hz at level %.3f over %d samples", h.Frequency, h.Level, h.Samples)
-}
-
-var _ = strings.TrimSpace
+func (u *UA) String() string { return fmt.Sprintf("%s at %s", u.Name, u.Addr()) }

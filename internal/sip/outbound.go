@@ -1,0 +1,330 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"ringdesk/internal/telephony"
+)
+
+// Place implements telephony.Telephony. It returns at once; the leg's INVITE runs on its own
+// goroutine and its outcome is reported: Ringing perhaps, then Answered or Failed.
+func (s *Server) Place(id telephony.LegID, to telephony.Target) {
+	if to.Kind == telephony.TargetBrowser {
+		s.placeBrowser(id, to)
+		return
+	}
+	l := s.newLeg(id, outbound)
+	if !s.addLeg(l) {
+		s.log.Error("Place with a leg id already in use; ignored", "leg", id)
+		return
+	}
+	s.goWire(func(ctx context.Context) { s.place(ctx, l, to) })
+}
+
+// failed ends a placed leg that got no final response, from its own goroutine: Place must
+// never report before it returns.
+func (l *leg) failed(cause telephony.Cause, code int) {
+	l.fire(inFailed, telephony.Event{Cause: cause, Code: code})
+}
+
+// destination is where a placed leg's INVITE goes.
+type destination struct {
+	ruri      sip.Uri // Request-URI
+	to        sip.Uri // To
+	dest      string  // host:port to send to instead of the Request-URI's (a phone behind NAT)
+	transport string
+	user      string // digest credentials for a carrier that challenges
+	password  string
+	pai       bool // put the caller ID in P-Asserted-Identity (trunks)
+}
+
+// route finds where a target is reached, or why it is not.
+func (s *Server) route(to telephony.Target) (destination, telephony.Cause, int) {
+	switch to.Kind {
+	case telephony.TargetExtension:
+		b, ok := s.reg.lookup(to.Extension, time.Now())
+		if !ok {
+			return destination{}, telephony.CauseUnavailable, 480
+		}
+		d := destination{ruri: b.contact, to: sip.Uri{Scheme: "sip", User: to.Extension, Host: s.host}, transport: b.transport}
+		if t, ok := b.contact.UriParams.Get("transport"); ok && t != "" {
+			d.transport = strings.ToUpper(t)
+		}
+		switch {
+		case d.transport == "TCP" && s.hasConnection("tcp", b.source):
+			d.dest = b.source // the phone's own connection: the only way in through its NAT
+		case d.transport != "TCP" && b.behindNAT():
+			d.dest = b.source
+		}
+		return d, "", 0
+	case telephony.TargetTrunk:
+		tr, ok := s.dir.Load().byID[to.Trunk]
+		if !ok {
+			s.log.Error("Place to a trunk that is not configured", "trunk", to.Trunk)
+			return destination{}, telephony.CauseUnavailable, 503
+		}
+		if to.Number == "" {
+			return destination{}, telephony.CauseNotFound, 484
+		}
+		host, port := tr.Host, tr.Port
+		if h, p, err := net.SplitHostPort(tr.Host); err == nil {
+			host = h
+			port, _ = strconv.Atoi(p)
+		}
+		return destination{ruri: sip.Uri{Scheme: "sip", User: to.Number, Host: host, Port: port},
+			to: sip.Uri{Scheme: "sip", User: to.Number, Host: host}, transport: "UDP",
+			user: tr.Username, password: tr.Password, pai: true}, "", 0
+	}
+	return destination{}, telephony.CauseRejected, 500
+}
+
+// place runs a placed leg's INVITE transaction(s) to its final response.
+func (s *Server) place(ctx context.Context, l *leg, to telephony.Target) {
+	dst, cause, code := s.route(to)
+	if code != 0 {
+		l.failed(cause, code)
+		return
+	}
+	sess, err := s.media.NewSession()
+	if err != nil {
+		s.log.Error("no media for a placed call", "leg", l.id, "err", err)
+		l.failed(telephony.CauseUnavailable, Status(err))
+		return
+	}
+	if !l.setSession(sess) {
+		return
+	}
+	if st, _, _ := l.snapshot(); st == Cancelling {
+		l.fire(inFailed, telephony.Event{}) // hung up before anything went out
+		return
+	}
+
+	fromUser := to.CallerID
+	if fromUser == "" {
+		fromUser = "ringdesk"
+	}
+	base := sip.NewRequest(sip.INVITE, dst.ruri)
+	from := &sip.FromHeader{DisplayName: to.DisplayName, Address: sip.Uri{Scheme: "sip", User: fromUser, Host: s.host},
+		Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	callID := sip.CallIDHeader(sip.GenerateTagN(24) + "@" + s.host)
+	maxFwd := sip.MaxForwardsHeader(70)
+	base.AppendHeader(from)
+	base.AppendHeader(&sip.ToHeader{Address: dst.to, Params: sip.NewParams()})
+	base.AppendHeader(&callID)
+	base.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.INVITE})
+	base.AppendHeader(&maxFwd)
+	base.AppendHeader(s.contact(dst.transport))
+	if dst.pai && to.CallerID != "" {
+		base.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<sip:"+to.CallerID+"@"+s.host+">"))
+	}
+	base.AppendHeader(sip.NewHeader("Allow", allow))
+	base.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
+	base.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	base.SetBody(sess.Offer())
+	base.SetTransport(dst.transport)
+	if dst.dest != "" {
+		base.SetDestination(dst.dest)
+	}
+	cli := s.client(dst.transport)
+
+	rang := false
+	for auths := 0; ; auths++ {
+		req := base.Clone()
+		tx, err := cli.TransactionRequest(ctx, req)
+		if err != nil {
+			s.log.Info("INVITE not sent", "leg", l.id, "to", dst.ruri.String(), "err", err)
+			l.failed(telephony.CauseUnavailable, 503)
+			return
+		}
+		res, err := l.awaitFinal(ctx, cli, req, tx, &rang)
+		switch {
+		case err != nil:
+			c := 503
+			if errors.Is(err, sip.ErrTransactionTimeout) {
+				c = 408
+			}
+			s.log.Info("INVITE got no final response", "leg", l.id, "to", dst.ruri.String(), "err", err)
+			l.failed(causeOf(c, rang), c)
+			return
+		case res.IsSuccess():
+			s.answered(l, cli, req, res, tx, dst.dest != "")
+			return
+		case (res.StatusCode == 401 || res.StatusCode == 407) && dst.password != "" && auths < 2:
+			if st, _, _ := l.snapshot(); st == Cancelling {
+				l.fire(inFailed, telephony.Event{})
+				return
+			}
+			if err := answerChallenge(base, res, dst.user, dst.password); err != nil {
+				s.log.Info("carrier challenge not answered", "leg", l.id, "err", err)
+				l.failed(telephony.CauseRejected, res.StatusCode)
+				return
+			}
+			base.CSeq().SeqNo = req.CSeq().SeqNo + 1
+			continue
+		default:
+			l.failed(causeOf(res.StatusCode, rang), res.StatusCode)
+			return
+		}
+	}
+}
+
+// awaitFinal reads an INVITE transaction's responses until its final one, reporting ringing,
+// and sends CANCEL when the engine withdraws the leg: at once if a provisional response
+// has come, else as soon as one does (RFC 3261 §9.1). A CANCEL that gets no final response
+// within 64*T1 gives the transaction up.
+func (l *leg) awaitFinal(ctx context.Context, cli *sipgo.Client, req *sip.Request, tx sip.ClientTransaction, rang *bool) (*sip.Response, error) {
+	provisional, withdrawn, cancelled := false, false, false
+	hangup := l.hangup
+	var giveUp <-chan time.Time
+	cancel := func() {
+		if cancelled {
+			return
+		}
+		cancelled = true
+		l.s.goWire(func(ctx context.Context) { l.s.sendCancel(ctx, cli, req) })
+		t := time.NewTimer(64 * sip.T1)
+		giveUp = t.C
+	}
+	for {
+		select {
+		case res := <-tx.Responses():
+			if !res.IsProvisional() {
+				return res, nil
+			}
+			provisional = true
+			if res.StatusCode == 180 || res.StatusCode == 183 {
+				*rang = true
+				l.fire(inRinging, telephony.Event{Code: res.StatusCode})
+			}
+			if withdrawn {
+				cancel()
+			}
+		case <-hangup:
+			hangup, withdrawn = nil, true
+			if provisional {
+				cancel()
+			}
+		case <-giveUp:
+			tx.Terminate()
+			return nil, errors.New("no final response after CANCEL")
+		case <-tx.Done():
+			return nil, tx.Err()
+		case <-ctx.Done():
+			tx.Terminate()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// sendCancel cancels an INVITE: same Request-URI, top Via, Call-ID, From, To, CSeq number
+// and Route as the INVITE, sent where it went (§9.1).
+func (s *Server) sendCancel(ctx context.Context, cli *sipgo.Client, inv *sip.Request) {
+	c := sip.NewRequest(sip.CANCEL, inv.Recipient)
+	c.AppendHeader(sip.HeaderClone(inv.Via()))
+	c.AppendHeader(sip.HeaderClone(inv.From()))
+	c.AppendHeader(sip.HeaderClone(inv.To()))
+	c.AppendHeader(sip.HeaderClone(inv.CallID()))
+	c.AppendHeader(&sip.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sip.CANCEL})
+	maxFwd := sip.MaxForwardsHeader(70)
+	c.AppendHeader(&maxFwd)
+	sip.CopyHeaders("Route", inv, c)
+	c.SetBody(nil)
+	c.SetTransport(inv.Transport())
+	c.SetDestination(inv.Destination())
+	c.Laddr = inv.Laddr
+	ctx, done := context.WithTimeout(ctx, 64*sip.T1)
+	defer done()
+	res, err := cli.Do(ctx, c, func(*sipgo.Client, *sip.Request) error { return nil })
+	if err != nil {
+		s.log.Debug("CANCEL not answered", "call-id", inv.CallID().Value(), "err", err)
+	} else if res.StatusCode != 200 {
+		s.log.Debug("CANCEL refused", "call-id", inv.CallID().Value(), "status", res.StatusCode)
+	}
+}
+
+// answered takes a 2xx to our INVITE: it is ACKed whatever happens next; a leg the engine
+// withdrew meanwhile (the answer crossed our CANCEL) is ended with BYE without a word to the
+// engine.
+func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.Response, tx sip.ClientTransaction, viaSource bool) {
+	dlg := newUACDialog(s, res, req.Recipient)
+	if viaSource && len(dlg.routes) == 0 {
+		// we reached the phone at its registered source rather than its Contact (NAT): keep
+		// doing so for the rest of the call
+		dlg.source, dlg.nat = req.Destination(), true
+	}
+	l.bindDialog(dlg)
+	if err := dlg.sendAck(); err != nil {
+		s.log.Info("ACK not sent", "leg", l.id, "err", err)
+	}
+	tx.OnRetransmission(func(r *sip.Response) {
+		if r.IsSuccess() {
+			dlg.ackAgain()
+		}
+	})
+	_, _, sess := l.snapshot()
+	if err := sess.Accept(res.Body()); err != nil {
+		s.log.Info("answer without usable SDP; hanging up", "leg", l.id, "err", err)
+		l.fire(inFailed, telephony.Event{Cause: telephony.CauseRejected, Code: 488})
+		dlg.bye()
+		return
+	}
+	s.media.Silence(sess)
+	if act, ok := l.fire(inAnswered, telephony.Event{Code: res.StatusCode}); ok && act == actBye {
+		dlg.bye()
+	}
+}
+
+// placeBrowser rings an agent's browser softphone through the plugged-in BrowserLegs.
+func (s *Server) placeBrowser(id telephony.LegID, to telephony.Target) {
+	l := s.newLeg(id, browser)
+	if !s.addLeg(l) {
+		s.log.Error("Place with a leg id already in use; ignored", "leg", id)
+		return
+	}
+	b := s.browserLegs()
+	if b == nil {
+		s.goWire(func(context.Context) { l.failed(telephony.CauseUnavailable, 480) })
+		return
+	}
+	b.Place(id, to.Agent, to.CallerID, to.DisplayName)
+}
+
+// BrowserReport takes the browser legs' events and passes them through the leg state
+// machine to the engine, so they too are reported once and never after the leg's end.
+func (s *Server) BrowserReport(ev telephony.Event) {
+	l := s.leg(ev.Leg)
+	if l == nil || l.dir != browser {
+		return
+	}
+	var in input
+	switch ev.Kind {
+	case telephony.Ringing:
+		in = inRinging
+	case telephony.Answered:
+		in = inAnswered
+	case telephony.Failed:
+		in = inFailed
+	case telephony.HungUp:
+		in = inBye
+	case telephony.Held:
+		in = inHold
+	case telephony.Resumed:
+		in = inResume
+	case telephony.DTMF:
+		in = inDTMF
+	case telephony.PlayDone:
+		in = inPlayDone
+	default:
+		return
+	}
+	l.fire(in, ev)
+}

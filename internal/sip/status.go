@@ -1,0 +1,109 @@
+package sip
+
+import (
+	"errors"
+
+	"ringdesk/internal/media"
+	"ringdesk/internal/telephony"
+)
+
+// This file is the one place where SIP status codes and telephony causes meet, in both
+// directions, so that the mapping is read and tested as one table.
+
+// causeOf classifies the final failure response of a leg we placed. rang says whether the far
+// end had reported ringing: a 480 or 408 after ringing is nobody answering, before it the
+// phone or the network being unreachable.
+func causeOf(code int, rang bool) telephony.Cause {
+	switch code {
+	case 486, 600:
+		return telephony.CauseBusy
+	case 603:
+		return telephony.CauseDeclined
+	case 404, 484, 604:
+		return telephony.CauseNotFound
+	case 487:
+		return telephony.CauseCancelled
+	case 408, 480:
+		if rang {
+			return telephony.CauseNoAnswer
+		}
+		return telephony.CauseUnavailable
+	case 410, 500, 502, 503, 504:
+		return telephony.CauseUnavailable
+	}
+	return telephony.CauseRejected
+}
+
+// refusal is the final response that ends an unanswered inbound leg for a cause.
+func refusal(c telephony.Cause) int {
+	switch c {
+	case telephony.CauseBusy:
+		return 486
+	case telephony.CauseDeclined, telephony.CauseForced:
+		return 603
+	case telephony.CauseNoAnswer, telephony.CauseUnavailable:
+		return 480
+	case telephony.CauseNotFound:
+		return 404
+	case telephony.CauseRejected:
+		return 403
+	case telephony.CauseShutdown:
+		return 503
+	case telephony.CauseMediaTimout:
+		return 408
+	}
+	// normal, cancelled, transferred, and anything new: the call was withdrawn
+	return 487
+}
+
+// Status is the SIP response for an error met while taking a request: what the engine
+// refused with (telephony.Refusal), what media could not negotiate, or an error that carries
+// its own status (a SIPStatus() int method). Anything else is our fault: 500.
+func Status(err error) int {
+	var st interface{ SIPStatus() int }
+	var r *telephony.Refusal
+	switch {
+	case err == nil:
+		return 200
+	case errors.As(err, &r):
+		return r.Code
+	case errors.As(err, &st):
+		return st.SIPStatus()
+	case errors.Is(err, media.ErrNoCodec):
+		return 488
+	case errors.Is(err, media.ErrBadSDP):
+		return 400
+	case errors.Is(err, media.ErrNoPorts):
+		return 503
+	}
+	return 500
+}
+
+// reasonPhrase is the standard phrase of a status code we send.
+func reasonPhrase(code int) string {
+	if p, ok := phrases[code]; ok {
+		return p
+	}
+	switch {
+	case code < 200:
+		return "Trying"
+	case code < 300:
+		return "OK"
+	case code < 500:
+		return "Request Failed"
+	case code < 600:
+		return "Server Error"
+	}
+	return "Global Failure"
+}
+
+var phrases = map[int]string{
+	100: "Trying", 180: "Ringing", 183: "Session Progress", 200: "OK",
+	400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+	405: "Method Not Allowed", 407: "Proxy Authentication Required", 408: "Request Timeout",
+	410: "Gone", 415: "Unsupported Media Type", 423: "Interval Too Brief",
+	480: "Temporarily Unavailable", 481: "Call/Transaction Does Not Exist", 484: "Address Incomplete",
+	486: "Busy Here", 487: "Request Terminated", 488: "Not Acceptable Here", 491: "Request Pending",
+	500: "Server Internal Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
+	504: "Server Time-out", 600: "Busy Everywhere", 603: "Decline", 604: "Does Not Exist Anywhere",
+}
