@@ -70,19 +70,19 @@ func main() {
 	}
 }
 
-const begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+const markBegin, markEnd = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 // write replaces the generated part of the file (between the markers); with -only, just the
 // sections that ran are replaced.
 func write(path string, sections []string, partial bool) error {
 	b, _ := os.ReadFile(path)
 	doc := string(b)
-	i, j := strings.Index(doc, begin), strings.Index(doc, end)
+	i, j := strings.Index(doc, markBegin), strings.Index(doc, markEnd)
 	if i < 0 || j < i {
-		doc += "\n" + begin + "\n" + end + "\n"
-		i, j = strings.Index(doc, begin), strings.Index(doc, end)
+		doc += "\n" + markBegin + "\n" + markEnd + "\n"
+		i, j = strings.Index(doc, markBegin), strings.Index(doc, markEnd)
 	}
-	old := doc[i+len(begin) : j]
+	old := doc[i+len(markBegin) : j]
 	body := machine() + "\n"
 	if partial {
 		body = old
@@ -103,7 +103,7 @@ func write(path string, sections []string, partial bool) error {
 	} else {
 		body += strings.Join(sections, "\n")
 	}
-	doc = doc[:i+len(begin)] + "\n" + strings.TrimSpace(body) + "\n" + doc[j:]
+	doc = doc[:i+len(markBegin)] + "\n" + strings.TrimSpace(body) + "\n" + doc[j:]
 	return os.WriteFile(path, []byte(doc), 0o644)
 }
 

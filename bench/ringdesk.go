@@ -83,6 +83,7 @@ type proc struct {
 	base   string
 	sip    string
 	tokens map[string]string // login → bearer token
+	pprof  string            // the profiler's address
 	log    *bytes.Buffer
 	done   chan struct{}
 }
@@ -119,10 +120,11 @@ func startRingdesk(s *site.Site, rtpLo, rtpHi int, env ...string) (*proc, error)
 		return nil, err
 	}
 	httpPort, sipPort := freePort(), freePort()
+	p.pprof = fmt.Sprintf("127.0.0.1:%d", freePort())
 	p.base = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	p.sip = fmt.Sprintf("127.0.0.1:%d", sipPort)
 	p.cmd = exec.Command(bin, "serve", "--data", dir, "--http", fmt.Sprintf("127.0.0.1:%d", httpPort), "--sip", p.sip,
-		"--rtp-ports", fmt.Sprintf("%d-%d", rtpLo, rtpHi), "--log-level", "error")
+		"--rtp-ports", fmt.Sprintf("%d-%d", rtpLo, rtpHi), "--log-level", "error", "--pprof", p.pprof)
 	p.cmd.Env = append(append(os.Environ(), "RINGDESK_ADMIN_PASSWORD=bench-admin-pw", "GOMAXPROCS=2"), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
@@ -283,4 +285,34 @@ func registerAll(server string, s *site.Site, contact string) error {
 		}
 		return nil
 	})
+}
+
+// profile takes a CPU profile of the server for d, saves it under bench/profiles and returns
+// the top of it as text.
+func (p *proc) profile(d time.Duration, name string) (string, error) {
+	res, err := (&http.Client{Timeout: d + 30*time.Second}).Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", p.pprof, int(d.Seconds())))
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	os.MkdirAll(filepath.Join("bench", "profiles"), 0o755)
+	path := filepath.Join("bench", "profiles", name+".pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	io.Copy(f, res.Body)
+	f.Close()
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=15", path).Output()
+	if err != nil {
+		return "", err
+	}
+	lines := strings.Split(string(out), "\n")
+	var keep []string
+	for _, l := range lines {
+		if strings.Contains(l, "flat%") || strings.Contains(l, "%") && !strings.HasPrefix(l, "Showing") && !strings.HasPrefix(l, "Dropped") {
+			keep = append(keep, l)
+		}
+	}
+	return "CPU profile of the server (`" + path + "`, `go tool pprof -top`):\n\n```\n" + strings.Join(keep, "\n") + "\n```", nil
 }

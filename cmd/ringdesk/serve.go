@@ -24,12 +24,18 @@ func serve(args []string) error {
 	adv := fs.str("advertise", "", "address phones and carriers reach this server at (default: detected)")
 	logFormat := fs.str("log-format", "text", "text or json")
 	logLevel := fs.str("log-level", "info", "debug, info, warn or error")
+	pprofAddr := fs.str("pprof", "", "serve Go's profiler on this address (e.g. 127.0.0.1:6060); off by default")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	log, err := logger(*logFormat, *logLevel)
 	if err != nil {
 		return err
+	}
+	if *pprofAddr != "" {
+		if err := serveProfiler(*pprofAddr); err != nil {
+			return err
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
