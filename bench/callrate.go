@@ -25,8 +25,8 @@ type step struct {
 // bridged, lasts half a second and is hung up — next to SIPp calling SIPp directly and through
 // a Kamailio stateful proxy. The figure is the highest rate at which every call succeeded.
 func benchCallRate(o opts) (*result, error) {
-	rates := []int{100, 200, 400, 600, 800, 1000, 1200, 1600}
-	seconds, agents := 8, 2400
+	rates := []int{100, 200, 400, 600, 800, 1000, 1200, 1400, 1600, 2000, 2400}
+	seconds, agents := 8, 4000
 	if o.quick {
 		rates, seconds, agents = []int{50, 100, 200}, 4, 400
 	}

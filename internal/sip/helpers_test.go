@@ -51,6 +51,12 @@ func strayGoroutines() string {
 		if i == 0 { // the caller
 			continue
 		}
+		if strings.Contains(g, "sip.(*TransportUDP).createConnection.func1") {
+			// sipgo, asked by a transaction timer to send after its transport layer closed,
+			// opens a new UDP socket for it that nothing closes; the servers and agents wait for
+			// their own handlers before closing, but not for sipgo's timers
+			continue
+		}
 		for _, p := range ours {
 			if strings.Contains(g, p) && !strings.Contains(g, "testing.tRunner") && !strings.Contains(g, "testing.(*T).Run") {
 				out = append(out, g)

@@ -2,6 +2,7 @@ package siptest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -29,15 +30,31 @@ type Call struct {
 }
 
 // Answer answers a ringing call and returns once the server has ACKed the 200.
-func (c *Call) Answer() error {
-	c.decide <- 200
-	return <-c.answered
-}
+func (c *Call) Answer() error { return c.decideWith(200) }
 
 // Reject refuses a ringing call with code (486, 603…).
-func (c *Call) Reject(code int) error {
-	c.decide <- code
-	return <-c.answered
+func (c *Call) Reject(code int) error { return c.decideWith(code) }
+
+// ErrEnded: the call ended (CANCEL, BYE, the UA closing) before the decision took effect.
+var ErrEnded = errors.New("siptest: the call has ended")
+
+func (c *Call) decideWith(code int) error {
+	select {
+	case c.decide <- code:
+	case <-c.ended:
+		return ErrEnded
+	}
+	select {
+	case err := <-c.answered:
+		return err
+	case <-c.ended:
+		select {
+		case err := <-c.answered:
+			return err
+		default:
+			return ErrEnded
+		}
+	}
 }
 
 // Decline is Reject.
