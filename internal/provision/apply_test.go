@@ -417,3 +417,15 @@ func TestApplyFirstDraft(t *testing.T) {
 		`49: trunks[1].prefix: "9" already selects trunk "carrier"`,
 	})
 }
+
+// TestShippedExample: the README's tour applies examples/site.yaml; it must stay valid.
+func TestShippedExample(t *testing.T) {
+	st := newStore(t)
+	rep, err := Apply(context.Background(), st, filepath.Join("..", "..", "examples", "site.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rep.Services.Created, []string{"support"}) || len(rep.Agents.Created) != 4 || len(rep.Trunks.Created) != 1 {
+		t.Fatalf("created %+v", rep)
+	}
+}
