@@ -489,7 +489,9 @@ func (s *Server) putAgent(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return errorf(400, "invalid_field", "the body's login %q differs from the path's %q", a.Login, login)
 	}
 	old, exists := s.site.Load().agents[login]
-	if exists && a.Extension != old.Extension && a.Extension != "" && a.SIPPassword == "" && a.Phone != site.PhoneBrowser {
+	hadSecret := exists && (old.SIPHA1 != "" || old.SIPHA1SHA256 != "")
+	if hadSecret && a.Extension != old.Extension && a.Extension != "" && a.SIPPassword == "" {
+		// the stored secret was made from the old extension: kept, it would fail every REGISTER
 		e := errorf(422, "invalid_field", "a new extension needs its sip_password: the digest secret depends on it")
 		e.Field = "sip_password"
 		return e
@@ -499,6 +501,7 @@ func (s *Server) putAgent(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		e.Field = "password"
 		return e
 	}
+	newPassword := a.Password != "" // Hash clears it
 	if err := provision.Hash(&a); err != nil {
 		return errorf(422, "invalid_field", "%v", err)
 	}
@@ -525,7 +528,7 @@ func (s *Server) putAgent(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	if err != nil {
 		return err
 	}
-	if a.Password != "" && exists {
+	if newPassword && exists {
 		_ = s.st.Sessions().DeleteLogin(r.Context(), login) // a new password ends old sessions
 	}
 	for _, x := range saved.Agents {

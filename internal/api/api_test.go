@@ -590,3 +590,37 @@ func TestRejectConsultAndReadyAgentsOverHTTP(t *testing.T) {
 	}
 	kim.fails("GET", "/api/v1/cti/history?agent=lee", nil, 403, "forbidden")
 }
+
+// TestAgentSecretsChange: a new password ends the account's sessions, and a desk phone's new
+// extension cannot keep the digest secret made from the old one.
+func TestAgentSecretsChange(t *testing.T) {
+	e := newEnv(t)
+	root, kim := e.login("root"), e.login("kim")
+	kim.must("GET", "/api/v1/session", nil, 200, nil)
+	body := map[string]any{"name": "KIM", "role": "agent", "services": []string{"support"}, "groups": []string{"tier1"},
+		"extension": "1001", "phone": "sip"}
+	root.must("PUT", "/api/v1/agents/kim", body, 200, nil)
+	kim.must("GET", "/api/v1/session", nil, 200, nil) // no new password: the session stays
+	body["password"] = "a-new-secret"
+	root.must("PUT", "/api/v1/agents/kim", body, 200, nil)
+	if code, _ := kim.do("GET", "/api/v1/session", nil); code != 401 {
+		t.Fatalf("the old session after a password change: %d, want 401", code)
+	}
+	delete(body, "password")
+	for _, phone := range []string{"sip", "browser"} {
+		body["extension"], body["phone"] = "1011", phone
+		if e := root.fails("PUT", "/api/v1/agents/kim", body, 422, "invalid_field"); e["field"] != "sip_password" {
+			t.Fatalf("%s phone, new extension without sip_password: %v", phone, e)
+		}
+	}
+	var a site.Agent
+	root.must("GET", "/api/v1/agents/kim", nil, 200, &a)
+	if a.Extension != "1001" {
+		t.Fatalf("a refused change was saved: extension %q", a.Extension)
+	}
+	body["sip_password"] = "new-sip"
+	root.must("PUT", "/api/v1/agents/kim", body, 200, &a)
+	if a.Extension != "1011" {
+		t.Fatalf("extension %q", a.Extension)
+	}
+}

@@ -27,6 +27,9 @@ type leg struct {
 	held  bool
 	sess  *media.Session
 	dlg   *dialog
+	// browser: its softphone's media, kept from the answer on so that the leg can be taken out
+	// of bridges and players when it ends (the softphone forgets it first)
+	ep media.Endpoint
 	// inbound: decided is closed when the engine answered or refused (state tells which),
 	// with code the final response of a refusal
 	decided chan struct{}
@@ -146,7 +149,7 @@ func (l *leg) fire(in input, ev telephony.Event) (action, bool) {
 // or player).
 func (l *leg) release() {
 	l.mu.Lock()
-	sess, dlg := l.sess, l.dlg
+	sess, dlg, ep := l.sess, l.dlg, l.ep
 	l.mu.Unlock()
 	s := l.s
 	s.mu.Lock()
@@ -159,6 +162,9 @@ func (l *leg) release() {
 	s.mu.Unlock()
 	if sess != nil {
 		sess.Close()
+	}
+	if ep != nil {
+		s.media.Detach(ep)
 	}
 }
 
