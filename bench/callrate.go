@@ -41,11 +41,23 @@ func benchCallRate(o opts) (*result, error) {
 		return nil, err
 	}
 	kamcfg, _ := os.ReadFile(filepath.Join("bench", "kamailio", "proxy.cfg"))
+	if v := os.Getenv("BENCH_RATES"); v != "" { // for looking closely at a few rates
+		rates = nil
+		for _, f := range strings.Split(v, ",") {
+			var n int
+			fmt.Sscan(f, &n)
+			rates = append(rates, n)
+		}
+	}
+	anchors := os.Getenv("BENCH_NO_ANCHORS") == "" // while working on Ringdesk alone; never for the table
 	var notes []string
 	for run := 0; run < o.runs; run++ {
 		// the anchors: SIPp to SIPp, and through Kamailio
-		direct := climb(rates, func(rate int) step { return anchorStep(uac, uas, rate, seconds, "") })
-		kam := climb(rates, func(rate int) step { return anchorStep(uac, uas, rate, seconds, string(kamcfg)) })
+		var direct, kam step
+		if anchors {
+			direct = climb(rates, func(rate int) step { return anchorStep(uac, uas, rate, seconds, "") })
+			kam = climb(rates, func(rate int) step { return anchorStep(uac, uas, rate, seconds, string(kamcfg)) })
+		}
 		// Ringdesk
 		s := benchSite(agents)
 		p, err := startRingdesk(s, 40000, 49999)

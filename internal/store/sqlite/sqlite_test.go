@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"ringdesk/internal/store"
 	"ringdesk/internal/store/storetest"
@@ -64,5 +65,38 @@ func TestListUsesIndexes(t *testing.T) {
 		if !strings.Contains(p, "USING") || strings.Contains(p, "TEMP B-TREE") || strings.HasPrefix(p, "SCAN tickets") && !strings.Contains(p, "INDEX") {
 			t.Errorf("%s: plan %q", where, p)
 		}
+	}
+}
+
+// TestStatementsFirstMetInATransaction: the write statements are prepared once and kept; one
+// first run inside a transaction must not wait for the connection the transaction holds.
+func TestStatementsFirstMetInATransaction(t *testing.T) {
+	st, _ := opener(t)
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		done <- func() error {
+			rec := func(to string) store.StateChange {
+				return store.StateChange{Agent: "kim", Service: "support", From: "ready", To: to, At: time.Now()}
+			}
+			for i := range 3 {
+				if err := st.InTx(ctx, func(tx store.Store) error { return tx.States().Record(ctx, rec("offered")) }); err != nil {
+					return err
+				}
+				if err := st.States().Record(ctx, rec("ready")); err != nil {
+					return err
+				}
+				_ = i
+			}
+			return nil
+		}()
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a write inside a transaction waited for the transaction's own connection")
 	}
 }

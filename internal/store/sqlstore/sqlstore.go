@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"ringdesk/internal/store"
@@ -33,12 +34,88 @@ type Store struct {
 	d      Dialect
 	r, w   querier
 	wdb    *sql.DB // nil inside a transaction
+	tx     *sql.Tx // the transaction, inside one
+	stmts  *stmtCache
 	closer func() error
 }
 
 // New wraps open connections. reads and writes may be the same pool.
 func New(d Dialect, reads, writes *sql.DB, closer func() error) *Store {
-	return &Store{d: d, r: reads, w: writes, wdb: writes, closer: closer}
+	return &Store{d: d, r: reads, w: writes, wdb: writes, stmts: &stmtCache{db: writes, m: map[string]*sql.Stmt{}, pending: map[string]bool{}}, closer: closer}
+}
+
+// stmtCache keeps the writes' statements prepared: parsing SQL again for every call record
+// and state change was a fifth of the engine loop's time under load.
+type stmtCache struct {
+	db      *sql.DB
+	mu      sync.Mutex
+	m       map[string]*sql.Stmt
+	pending map[string]bool // first met inside a transaction: prepared once it is over
+}
+
+// warm prepares the statements first met inside a transaction. It must run outside one:
+// preparing takes a connection, and SQLite's only writer is the transaction's.
+func (c *stmtCache) warm(ctx context.Context) {
+	c.mu.Lock()
+	qs := make([]string, 0, len(c.pending))
+	for q := range c.pending {
+		qs = append(qs, q)
+	}
+	clear(c.pending)
+	c.mu.Unlock()
+	for _, q := range qs {
+		_, _ = c.get(ctx, q) // an error here returns when the statement is next run
+	}
+}
+
+func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.m[q]; st != nil {
+		return st, nil
+	}
+	st, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.m[q] = st
+	return st, nil
+}
+
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for q, st := range c.m {
+		errs = append(errs, st.Close())
+		delete(c.m, q)
+	}
+	return errors.Join(errs...)
+}
+
+// prepared returns the write statement for q, bound to the transaction inside one; nil when
+// it cannot be prepared (the caller then runs q as it is, and gets the error from that).
+func (s *Store) prepared(ctx context.Context, q string) *sql.Stmt {
+	if s.stmts == nil {
+		return nil
+	}
+	if s.tx != nil {
+		s.stmts.mu.Lock()
+		st := s.stmts.m[q]
+		if st == nil {
+			s.stmts.pending[q] = true
+		}
+		s.stmts.mu.Unlock()
+		if st == nil {
+			return nil
+		}
+		return s.tx.StmtContext(ctx, st) // closed with the transaction
+	}
+	st, err := s.stmts.get(ctx, q)
+	if err != nil {
+		return nil
+	}
+	return st
 }
 
 func (s *Store) Site() store.SiteStore        { return siteStore{s} }
@@ -50,10 +127,14 @@ func (s *Store) Audio() store.AudioStore      { return audioStore{s} }
 
 // Close closes the connections.
 func (s *Store) Close() error {
-	if s.closer == nil {
-		return nil
+	var err error
+	if s.stmts != nil {
+		err = s.stmts.close()
 	}
-	return s.closer()
+	if s.closer == nil {
+		return err
+	}
+	return errors.Join(err, s.closer())
 }
 
 // InTx runs fn in one transaction on the write connection.
@@ -66,7 +147,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 		if err != nil {
 			return fmt.Errorf("store: begin: %w", err)
 		}
-		inner := &Store{d: s.d, r: tx, w: tx}
+		inner := &Store{d: s.d, r: tx, w: tx, tx: tx, stmts: s.stmts}
 		if err := fn(inner); err != nil {
 			tx.Rollback()
 			return err
@@ -74,6 +155,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("store: commit: %w", err)
 		}
+		s.stmts.warm(ctx)
 		return nil
 	})
 }
@@ -98,7 +180,11 @@ func (s *Store) retry(ctx context.Context, f func() error) error {
 }
 
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return s.w.ExecContext(ctx, s.d.Rebind(q), args...)
+	q = s.d.Rebind(q)
+	if st := s.prepared(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return s.w.ExecContext(ctx, q, args...)
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
@@ -111,7 +197,11 @@ func (s *Store) row(ctx context.Context, q string, args ...any) *sql.Row {
 
 // writeRow runs a write that returns a row (INSERT … RETURNING).
 func (s *Store) writeRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return s.w.QueryRowContext(ctx, s.d.Rebind(q), args...)
+	q = s.d.Rebind(q)
+	if st := s.prepared(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.w.QueryRowContext(ctx, q, args...)
 }
 
 // classify maps driver errors to the store's.
