@@ -27,7 +27,6 @@ func benchConcurrent(o opts) (*result, error) {
 	seconds := 10
 	if o.quick {
 		levels, seconds = []int{50, 100, 200}, 4
-		profileAt = 100
 	}
 	if v := os.Getenv("BENCH_LEVELS"); v != "" { // for looking closely at one load
 		levels = nil
@@ -35,7 +34,6 @@ func benchConcurrent(o opts) (*result, error) {
 			n, _ := strconv.Atoi(f)
 			levels = append(levels, n)
 		}
-		profileAt = levels[len(levels)-1]
 	}
 	res := &result{name: "concurrent", title: "Concurrent bridged calls with RTP both ways",
 		command: "go run ./bench -only concurrent", target: "≥ 2,000 calls with < 0.1 % loss and p99 added jitter < 5 ms; ≥ 0.8 × rtpengine's capacity at equal loss"}
@@ -48,7 +46,7 @@ func benchConcurrent(o opts) (*result, error) {
 			base[n] = baselineJitter(n, seconds)
 		}
 		rtpe, rdetail := climbLevels(levels, func(n int) (bool, string) { return rtpengineLevel(n, seconds, base[n]) })
-		rd, ddetail, err := ringdeskConcurrent(levels, seconds, base)
+		rd, ddetail, err := ringdeskConcurrent(levels, seconds, base, run == 0)
 		if err != nil {
 			return nil, err
 		}
@@ -66,7 +64,7 @@ func benchConcurrent(o opts) (*result, error) {
 	res.notes = append(res.notes, fmt.Sprintf("Levels tried: %v, %d s of traffic each; the generator, the relay under test and SIP all share the machine's cores. A level passes with loss < 0.1 %% over every stream and the p99 of the streams' RFC 3550 jitter less than 5 ms above the generator's own.", levels, seconds))
 	res.notes = append(res.notes, notes...)
 	if profileText != "" {
-		res.notes = append(res.notes, fmt.Sprintf("At %d calls: %s", profileAt, profileText))
+		res.notes = append(res.notes, fmt.Sprintf("At %d calls, the last level run 1 tried: %s", profiledAt, profileText))
 	}
 	return res, nil
 }
@@ -227,13 +225,14 @@ func sdpAddr(sdp []byte) (netip.AddrPort, error) {
 
 // ---- Ringdesk ----
 
-// profileAt is the load at which the server is profiled; profileText is what it showed.
+// profiledAt is the load at which the server was last profiled (in the first run every level
+// is, so the one kept is where the climb stopped); profileText is what it showed.
 var (
-	profileAt   = 1000
+	profiledAt  int
 	profileText string
 )
 
-func ringdeskConcurrent(levels []int, seconds int, base map[int]float64) (int, string, error) {
+func ringdeskConcurrent(levels []int, seconds int, base map[int]float64, profile bool) (int, string, error) {
 	agents := levels[len(levels)-1] + 100
 	s := benchSite(agents)
 	p, err := startRingdesk(s, 20000, 39999)
@@ -261,7 +260,7 @@ func ringdeskConcurrent(levels []int, seconds int, base map[int]float64) (int, s
 			return false, err.Error()
 		}
 		var prof chan string
-		if n == profileAt {
+		if profile {
 			prof = make(chan string, 1)
 			go func() {
 				time.Sleep(1500 * time.Millisecond) // past the warm-up
@@ -274,7 +273,7 @@ func ringdeskConcurrent(levels []int, seconds int, base map[int]float64) (int, s
 		}
 		loss, jit, _ := measure(pairs, time.Duration(seconds)*time.Second)
 		if prof != nil {
-			profileText = <-prof
+			profileText, profiledAt = <-prof, n
 		}
 		ok, d := judge(loss, jit, base[n])
 		if m, err := p.metrics(); err == nil {
