@@ -41,13 +41,8 @@ func benchCallRate(o opts) (*result, error) {
 		return nil, err
 	}
 	kamcfg, _ := os.ReadFile(filepath.Join("bench", "kamailio", "proxy.cfg"))
-	if v := os.Getenv("BENCH_RATES"); v != "" { // for looking closely at a few rates
-		rates = nil
-		for _, f := range strings.Split(v, ",") {
-			var n int
-			fmt.Sscan(f, &n)
-			rates = append(rates, n)
-		}
+	if rates, err = envInts("BENCH_RATES", rates); err != nil {
+		return nil, err
 	}
 	anchors := os.Getenv("BENCH_NO_ANCHORS") == "" // while working on Ringdesk alone; never for the table
 	var notes []string

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -28,12 +27,9 @@ func benchConcurrent(o opts) (*result, error) {
 	if o.quick {
 		levels, seconds = []int{50, 100, 200}, 4
 	}
-	if v := os.Getenv("BENCH_LEVELS"); v != "" { // for looking closely at one load
-		levels = nil
-		for _, f := range strings.Split(v, ",") {
-			n, _ := strconv.Atoi(f)
-			levels = append(levels, n)
-		}
+	levels, err := envInts("BENCH_LEVELS", levels)
+	if err != nil {
+		return nil, err
 	}
 	res := &result{name: "concurrent", title: "Concurrent bridged calls with RTP both ways",
 		command: "go run ./bench -only concurrent", target: "≥ 2,000 calls with < 0.1 % loss and p99 added jitter < 5 ms; ≥ 0.8 × rtpengine's capacity at equal loss"}

@@ -311,12 +311,10 @@ func (s *Server) BrowserReport(ev telephony.Event) {
 		in = inRinging
 	case telephony.Answered:
 		in = inAnswered
-		if b := s.browserLegs(); b != nil {
-			if ep, ok := b.Endpoint(l.id); ok && ep != nil {
-				l.mu.Lock()
-				l.ep = ep
-				l.mu.Unlock()
-			}
+		if ep := s.endpoint(l); ep != nil {
+			l.mu.Lock()
+			l.ep = ep
+			l.mu.Unlock()
 		}
 	case telephony.Failed:
 		in = inFailed
