@@ -105,7 +105,7 @@ func TestInboundHangupCauses(t *testing.T) {
 		{telephony.CauseBusy, 486}, {telephony.CauseDeclined, 603}, {telephony.CauseNoAnswer, 480},
 		{telephony.CauseUnavailable, 480}, {telephony.CauseNotFound, 404}, {telephony.CauseRejected, 403},
 		{telephony.CauseForced, 603}, {telephony.CauseShutdown, 503}, {telephony.CauseCancelled, 487},
-		{telephony.CauseNormal, 487}, {telephony.CauseMediaTimout, 408}, {telephony.CauseTransferred, 487},
+		{telephony.CauseNormal, 487}, {telephony.CauseMediaTimeout, 408}, {telephony.CauseTransferred, 487},
 	} {
 		e.h.setInbound(func(in telephony.InboundCall) error {
 			go func() {

@@ -49,7 +49,7 @@ func refusal(c telephony.Cause) int {
 		return 403
 	case telephony.CauseShutdown:
 		return 503
-	case telephony.CauseMediaTimout:
+	case telephony.CauseMediaTimeout:
 		return 408
 	}
 	// normal, cancelled, transferred, and anything new: the call was withdrawn

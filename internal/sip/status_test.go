@@ -48,19 +48,19 @@ func TestCauseOfResponse(t *testing.T) {
 // before answering gets this final response.
 func TestRefusalOfCause(t *testing.T) {
 	want := map[telephony.Cause]int{
-		telephony.CauseNormal:      487,
-		telephony.CauseCancelled:   487,
-		telephony.CauseBusy:        486,
-		telephony.CauseDeclined:    603,
-		telephony.CauseNoAnswer:    480,
-		telephony.CauseUnavailable: 480,
-		telephony.CauseNotFound:    404,
-		telephony.CauseRejected:    403,
-		telephony.CauseForced:      603,
-		telephony.CauseTransferred: 487,
-		telephony.CauseShutdown:    503,
-		telephony.CauseMediaTimout: 408,
-		telephony.Cause("new"):     487,
+		telephony.CauseNormal:       487,
+		telephony.CauseCancelled:    487,
+		telephony.CauseBusy:         486,
+		telephony.CauseDeclined:     603,
+		telephony.CauseNoAnswer:     480,
+		telephony.CauseUnavailable:  480,
+		telephony.CauseNotFound:     404,
+		telephony.CauseRejected:     403,
+		telephony.CauseForced:       603,
+		telephony.CauseTransferred:  487,
+		telephony.CauseShutdown:     503,
+		telephony.CauseMediaTimeout: 408,
+		telephony.Cause("new"):      487,
 	}
 	for cause, code := range want {
 		if got := refusal(cause); got != code {

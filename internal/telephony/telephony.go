@@ -50,18 +50,21 @@ const (
 type Cause string
 
 const (
-	CauseNormal      Cause = "normal"        // a party hung up
-	CauseCancelled   Cause = "cancelled"     // the engine withdrew a ringing leg (recall, caller gone)
-	CauseBusy        Cause = "busy"          // 486 / 600
-	CauseDeclined    Cause = "declined"      // 603
-	CauseNoAnswer    Cause = "no_answer"     // 408 / 480 after ringing
-	CauseUnavailable Cause = "unavailable"   // not registered, unreachable, 480, 503
-	CauseNotFound    Cause = "not_found"     // 404, 484
-	CauseRejected    Cause = "rejected"      // any other failure
-	CauseForced      Cause = "forced"        // 강성종료
-	CauseTransferred Cause = "transferred"   // the agent left after 고객연결
-	CauseShutdown    Cause = "shutdown"      // the server is stopping
-	CauseMediaTimout Cause = "media_timeout" // no RTP for too long
+	CauseNormal       Cause = "normal"          // a party hung up
+	CauseCancelled    Cause = "cancelled"       // the engine withdrew a ringing leg (recall, caller gone)
+	CauseBusy         Cause = "busy"            // 486 / 600
+	CauseDeclined     Cause = "declined"        // 603
+	CauseNoAnswer     Cause = "no_answer"       // 408 / 480 after ringing
+	CauseUnavailable  Cause = "unavailable"     // not registered, unreachable, 480, 503
+	CauseNotFound     Cause = "not_found"       // 404, 484
+	CauseRejected     Cause = "rejected"        // any other failure
+	CauseForced       Cause = "forced"          // 강성종료
+	CauseTransferred  Cause = "transferred"     // the agent left after 고객연결
+	CauseShutdown     Cause = "shutdown"        // the server is stopping
+	CauseMediaTimeout Cause = "media_timeout"   // no RTP from the far end for too long
+	CauseSessionTimer Cause = "session_expired" // an RFC 4028 session refresh never came
+	CauseRestart      Cause = "restart"         // the server stopped while the call was up
+	CauseNodeLost     Cause = "node_lost"       // the cluster node holding the call's media died
 )
 
 // Telephony is what the engine asks of the phone network. Every method returns at once; its
@@ -95,15 +98,32 @@ const (
 	DTMF     EventKind = "dtmf"      // a digit arrived (RFC 4733)
 	Held     EventKind = "held"      // the far end put the leg on hold (re-INVITE sendonly/inactive)
 	Resumed  EventKind = "resumed"   // the far end took it off hold
+	// Quality is the last word on a leg that had media: reported once after the leg has
+	// ended, whoever ended it (so also after Hangup), with what its media measured.
+	QualityReport EventKind = "quality"
 )
+
+// Quality is what a leg's media measured over its life. Loss and jitter are of what we
+// received from the far end; FarLossPct and RTTMs come from its RTCP reports, when it sent
+// any (-1 when unknown). MOS is an estimate from the E-model (ITU-T G.107) for G.711.
+type Quality struct {
+	PacketsIn   uint64  `json:"packets_in"`
+	PacketsLost uint64  `json:"packets_lost"`
+	LossPct     float64 `json:"loss"`
+	JitterMs    float64 `json:"jitter_ms"`
+	FarLossPct  float64 `json:"far_loss"`
+	RTTMs       float64 `json:"rtt_ms"`
+	MOS         float64 `json:"mos"`
+}
 
 // Event is one report from the network about one leg.
 type Event struct {
-	Leg   LegID
-	Kind  EventKind
-	Cause Cause
-	Code  int    // the SIP status for Failed, when there was one
-	Digit string // DTMF
+	Leg     LegID
+	Kind    EventKind
+	Cause   Cause
+	Code    int      // the SIP status for Failed, when there was one
+	Digit   string   // DTMF
+	Quality *Quality // QualityReport
 }
 
 // InboundCall is a call arriving from a trunk on one of the site's numbers.

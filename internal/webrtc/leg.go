@@ -70,7 +70,7 @@ func (p *Phones) newLeg(id telephony.LegID, login string, c *console) (*Leg, err
 				p.report(telephony.Event{Leg: id, Kind: telephony.Answered})
 			}
 		case pw.PeerConnectionStateFailed:
-			l.end(telephony.CauseMediaTimout)
+			l.end(telephony.CauseMediaTimeout)
 		}
 	})
 	p.mu.Lock()
