@@ -27,7 +27,11 @@ type Target struct {
 	Extension string // TargetExtension
 	Agent     string // TargetBrowser: the agent's login
 	Trunk     string // TargetTrunk: the trunk's id
-	Number    string // TargetTrunk: the number sent to the carrier, prefix already stripped
+	// Fallback lists further trunks (ids, in order) for TargetTrunk: the network skips a trunk
+	// it knows is down and moves on when one cannot take the call (no answer to the INVITE,
+	// 503, a transport failure). A busy or refusing called party is not a reason to move on.
+	Fallback []string
+	Number   string // TargetTrunk: the number sent to the carrier, prefix already stripped
 	// CallerID is the number the called party sees: for a trunk, the registered caller ID put
 	// in From and P-Asserted-Identity; for a phone, the customer's number.
 	CallerID string
