@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"ringdesk/internal/agent"
+	"ringdesk/internal/directory"
 	"ringdesk/internal/engine"
 	"ringdesk/internal/events"
 	"ringdesk/internal/site"
@@ -49,7 +50,11 @@ func newEngineRig(s *site.Site) (*engineRig, error) {
 		return nil, err
 	}
 	r := &engineRig{st: st, bus: events.NewBus(), net: telephonytest.New(), dir: dir}
-	r.eng, err = engine.New(engine.Config{Store: st, Bus: r.bus, Phone: r.net})
+	live, err := directory.Open(context.Background(), st.Site(), nil)
+	if err != nil {
+		return nil, err
+	}
+	r.eng, err = engine.New(engine.Config{Store: st, Directory: live, Bus: r.bus, Phone: r.net})
 	if err != nil {
 		return nil, err
 	}

@@ -34,16 +34,12 @@ func (s *Server) edit(ctx context.Context, by string, f func(st *site.Site) erro
 	if err := s.st.Site().Save(ctx, cur); err != nil {
 		return nil, err
 	}
-	saved, err := s.st.Site().Load(ctx)
+	x, err := s.dir.Reload(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s.site.Store(indexSite(saved))
-	if s.changed != nil {
-		s.changed(saved)
-	}
 	s.bus.Publish(events.Event{Type: events.SiteChanged, At: s.clock.Now(), Data: map[string]string{"by": by}})
-	return saved, nil
+	return x.Site, nil
 }
 
 // publicSite is the configuration without secrets.
@@ -77,7 +73,7 @@ func (s *Server) getSite(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	if err := requireAdmin(p); err != nil {
 		return err
 	}
-	writeJSON(w, 200, publicSite(s.site.Load().site))
+	writeJSON(w, 200, publicSite(s.site().Site))
 	return nil
 }
 
@@ -92,7 +88,7 @@ func (s *Server) findService(st *site.Site, id string) (*site.Service, error) {
 
 func (s *Server) listServices(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	out := []site.Service{}
-	for _, svc := range s.site.Load().site.Services {
+	for _, svc := range s.site().Site.Services {
 		if p.CanSeeService(svc.ID) {
 			out = append(out, svc)
 		}
@@ -106,7 +102,7 @@ func (s *Server) getService(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err := requireService(p, id); err != nil {
 		return err
 	}
-	svc, err := s.findService(s.site.Load().site, id)
+	svc, err := s.findService(s.site().Site, id)
 	if err != nil {
 		return err
 	}
@@ -416,7 +412,7 @@ func (s *Server) getAudio(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	}
 	// only audio some visible service uses
 	used := false
-	for _, svc := range s.site.Load().site.Services {
+	for _, svc := range s.site().Site.Services {
 		if p.CanSeeService(svc.ID) && (svc.HoldAudio == ref || svc.HangupAnnouncement.Audio == ref) {
 			used = true
 		}
@@ -441,7 +437,7 @@ func (s *Server) getAudio(w http.ResponseWriter, r *http.Request, p *auth.Princi
 
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	out := []site.Agent{}
-	for _, a := range s.site.Load().site.Agents {
+	for _, a := range s.site().Site.Agents {
 		visible := p.IsAdmin() || a.Login == p.Login
 		for _, svc := range a.Services {
 			visible = visible || p.CanManageService(svc)
@@ -456,7 +452,7 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, p *auth.Prin
 
 func (s *Server) getAgent(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	login := r.PathValue("login")
-	a, ok := s.site.Load().agents[login]
+	a, ok := s.site().Agents[login]
 	if !ok {
 		return errorf(404, "not_found", "agent %q does not exist", login)
 	}
@@ -488,7 +484,7 @@ func (s *Server) putAgent(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	if a.Login != login {
 		return errorf(400, "invalid_field", "the body's login %q differs from the path's %q", a.Login, login)
 	}
-	old, exists := s.site.Load().agents[login]
+	old, exists := s.site().Agents[login]
 	hadSecret := exists && (old.SIPHA1 != "" || old.SIPHA1SHA256 != "")
 	if hadSecret && a.Extension != old.Extension && a.Extension != "" && a.SIPPassword == "" {
 		// the stored secret was made from the old extension: kept, it would fail every REGISTER
@@ -583,7 +579,7 @@ func (s *Server) listTrunks(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err := requireAdmin(p); err != nil {
 		return err
 	}
-	writeJSON(w, 200, map[string]any{"trunks": nonNilSlice(publicSite(s.site.Load().site).Trunks)})
+	writeJSON(w, 200, map[string]any{"trunks": nonNilSlice(publicSite(s.site().Site).Trunks)})
 	return nil
 }
 

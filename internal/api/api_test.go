@@ -18,6 +18,7 @@ import (
 
 	"ringdesk/internal/auth"
 	"ringdesk/internal/clock/clocktest"
+	"ringdesk/internal/directory"
 	"ringdesk/internal/engine"
 	"ringdesk/internal/events"
 	"ringdesk/internal/provision"
@@ -111,7 +112,11 @@ func (e *env) start() {
 	}
 	e.st, e.net, e.clk = st, telephonytest.New(), clocktest.New()
 	bus := events.NewBus()
-	e.eng, err = engine.New(engine.Config{Clock: e.clk, Store: st, Bus: bus, Phone: e.net})
+	dir, err := directory.Open(ctx, st.Site(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.eng, err = engine.New(engine.Config{Clock: e.clk, Store: st, Directory: dir, Bus: bus, Phone: e.net})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +124,7 @@ func (e *env) start() {
 	if err := e.eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	api, err := New(ctx, Config{Engine: e.eng, Store: st, Bus: bus, Clock: e.clk, SiteChanged: e.eng.Reload})
+	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +370,7 @@ func TestCTIOverHTTPAndWebSocket(t *testing.T) {
 	kim.fails("POST", "/api/v1/cti/login", map[string]string{"srvice": "support"}, 400, "unknown_field")
 	kim.must("POST", "/api/v1/cti/login", map[string]string{"service": "support"}, 200, nil)
 	kim.wantState("default")
-	kim.fails("PUT", "/api/v1/cti/state", map[string]string{"state": "work", "reason": "lunch"}, 400, "invalid_reason")
+	kim.fails("PUT", "/api/v1/cti/state", map[string]string{"state": "work", "reason": "lunch"}, 422, "invalid_reason")
 	kim.must("PUT", "/api/v1/cti/state", map[string]string{"state": "work", "reason": "교육"}, 200, nil)
 	if v := kim.wantState("work"); v.Reason != "training" {
 		t.Fatalf("reason %q", v.Reason)

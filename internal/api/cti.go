@@ -172,9 +172,9 @@ func (s *Server) ctiSettings(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return err
 	}
 	var svc *site.Service
-	for i, x := range s.site.Load().site.Services {
+	for i, x := range s.site().Site.Services {
 		if x.ID == svcID {
-			svc = &s.site.Load().site.Services[i]
+			svc = &s.site().Site.Services[i]
 		}
 	}
 	if svc == nil {
@@ -206,7 +206,7 @@ func (s *Server) ctiSettings(w http.ResponseWriter, r *http.Request, p *auth.Pri
 func (s *Server) ctiHistory(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	who := p.Login
 	if q := r.URL.Query().Get("agent"); q != "" && q != p.Login {
-		a, ok := s.site.Load().agents[q]
+		a, ok := s.site().Agents[q]
 		if !ok {
 			return errorf(404, "not_found", "agent %q does not exist", q)
 		}

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	"ringdesk/internal/engine"
+	"ringdesk/internal/fault"
 	"ringdesk/internal/provision"
 	"ringdesk/internal/store"
 )
@@ -19,6 +19,8 @@ type apiError struct {
 	Message string           `json:"message"`
 	Field   string           `json:"field,omitempty"`
 	Details []provisionIssue `json:"details,omitempty"`
+	// Params are what the message names, for a console that words it from its catalogue.
+	Params map[string]string `json:"params,omitempty"`
 }
 
 type provisionIssue struct {
@@ -32,16 +34,32 @@ func errorf(status int, code, format string, args ...any) *apiError {
 	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// httpStatus is the HTTP status for each kind of refusal the engine and the stores make
+// (internal/fault). Every kind is listed; the table test checks that.
+var httpStatus = map[fault.Kind]int{
+	fault.Invalid:     422,
+	fault.NotFound:    404,
+	fault.Forbidden:   403,
+	fault.State:       409,
+	fault.Busy:        409,
+	fault.Offline:     409,
+	fault.Unavailable: 503,
+}
+
 // writeError maps any error to its status and JSON body. Unknown errors are 500 with a
 // generic message; their detail goes to the log, not to the client.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
-	var ee *engine.Error
 	var probs provision.Problems
+	fe, isFault := fault.As(err)
 	switch {
 	case errors.As(err, &ae):
-	case errors.As(err, &ee):
-		ae = &apiError{Status: ee.Status, Code: ee.Code, Message: ee.Message}
+	case isFault:
+		status, ok := httpStatus[fe.Kind]
+		if !ok {
+			status = 500
+		}
+		ae = &apiError{Status: status, Code: fe.Code, Message: fe.Message, Params: fe.Params}
 	case errors.As(err, &probs):
 		ae = &apiError{Status: 422, Code: "invalid_config", Message: fmt.Sprintf("%d problem(s) in the configuration; nothing was changed", len(probs))}
 		for _, p := range probs {

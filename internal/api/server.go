@@ -2,19 +2,19 @@ package api
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"ringdesk/internal/auth"
 	"ringdesk/internal/clock"
+	"ringdesk/internal/directory"
 	"ringdesk/internal/engine"
 	"ringdesk/internal/events"
-	"ringdesk/internal/site"
 	"ringdesk/internal/store"
 )
 
@@ -22,12 +22,12 @@ import (
 type Config struct {
 	Engine *engine.Engine
 	Store  store.Store
-	Bus    *events.Bus
-	Clock  clock.Clock
-	Logger *slog.Logger
-	// SiteChanged is called after every saved configuration change, so that the engine and the
-	// SIP layer pick it up.
-	SiteChanged func(*site.Site)
+	// Directory is the running configuration: read on every request, reloaded after every
+	// saved change (which moves the engine and the SIP layer too).
+	Directory *directory.Live
+	Bus       *events.Bus
+	Clock     clock.Clock
+	Logger    *slog.Logger
 	// Console serves the web console at / (optional).
 	Console http.Handler
 	// Phones reports whether an agent's phone is reachable (SIP registered, browser connected).
@@ -62,7 +62,7 @@ type Server struct {
 	bus     *events.Bus
 	clock   clock.Clock
 	log     *slog.Logger
-	changed func(*site.Site)
+	dir     *directory.Live
 	console http.Handler
 	phones  PhoneDirectory
 	signals SignalHandler
@@ -71,23 +71,11 @@ type Server struct {
 	limiter *auth.Limiter
 	mux     *http.ServeMux
 
-	site    atomic.Pointer[siteIndex]
 	writeMu sync.Mutex // serialises configuration edits: load, change, validate, save
 }
 
-// siteIndex is the configuration as the API reads it on every request.
-type siteIndex struct {
-	site   *site.Site
-	agents map[string]*site.Agent
-}
-
-func indexSite(s *site.Site) *siteIndex {
-	x := &siteIndex{site: s, agents: map[string]*site.Agent{}}
-	for i := range s.Agents {
-		x.agents[s.Agents[i].Login] = &s.Agents[i]
-	}
-	return x
-}
+// site is the configuration as it is now.
+func (s *Server) site() *directory.Index { return s.dir.Index() }
 
 // New builds the API over a running engine.
 func New(ctx context.Context, cfg Config) (*Server, error) {
@@ -100,14 +88,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
-	s := &Server{eng: cfg.Engine, st: cfg.Store, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Logger,
-		changed: cfg.SiteChanged, console: cfg.Console, phones: cfg.Phones, signals: cfg.Signals,
-		ttl: cfg.SessionTTL, metrics: cfg.Metrics, limiter: auth.NewLimiter(cfg.Clock), mux: http.NewServeMux()}
-	st, err := cfg.Store.Site().Load(ctx)
-	if err != nil {
-		return nil, err
+	if cfg.Directory == nil {
+		return nil, errors.New("api: a directory is required")
 	}
-	s.site.Store(indexSite(st))
+	s := &Server{eng: cfg.Engine, st: cfg.Store, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Logger,
+		dir: cfg.Directory, console: cfg.Console, phones: cfg.Phones, signals: cfg.Signals,
+		ttl: cfg.SessionTTL, metrics: cfg.Metrics, limiter: auth.NewLimiter(cfg.Clock), mux: http.NewServeMux()}
 	s.routes()
 	return s, nil
 }
@@ -123,10 +109,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	s.mux.ServeHTTP(w, r)
 }
-
-// SiteUpdated takes a configuration changed elsewhere (ringdesk apply on a running server is
-// not one: it writes the store; this is for the process's own changes).
-func (s *Server) SiteUpdated(st *site.Site) { s.site.Store(indexSite(st)) }
 
 // handler is an authenticated endpoint.
 type handler func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error
@@ -178,7 +160,7 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 	if fromCookie && r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
 		return nil, errorf(403, "forbidden", "cross-site request refused")
 	}
-	a, ok := s.site.Load().agents[sess.Login]
+	a, ok := s.site().Agents[sess.Login]
 	if !ok {
 		return nil, errorf(401, "unauthorized", "the account no longer exists")
 	}

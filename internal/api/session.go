@@ -30,7 +30,7 @@ type account struct {
 func (s *Server) accountOf(a *site.Agent) account {
 	acc := account{Login: a.Login, Name: a.Name, Role: a.Role, Services: nonNil(a.Services), Groups: nonNil(a.Groups),
 		Extension: a.Extension, PhoneKind: a.Phone, AutoAccept: a.AutoAccept, Phone: []string{}}
-	for _, svc := range s.site.Load().site.Services {
+	for _, svc := range s.site().Site.Services {
 		if svc.CTI && contains(a.Services, svc.ID) {
 			acc.Phone = append(acc.Phone, svc.ID)
 		}
@@ -78,7 +78,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.limiter.Allow(req.Login, ip); err != nil {
 		return errorf(429, "too_many_attempts", "%v", err)
 	}
-	a, ok := s.site.Load().agents[req.Login]
+	a, ok := s.site().Agents[req.Login]
 	if !ok || a.PasswordHash == "" || !auth.VerifyPassword(a.PasswordHash, req.Password) {
 		s.limiter.Failure(req.Login, ip)
 		return errorf(401, "invalid_credentials", "wrong login or password")
@@ -99,7 +99,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	a, ok := s.site.Load().agents[p.Login]
+	a, ok := s.site().Agents[p.Login]
 	if !ok {
 		return errorf(401, "unauthorized", "the account no longer exists")
 	}

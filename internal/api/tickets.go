@@ -73,7 +73,7 @@ func summarize(t tickets.Ticket) ticketSummary {
 // visibleServices lists the services whose tickets p may see.
 func (s *Server) visibleServices(p *auth.Principal) []string {
 	var out []string
-	for _, svc := range s.site.Load().site.Services {
+	for _, svc := range s.site().Site.Services {
 		if p.CanSeeService(svc.ID) {
 			out = append(out, svc.ID)
 		}
@@ -152,7 +152,7 @@ func (s *Server) patchTicket(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	if req.Assignee != nil {
 		if *req.Assignee != "" {
-			a, ok := s.site.Load().agents[*req.Assignee]
+			a, ok := s.site().Agents[*req.Assignee]
 			if !ok || !contains(a.Services, t.Service) {
 				e := errorf(422, "invalid_field", "assignee %q is not an agent of %s", *req.Assignee, t.Service)
 				e.Field = "assignee"

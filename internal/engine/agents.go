@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"time"
 
 	"ringdesk/internal/agent"
@@ -22,71 +23,93 @@ type agentRT struct {
 	// the offer timer (recall) while offered or ringing
 	timer    clock.Timer
 	timerGen uint64
+	// notice is what the widget must show on connecting (the agent was logged back in after
+	// a restart) until the agent next changes state.
+	notice *Notice
+}
+
+// Notice is something the agent's widget must show.
+type Notice struct {
+	Kind    string    `json:"kind"`
+	Message string    `json:"message"`
+	At      time.Time `json:"at"`
 }
 
 // Login is CTI 로그인: the agent starts working the service's phone and is 기본.
 func (e *Engine) Login(login, service string) error {
 	d := e.directory()
-	a, ok := d.agents[login]
+	a, ok := d.Agents[login]
 	if !ok {
-		return notFound("agent %q does not exist", login)
+		return notFound("not_found", "상담원 {agent}이(가) 없습니다", "agent", login)
 	}
-	svc, ok := d.services[service]
+	svc, ok := d.Services[service]
 	if !ok {
-		return notFound("service %q does not exist", service)
+		return notFound("not_found", "서비스 {service}이(가) 없습니다", "service", service)
 	}
 	if !svc.CTI {
-		return forbidden("cti_disabled", "서비스 %s는 전화 CTI 사용이 미사용입니다 (phone CTI is not enabled for this service)", service)
+		return forbidden("cti_disabled", "서비스 {service}는 전화 CTI 사용이 미사용입니다", "service", svc.Name)
 	}
 	if !hasService(a, service) {
-		return forbidden("no_phone_permission", "전화 권한이 없습니다 (agent %s has no phone permission in %s)", login, service)
+		return forbidden("no_phone_permission", "서비스 {service}의 전화 권한이 없습니다", "service", svc.Name)
 	}
-	if msg := ctiIncomplete(a); msg != "" {
-		return invalid("cti_not_configured", "CTI 상담원 정보가 완료되지 않았습니다: %s", msg)
+	if code, msg := ctiIncomplete(a); code != "" {
+		return invalid(code, msg)
 	}
 	e.mu.Lock()
 	if cur, busy := e.sessions[login]; busy {
 		e.mu.Unlock()
-		return invalidState("이미 CTI 로그인 상태입니다 (already logged in to CTI in %s)", cur)
+		return invalidState("이미 CTI 로그인 상태입니다 (서비스 {service})", "service", cur)
 	}
 	l := e.loops[service]
 	if l == nil || e.closed {
 		e.mu.Unlock()
-		return unavailable("service %s is not running", service)
+		return stopping()
 	}
 	e.sessions[login] = service
 	e.mu.Unlock()
-	err := l.do(func() error {
-		rt := &agentRT{login: login, cfg: *a, st: agent.Agent{State: agent.LoggedOut, Since: l.now()}}
-		if err := l.apply(rt, agent.Event{Kind: agent.Login}, false); err != nil {
-			return err
-		}
-		l.agents[login] = rt
-		return nil
-	})
+	err := l.do(func() error { return l.login(*a, nil) })
 	if err != nil {
 		e.mu.Lock()
-		delete(e.sessions, login)
+		if e.sessions[login] == service {
+			delete(e.sessions, login)
+		}
 		e.mu.Unlock()
 	}
 	return err
 }
 
-// ctiIncomplete says what is missing from an agent's CTI 상담원 정보, or "".
-func ctiIncomplete(a *site.Agent) string {
+// login brings an agent into the loop at 기본 and keeps its CTI session, so that a restart
+// brings it back. notice, when set, is shown by the widget until the next state change.
+func (l *loop) login(cfg site.Agent, notice *Notice) error {
+	rt := &agentRT{login: cfg.Login, cfg: cfg, st: agent.Agent{State: agent.LoggedOut, Since: l.now()}, notice: notice}
+	reason := ""
+	if notice != nil {
+		reason = notice.Kind
+	}
+	if err := l.applyReason(rt, agent.Event{Kind: agent.Login}, reason); err != nil {
+		return err
+	}
+	l.agents[cfg.Login] = rt
+	login, service, at := cfg.Login, l.service, l.now()
+	l.store(func(ctx context.Context, tx store.Store) error { return tx.CTI().Open(ctx, login, service, at) })
+	return nil
+}
+
+// ctiIncomplete says what is missing from an agent's CTI 상담원 정보: a code and a message.
+func ctiIncomplete(a *site.Agent) (string, string) {
 	switch a.Phone {
 	case site.PhoneBrowser:
-		return ""
+		return "", ""
 	case site.PhoneSIP, "":
 		if a.Extension == "" {
-			return "no extension (내선번호)"
+			return "cti_not_configured", "CTI 상담원 정보에 내선번호가 없습니다. 관리자에게 문의하세요"
 		}
 		if a.SIPHA1 == "" && a.SIPHA1SHA256 == "" {
-			return "no SIP password"
+			return "cti_not_configured", "CTI 상담원 정보에 SIP 비밀번호가 없습니다. 관리자에게 문의하세요"
 		}
-		return ""
+		return "", ""
 	}
-	return "unknown phone type " + string(a.Phone)
+	return "cti_not_configured", "CTI 상담원 정보의 전화 종류가 올바르지 않습니다. 관리자에게 문의하세요"
 }
 
 // Logout is CTI 로그아웃.
@@ -98,12 +121,12 @@ func (e *Engine) Logout(login string) error {
 	return l.do(func() error {
 		a := l.agents[login]
 		if a == nil {
-			return invalidState("not logged in to CTI")
+			return notLoggedIn()
 		}
-		if err := l.apply(a, agent.Event{Kind: agent.Logout}, false); err != nil {
+		if err := l.apply(a, agent.Event{Kind: agent.Logout}); err != nil {
 			return err
 		}
-		l.dropAgent(a)
+		l.dropAgent(a, false)
 		return nil
 	})
 }
@@ -126,13 +149,13 @@ func (e *Engine) SetState(login string, state agent.State, reason string) error 
 		}
 		ev.Reason = r
 	default:
-		return invalid("invalid_state_name", "state must be one of default, break, ready, work (got %q)", state)
+		return invalid("invalid_state_name", "상태는 기본, 휴식, 대기, 업무 중 하나여야 합니다")
 	}
 	if state != agent.Work && reason != "" {
-		return invalid("invalid_reason", "a reason is only for work (업무)")
+		return invalid("invalid_reason", "사유는 업무 상태에만 줄 수 있습니다")
 	}
 	return e.withAgent(login, func(l *loop, a *agentRT) error {
-		return l.apply(a, ev, false)
+		return l.apply(a, ev)
 	})
 }
 
@@ -145,16 +168,19 @@ func (e *Engine) withAgent(login string, f func(l *loop, a *agentRT) error) erro
 	return l.do(func() error {
 		a := l.agents[login]
 		if a == nil {
-			return invalidState("CTI 로그인이 필요합니다 (not logged in to CTI)")
+			return notLoggedIn()
 		}
 		return f(l, a)
 	})
 }
 
-// apply moves an agent through its state machine. The change is recorded in the store first;
-// a command (force=false) whose record cannot be written is refused and changes nothing, while
-// a change the network forced (force=true) happens anyway and the failure is logged.
-func (l *loop) apply(a *agentRT, ev agent.Event, force bool) error {
+// apply moves an agent through its state machine; the change is recorded in the turn's
+// writes and announced once they are stored.
+func (l *loop) apply(a *agentRT, ev agent.Event) error { return l.applyReason(a, ev, "") }
+
+// applyReason is apply with a reason recorded for a change that has none of its own (a
+// restart, a supervisor's action).
+func (l *loop) applyReason(a *agentRT, ev agent.Event, why string) error {
 	ev.At = l.now()
 	next, err := agent.Apply(a.st, ev)
 	if err != nil {
@@ -162,25 +188,23 @@ func (l *loop) apply(a *agentRT, ev agent.Event, force bool) error {
 	}
 	prev := a.st
 	changed := prev.State != next.State || prev.Reason != next.Reason
-	if changed {
-		rec := store.StateChange{Agent: a.login, Service: l.service, From: string(prev.State), To: string(next.State),
-			Reason: string(next.Reason), Call: next.Call, At: ev.At}
-		if rec.Call == "" {
-			rec.Call = prev.Call
-		}
-		if err := l.e.store.States().Record(l.ctx(), rec); err != nil {
-			if !force {
-				return unavailable("could not record the state change: %v", err)
-			}
-			l.e.log.Error("recording an agent state change", "agent", a.login, "err", err)
-		}
-	}
 	a.st = next
 	if !changed {
 		return nil
 	}
-	l.e.publish(events.Event{Type: events.AgentState, At: ev.At, Service: l.service, Agent: a.login, Call: next.Call,
-		Data: map[string]string{"from": string(prev.State), "to": string(next.State), "reason": string(next.Reason)}})
+	a.notice = nil
+	reason := string(next.Reason)
+	if reason == "" {
+		reason = why
+	}
+	rec := store.StateChange{Agent: a.login, Service: l.service, From: string(prev.State), To: string(next.State),
+		Reason: reason, Call: next.Call, At: ev.At}
+	if rec.Call == "" {
+		rec.Call = prev.Call
+	}
+	l.store(func(ctx context.Context, tx store.Store) error { return tx.States().Record(ctx, rec) })
+	l.publish(events.Event{Type: events.AgentState, At: ev.At, Service: l.service, Agent: a.login, Call: next.Call,
+		Data: map[string]string{"from": string(prev.State), "to": string(next.State), "reason": reason}})
 	switch {
 	case next.State == agent.AfterCall && l.cfg != nil && l.cfg.AfterCallSeconds > 0:
 		// wrap-up time: back to 대기 by itself unless the agent answers the notice first
@@ -208,7 +232,7 @@ func (l *loop) apply(a *agentRT, ev agent.Event, force bool) error {
 
 // must applies a change the network forced on the agent.
 func (l *loop) must(a *agentRT, ev agent.Event) {
-	if err := l.apply(a, ev, true); err != nil {
+	if err := l.apply(a, ev); err != nil {
 		l.e.log.Error("agent state machine refused a forced change", "agent", a.login, "state", a.st.State, "event", ev.Kind, "err", err)
 	}
 }
@@ -222,9 +246,13 @@ func (l *loop) release(a *agentRT, ev agent.Event) {
 }
 
 // notice tells the agent's widget something it must show (a failed dial, a consult that ended).
-func (l *loop) notice(a *agentRT, kind, message string) {
-	l.e.publish(events.Event{Type: events.AgentNotice, Service: l.service, Agent: a.login, Call: a.st.Call,
-		Data: map[string]string{"kind": kind, "message": message}})
+// kind is stable (the console words it from its catalogue with params); message is Korean.
+func (l *loop) notice(a *agentRT, kind, message string, params ...string) {
+	data := map[string]string{"kind": kind, "message": message}
+	for i := 0; i+1 < len(params); i += 2 {
+		data[params[i]] = params[i+1]
+	}
+	l.publish(events.Event{Type: events.AgentNotice, Service: l.service, Agent: a.login, Call: a.st.Call, Data: data})
 }
 
 func (l *loop) stopTimer(a *agentRT) {
@@ -235,8 +263,9 @@ func (l *loop) stopTimer(a *agentRT) {
 	}
 }
 
-// forceLogout logs an agent out whatever it is doing (shutdown, permission removed).
-func (l *loop) forceLogout(a *agentRT, why string) {
+// forceLogout logs an agent out whatever it is doing (shutdown, permission removed). At a
+// shutdown the CTI session is kept, so the agent comes back logged in.
+func (l *loop) forceLogout(a *agentRT, why string, keepSession bool) {
 	if a.call != nil && a.call.m.State != "" && !a.st.State.Idle() && a.st.State != agent.AfterCall {
 		// never leave a live call without its agent: the call is ended first
 		if c := a.call; c != nil {
@@ -246,21 +275,25 @@ func (l *loop) forceLogout(a *agentRT, why string) {
 	now := l.now()
 	prev := a.st
 	if prev.State != agent.LoggedOut {
-		if err := l.e.store.States().Record(l.ctx(), store.StateChange{Agent: a.login, Service: l.service,
-			From: string(prev.State), To: string(agent.LoggedOut), Reason: why, At: now}); err != nil {
-			l.e.log.Error("recording a forced logout", "agent", a.login, "err", err)
-		}
+		rec := store.StateChange{Agent: a.login, Service: l.service, From: string(prev.State), To: string(agent.LoggedOut),
+			Reason: why, At: now}
+		l.store(func(ctx context.Context, tx store.Store) error { return tx.States().Record(ctx, rec) })
 		a.st = agent.Agent{State: agent.LoggedOut, Since: now}
-		l.e.publish(events.Event{Type: events.AgentState, At: now, Service: l.service, Agent: a.login,
+		l.publish(events.Event{Type: events.AgentState, At: now, Service: l.service, Agent: a.login,
 			Data: map[string]string{"from": string(prev.State), "to": string(agent.LoggedOut), "reason": why}})
 	}
-	l.dropAgent(a)
+	l.dropAgent(a, keepSession)
 }
 
-func (l *loop) dropAgent(a *agentRT) {
+// dropAgent takes a logged-out agent out of the loop; its CTI session ends unless kept.
+func (l *loop) dropAgent(a *agentRT, keepSession bool) {
 	l.stopTimer(a)
 	l.acd.NotReady(a.login)
 	delete(l.agents, a.login)
+	if !keepSession {
+		login := a.login
+		l.store(func(ctx context.Context, tx store.Store) error { return tx.CTI().Close(ctx, login) })
+	}
 	l.e.mu.Lock()
 	if l.e.sessions[a.login] == l.service {
 		delete(l.e.sessions, a.login)

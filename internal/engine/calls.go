@@ -1,7 +1,8 @@
 package engine
 
 import (
-	"fmt"
+	"context"
+	"sync/atomic"
 	"time"
 
 	"ringdesk/internal/agent"
@@ -47,6 +48,25 @@ type callRT struct {
 
 	timer    clock.Timer // ring/dial/announcement guard
 	timerGen uint64
+
+	// ticket is the call's ticket once its creation is stored: written by the pipeline, read
+	// by the loop (views, later writes).
+	ticket *ticketRef
+	// customerHeld: the customer's side put the call on hold (the agent is told)
+	customerHeld bool
+}
+
+// ticketRef is the id of a ticket whose creation is a write of some turn. Only the pipeline
+// sets it, inside the transaction that creates the ticket; writes of later turns read it in
+// later transactions, and the loop reads it for views.
+type ticketRef struct{ id atomic.Int64 }
+
+// ticketID is the call's ticket, 0 when it has none (yet).
+func (c *callRT) ticketID() int64 {
+	if c.ticket == nil {
+		return 0
+	}
+	return c.ticket.id.Load()
 }
 
 // consultRT is a consult (협의통화) in progress on a call.
@@ -66,12 +86,26 @@ func (l *loop) newCall(kind callKind, dir tickets.Direction, from, to string) *c
 	return c
 }
 
+// saveCall writes the call record as it is now. A consult is recorded as a transfer on the
+// call it belongs to.
 func (l *loop) saveCall(c *callRT) {
 	if c.kind == kindConsult {
-		return // a consult is recorded as a transfer on the call it belongs to
+		return
 	}
-	if err := l.e.store.Calls().Save(l.ctx(), c.rec); err != nil {
-		l.e.log.Error("saving a call record", "call", c.id, "err", err)
+	l.store(l.callWrite(c))
+}
+
+// callWrite is a write of the call record as it is now: the record is copied at once, and
+// the ticket's id read when the write runs.
+func (l *loop) callWrite(c *callRT) write {
+	rec := c.rec
+	rec.Transfers = append([]tickets.Transfer(nil), c.rec.Transfers...)
+	ref := c.ticket
+	return func(ctx context.Context, tx store.Store) error {
+		if ref != nil {
+			rec.TicketID = ref.id.Load()
+		}
+		return tx.Calls().Save(ctx, rec)
 	}
 }
 
@@ -114,20 +148,20 @@ func (l *loop) stopCallTimer(c *callRT) {
 // Inbound takes a call from a trunk on one of the site's numbers.
 func (e *Engine) Inbound(in telephony.InboundCall) error {
 	d := e.directory()
-	svc, ok := d.dids[in.To]
+	svc, ok := d.DIDs[in.To]
 	if !ok {
-		return &telephony.Refusal{Code: 404, Reason: "no such number", Err: telephony.ErrUnknownNumber}
+		return notFound("unknown_number", "없는 번호입니다")
 	}
 	l, ok := e.loopFor(svc)
 	if !ok {
-		return &telephony.Refusal{Code: 503, Reason: "service unavailable", Err: telephony.ErrUnavailable}
+		return stopping()
 	}
 	return l.do(func() error { return l.inbound(in) })
 }
 
 func (l *loop) inbound(in telephony.InboundCall) error {
 	if l.cfg == nil || !l.cfg.CTI {
-		return &telephony.Refusal{Code: 480, Reason: "phone service not enabled", Err: telephony.ErrUnavailable}
+		return offline("cti_disabled", "전화 CTI를 사용하지 않는 서비스입니다")
 	}
 	var greeting, q string
 	for _, n := range l.cfg.Numbers {
@@ -136,25 +170,23 @@ func (l *loop) inbound(in telephony.InboundCall) error {
 		}
 	}
 	if q == "" || !l.hasQueue(q) {
-		return &telephony.Refusal{Code: 480, Reason: "number has no queue", Err: telephony.ErrUnavailable}
+		return offline("no_queue", "번호에 연결된 큐가 없습니다")
 	}
 	c := l.newCall(kindInbound, tickets.Inbound, in.From, in.To)
 	c.rec.Queue, c.queue = q, q
 	c.customer = in.Leg
 	c.m = call.Call{State: call.Scenario}
-	if err := l.e.store.Calls().Save(l.ctx(), c.rec); err != nil {
-		return &telephony.Refusal{Code: 503, Reason: "cannot record the call", Err: err}
-	}
+	l.saveCall(c)
 	l.calls[c.id] = c
 	l.bindLeg(in.Leg, c, roleCustomer)
-	l.e.phone.Answer(in.Leg)
+	l.phone.Answer(in.Leg)
 	switch greeting {
 	case "none":
 		l.enterQueue(c)
 	case "":
-		l.e.phone.Play(in.Leg, telephony.Audio("builtin:greeting"), false)
+		l.phone.Play(in.Leg, telephony.Audio("builtin:greeting"), false)
 	default:
-		l.e.phone.Play(in.Leg, telephony.Audio(greeting), false)
+		l.phone.Play(in.Leg, telephony.Audio(greeting), false)
 	}
 	return nil
 }
@@ -174,8 +206,8 @@ func (l *loop) hasQueue(number string) bool {
 // enterQueue ends the scenario: the caller hears hold audio and waits for an agent.
 func (l *loop) enterQueue(c *callRT) {
 	l.mustStep(c, call.Greeted)
-	l.e.phone.Play(c.customer, l.holdAudio(), true)
-	l.e.publish(events.Event{Type: events.CallQueued, Service: l.service, Call: c.id,
+	l.phone.Play(c.customer, l.holdAudio(), true)
+	l.publish(events.Event{Type: events.CallQueued, Service: l.service, Call: c.id,
 		Data: map[string]string{"queue": c.queue, "from": c.rec.From, "to": c.rec.To}})
 	as, ok, err := l.acd.Enqueue(c.id, c.queue, l.now())
 	if err != nil {
@@ -210,7 +242,7 @@ func (l *loop) offer(as queue.Assignment) {
 // internal call to an agent's extension).
 func (l *loop) offerDirect(c *callRT, a *agentRT) error {
 	if a.st.State != agent.Ready {
-		return invalidState("상담원 %s은(는) 대기 상태가 아닙니다 (agent is not ready)", a.login)
+		return invalidState("상담원 {agent}은(는) 대기 상태가 아닙니다", "agent", a.cfg.Name)
 	}
 	l.acd.NotReady(a.login)
 	c.direct = true
@@ -244,7 +276,7 @@ func (l *loop) present(c *callRT, a *agentRT) {
 	if c.caller != nil {
 		data["caller_agent"] = c.caller.login
 	}
-	l.e.publish(events.Event{Type: events.CallOffered, Service: l.service, Agent: a.login, Call: c.id, Data: data})
+	l.publish(events.Event{Type: events.CallOffered, Service: l.service, Agent: a.login, Call: c.id, Data: data})
 	if a.cfg.AutoAccept {
 		if err := l.accept(a); err != nil {
 			l.e.log.Error("auto-accepting an offer", "agent", a.login, "call", c.id, "err", err)
@@ -260,9 +292,9 @@ func (e *Engine) Accept(login string) error {
 func (l *loop) accept(a *agentRT) error {
 	c := a.call
 	if a.st.State != agent.Offered || c == nil {
-		return invalidState("확인할 전화 인입이 없습니다 (no call is offered; state %s)", a.st.State)
+		return invalidState("확인할 전화 인입이 없습니다")
 	}
-	if err := l.apply(a, agent.Event{Kind: agent.Accept}, false); err != nil {
+	if err := l.apply(a, agent.Event{Kind: agent.Accept}); err != nil {
 		return err
 	}
 	l.mustStep(c, call.Accept)
@@ -278,7 +310,7 @@ func (l *loop) accept(a *agentRT) error {
 	if l.cfg != nil {
 		display = l.cfg.Name
 	}
-	l.e.phone.Place(leg, phoneTarget(&a.cfg, c.rec.From, display))
+	l.phone.Place(leg, phoneTarget(&a.cfg, c.rec.From, display))
 	return nil
 }
 
@@ -288,12 +320,12 @@ func (e *Engine) Reject(login string) error {
 	return e.withAgent(login, func(l *loop, a *agentRT) error {
 		c := a.call
 		if (a.st.State != agent.Offered && a.st.State != agent.Ringing) || c == nil {
-			return invalidState("취소할 전화 인입이 없습니다 (no call is offered; state %s)", a.st.State)
+			return invalidState("취소할 전화 인입이 없습니다")
 		}
 		l.stopTimer(a)
 		l.detachAgentFromOffer(c)
 		a.call = nil
-		if err := l.apply(a, agent.Event{Kind: agent.Reject}, false); err != nil {
+		if err := l.apply(a, agent.Event{Kind: agent.Reject}); err != nil {
 			a.call = c
 			return err
 		}
@@ -305,14 +337,18 @@ func (e *Engine) Reject(login string) error {
 func (l *loop) offerTimedOut(a *agentRT, c *callRT) {
 	l.detachAgentFromOffer(c)
 	l.release(a, agent.Event{Kind: agent.NoAnswer, Then: l.noAnswerState()})
-	l.notice(a, "no_answer", "호회수 시간 안에 응답하지 않아 호가 회수되었습니다 (the call was recalled: no answer within the recall time)")
+	if l.noAnswerState() == agent.Break {
+		l.notice(a, "no_answer_break", "호회수 시간 안에 응답하지 않아 호가 회수되었고, 상태가 휴식으로 바뀌었습니다")
+	} else {
+		l.notice(a, "no_answer", "호회수 시간 안에 응답하지 않아 호가 회수되었습니다")
+	}
 	l.recall(c, queue.Timeout, "timeout")
 }
 
 // detachAgentFromOffer withdraws the agent's ringing phone from an offered call.
 func (l *loop) detachAgentFromOffer(c *callRT) {
 	if c.agentLeg != "" {
-		l.e.phone.Hangup(c.agentLeg, telephony.CauseCancelled)
+		l.phone.Hangup(c.agentLeg, telephony.CauseCancelled)
 		l.unbindLeg(c.agentLeg)
 		c.agentLeg = ""
 	}
@@ -323,7 +359,7 @@ func (l *loop) detachAgentFromOffer(c *callRT) {
 // tells whoever placed it that it failed.
 func (l *loop) recall(c *callRT, kind queue.Kind, reason string) {
 	l.mustStep(c, call.Recall)
-	l.e.publish(events.Event{Type: events.CallRecalled, Service: l.service, Call: c.id, Data: map[string]string{"reason": reason}})
+	l.publish(events.Event{Type: events.CallRecalled, Service: l.service, Call: c.id, Data: map[string]string{"reason": reason}})
 	if c.direct {
 		l.directFailed(c, reason)
 		return
@@ -370,7 +406,7 @@ func (l *loop) agentAnswered(c *callRT) {
 			l.consultUp(c.parent, a.login)
 			return
 		}
-		l.e.phone.Bridge(c.customer, c.agentLeg)
+		l.phone.Bridge(c.customer, c.agentLeg)
 		now := l.now()
 		c.rec.AnsweredAt = &now
 		c.rec.Agent = a.login
@@ -385,48 +421,57 @@ func (l *loop) agentAnswered(c *callRT) {
 		leg := l.e.newLeg()
 		c.customer = leg
 		l.bindLeg(leg, c, roleCustomer)
-		l.e.phone.Play(c.agentLeg, telephony.AudioRingback, true)
-		l.e.phone.Place(leg, c.dialTarget)
+		l.phone.Play(c.agentLeg, telephony.AudioRingback, true)
+		l.phone.Place(leg, c.dialTarget)
 		l.armCallTimer(c, l.e.dialT, func() { l.dialFailed(c, telephony.CauseNoAnswer) })
 	}
 }
 
-// answered records a connected call: the ticket is created (for customer calls) and stored
-// with the call record before anyone is told.
+// answered records a connected call: the ticket is created (for customer calls) in the same
+// transaction as the call record, and announced only once both are stored.
 func (l *loop) answered(c *callRT, a *agentRT) {
-	var ticketID int64
-	if c.kind == kindInbound || c.kind == kindOutbound {
-		now := l.now()
-		phone, subject := c.rec.From, "전화 문의 "+c.rec.From
-		if c.kind == kindOutbound {
-			phone, subject = c.rec.To, "전화 발신 "+c.rec.To
-		}
-		t := tickets.Ticket{Service: l.service, Subject: subject, Status: tickets.StatusOpen, Assignee: a.login,
-			Phone: phone, CreatedAt: now, UpdatedAt: now}
-		err := l.e.store.InTx(l.ctx(), func(tx store.Store) error {
-			if err := tx.Tickets().Create(l.ctx(), &t); err != nil {
-				return err
-			}
-			c.rec.TicketID = t.ID
-			return tx.Calls().Save(l.ctx(), c.rec)
-		})
-		if err != nil {
-			c.rec.TicketID = 0
-			l.e.log.Error("creating the ticket of an answered call", "call", c.id, "err", err)
-			l.saveCall(c)
-		} else {
-			ticketID = t.ID
-		}
-	} else {
+	at := l.now()
+	base := events.Event{Service: l.service, Agent: a.login, Call: c.id, At: at}
+	answered := map[string]any{"agent": a.login, "from": c.rec.From, "to": c.rec.To}
+	if c.kind != kindInbound && c.kind != kindOutbound {
 		l.saveCall(c)
+		ev := base
+		ev.Type, ev.Data = events.CallAnswered, answered
+		l.publish(ev)
+		return
 	}
-	data := map[string]any{"agent": a.login, "from": c.rec.From, "to": c.rec.To}
-	if ticketID != 0 {
-		data["ticket"] = ticketID
-		l.e.publish(events.Event{Type: events.TicketCreated, Service: l.service, Agent: a.login, Call: c.id,
-			Data: map[string]any{"ticket": ticketID, "service": l.service, "phone": c.rec.From}})
+	phone, subject := c.rec.From, "전화 문의 "+c.rec.From
+	if c.kind == kindOutbound {
+		phone, subject = c.rec.To, "전화 발신 "+c.rec.To
 	}
-	l.e.publish(events.Event{Type: events.CallAnswered, Service: l.service, Agent: a.login, Call: c.id, Data: data})
+	t := tickets.Ticket{Service: l.service, Subject: subject, Status: tickets.StatusOpen, Assignee: a.login,
+		Phone: phone, CreatedAt: at, UpdatedAt: at}
+	ref := &ticketRef{}
+	c.ticket = ref
+	l.store(func(ctx context.Context, tx store.Store) error {
+		tk := t
+		if err := tx.Tickets().Create(ctx, &tk); err != nil {
+			return err
+		}
+		ref.id.Store(tk.ID)
+		return nil
+	})
+	l.t.undo = append(l.t.undo, func() { ref.id.Store(0) })
+	l.saveCall(c)
+	bus, service, from := l.e.bus, l.service, c.rec.From
+	// announced once stored, with the id the store gave
+	l.t.effects = append(l.t.effects, effect{event: true, f: func() {
+		id := ref.id.Load()
+		if id != 0 {
+			answered["ticket"] = id
+			ev := base
+			ev.Type, ev.Data = events.TicketCreated, map[string]any{"ticket": id, "service": service, "phone": from}
+			bus.Publish(ev)
+		}
+		ev := base
+		ev.Type, ev.Data = events.CallAnswered, answered
+		bus.Publish(ev)
+	}})
 }
 
 // ---- ending ----
@@ -467,12 +512,12 @@ func (l *loop) finish(c *callRT, cause telephony.Cause) {
 	if c.agent != nil {
 		ev.Agent = c.agent.login
 	}
-	l.e.publish(ev)
+	l.publish(ev)
 }
 
 func (l *loop) hangupLeg(leg telephony.LegID, cause telephony.Cause) {
 	if leg != "" {
-		l.e.phone.Hangup(leg, cause)
+		l.phone.Hangup(leg, cause)
 		l.unbindLeg(leg)
 	}
 }
@@ -510,7 +555,7 @@ func (e *Engine) Hangup(login string) error {
 	return e.withAgent(login, func(l *loop, a *agentRT) error {
 		c := a.call
 		if c == nil {
-			return invalidState("통화 중인 전화가 없습니다 (no call to hang up; state %s)", a.st.State)
+			return invalidState("끊을 통화가 없습니다")
 		}
 		switch a.st.State {
 		case agent.Dialing:
@@ -535,7 +580,7 @@ func (e *Engine) Hangup(login string) error {
 			l.agentLeft(c, telephony.CauseNormal)
 			return nil
 		}
-		return invalidState("지금은 통화를 끊을 수 없습니다 (cannot hang up while %s)", a.st.State)
+		return invalidState("지금 상태({state})에서는 통화를 끊을 수 없습니다", "state", a.st.State.Label("ko"))
 	})
 }
 
@@ -566,12 +611,12 @@ func (e *Engine) AfterCall(login, action string) error {
 	case "work":
 		k = agent.AfterCallWork
 	default:
-		return invalid("invalid_action", "action must be ready (확인) or work (취소), got %q", action)
+		return invalid("invalid_action", "확인(ready) 또는 취소(work) 중 하나를 고르세요")
 	}
 	return e.withAgent(login, func(l *loop, a *agentRT) error {
 		prev := a.call
 		a.call = nil
-		if err := l.apply(a, agent.Event{Kind: k}, false); err != nil {
+		if err := l.apply(a, agent.Event{Kind: k}); err != nil {
 			a.call = prev
 			return err
 		}
@@ -579,20 +624,21 @@ func (e *Engine) AfterCall(login, action string) error {
 	})
 }
 
+// causeText words why a leg did not connect, for the agent's notice.
 func causeText(c telephony.Cause) string {
 	switch c {
 	case telephony.CauseBusy:
-		return "통화 중입니다 (busy)"
+		return "상대방이 통화 중입니다"
 	case telephony.CauseNoAnswer:
-		return "응답이 없습니다 (no answer)"
+		return "상대방이 응답하지 않습니다"
 	case telephony.CauseDeclined:
-		return "거절되었습니다 (declined)"
+		return "상대방이 거절했습니다"
 	case telephony.CauseUnavailable:
-		return "연결할 수 없습니다 (unavailable)"
+		return "상대방에게 연결할 수 없습니다"
 	case telephony.CauseNotFound:
-		return "없는 번호입니다 (number not found)"
+		return "없는 번호입니다"
 	case telephony.CauseCancelled:
-		return "취소되었습니다 (cancelled)"
+		return "취소되었습니다"
 	}
-	return fmt.Sprintf("연결하지 못했습니다 (%s)", c)
+	return "연결하지 못했습니다"
 }

@@ -5,6 +5,7 @@ import (
 
 	"ringdesk/internal/agent"
 	"ringdesk/internal/call"
+	"ringdesk/internal/directory"
 	"ringdesk/internal/site"
 	"ringdesk/internal/telephony"
 	"ringdesk/internal/tickets"
@@ -43,50 +44,39 @@ func firstRegisteredCallerID(svc *site.Service) string {
 	return ""
 }
 
-// outboundRoute finds the trunk for a customer number typed into 걸기: the trunk whose prefix
-// the number carries, or else the site's default route (a trunk without a prefix, or the only
-// trunk).
-func (d *directory) outboundRoute(number string) (site.Trunk, string, bool) {
-	if t, rest, ok := d.trunkFor(number); ok && t.Prefix != "" {
-		return t, rest, true
-	}
-	for _, t := range d.trunks {
-		if t.Prefix == "" {
-			return t, number, true
-		}
-	}
-	if len(d.trunks) == 1 {
-		return d.trunks[0], number, true
-	}
-	return site.Trunk{}, "", false
+// trunkTarget is a call to number through the route's trunks, in order.
+func trunkTarget(r directory.Route, callerID string) telephony.Target {
+	return telephony.Target{Kind: telephony.TargetTrunk, Trunk: r.Trunks[0], Fallback: r.Trunks[1:], Number: r.Number,
+		CallerID: callerID}
 }
 
 // Dial is 걸기: the agent's phone rings first, then the customer is called through the trunk
 // with the chosen registered caller ID.
 func (e *Engine) Dial(login, number, callerID string) error {
 	if !validNumber(number) {
-		return invalid("invalid_number", "고객 번호가 올바르지 않습니다 (the number must be digits): %q", number)
+		return invalid("invalid_number", "고객 번호가 올바르지 않습니다. 숫자만 입력하세요")
 	}
 	return e.withAgent(login, func(l *loop, a *agentRT) error {
 		if l.cfg == nil {
-			return unavailable("the service is gone")
+			return stopping()
 		}
 		if !registeredCallerID(l.cfg, callerID) {
-			return invalid("invalid_caller_id", "발신 번호 %q는 등록 완료된 발신번호가 아닙니다 (not a registered caller ID)", callerID)
+			return invalid("invalid_caller_id", "발신 번호 {number}는 등록 완료된 발신번호가 아닙니다", "number", callerID)
 		}
-		trunk, rest, ok := l.dir.outboundRoute(number)
+		route, ok := l.dir.OutboundRoute(number)
 		if !ok {
-			return invalid("no_route", "이 번호로 발신할 수 있는 트렁크가 없습니다 (no trunk routes %q)", number)
+			return invalid("no_route", "이 번호로 발신할 수 있는 트렁크가 없습니다")
 		}
 		if !a.st.State.Idle() {
-			return invalidState("지금은 걸기를 할 수 없습니다 (cannot dial while %s)", a.st.State)
+			return invalidState("지금 상태({state})에서는 걸기를 할 수 없습니다", "state", a.st.State.Label("ko"))
 		}
+		rest := route.Number
 		c := l.newCall(kindOutbound, tickets.Outbound, callerID, rest)
 		c.rec.CallerID, c.rec.Agent = callerID, a.login
 		c.m = call.Call{State: call.Connecting}
 		c.agent, a.call = a, c
-		c.dialTarget = telephony.Target{Kind: telephony.TargetTrunk, Trunk: trunk.ID, Number: rest, CallerID: callerID}
-		if err := l.apply(a, agent.Event{Kind: agent.Dial, Call: c.id}, false); err != nil {
+		c.dialTarget = trunkTarget(route, callerID)
+		if err := l.apply(a, agent.Event{Kind: agent.Dial, Call: c.id}); err != nil {
 			a.call = nil
 			return err
 		}
@@ -95,7 +85,7 @@ func (e *Engine) Dial(login, number, callerID string) error {
 		leg := l.e.newLeg()
 		c.agentLeg = leg
 		l.bindLeg(leg, c, roleAgent)
-		l.e.phone.Place(leg, phoneTarget(&a.cfg, rest, "발신 "+rest))
+		l.phone.Place(leg, phoneTarget(&a.cfg, rest, "발신 "+rest))
 		l.armCallTimer(c, l.recallTime(), func() { l.dialFailed(c, telephony.CauseNoAnswer) })
 		return nil
 	})
@@ -112,7 +102,7 @@ func (l *loop) dialFailed(c *callRT, cause telephony.Cause) {
 	l.hangupLeg(c.agentLeg, cause)
 	if a := c.agent; a != nil && a.call == c && a.st.State == agent.Dialing {
 		l.release(a, agent.Event{Kind: agent.DialFailed})
-		l.notice(a, "dial_failed", "전화를 연결하지 못했습니다: "+causeText(cause))
+		l.notice(a, "dial_failed", "전화를 연결하지 못했습니다: "+causeText(cause), "cause", string(cause))
 	}
 	c.rec.HangupBy = "system"
 	l.finish(c, cause)
@@ -122,21 +112,21 @@ func (l *loop) dialFailed(c *callRT, cause telephony.Cause) {
 // service's first registered caller ID; an extension or a queue number rings directly.
 func (e *Engine) Dialled(pc telephony.PhoneCall) error {
 	d := e.directory()
-	login, ok := d.byExt[pc.Extension]
+	login, ok := d.ByExt[pc.Extension]
 	if !ok {
-		return &telephony.Refusal{Code: 403, Reason: "unknown extension", Err: telephony.ErrNotAllowed}
+		return forbidden("unknown_extension", "등록되지 않은 내선번호입니다")
 	}
 	l, err := e.agentLoop(login)
 	if err != nil {
-		return &telephony.Refusal{Code: 403, Reason: "CTI login required", Err: telephony.ErrNotAllowed}
+		return forbidden("not_logged_in", "CTI 로그인이 필요합니다")
 	}
 	return l.do(func() error {
 		a := l.agents[login]
 		if a == nil {
-			return &telephony.Refusal{Code: 403, Reason: "CTI login required", Err: telephony.ErrNotAllowed}
+			return forbidden("not_logged_in", "CTI 로그인이 필요합니다")
 		}
 		if !a.st.State.Idle() {
-			return &telephony.Refusal{Code: 486, Reason: "busy", Err: telephony.ErrBusy}
+			return busy("busy", "지금은 전화를 걸 수 없습니다")
 		}
 		return l.dialled(a, pc)
 	})
@@ -144,42 +134,43 @@ func (e *Engine) Dialled(pc telephony.PhoneCall) error {
 
 func (l *loop) dialled(a *agentRT, pc telephony.PhoneCall) error {
 	to := pc.To
-	if target, ok := l.dir.byExt[to]; ok {
+	if target, ok := l.dir.ByExt[to]; ok {
 		return l.dialExtension(a, pc, target)
 	}
 	if l.hasQueue(to) {
 		return l.dialQueue(a, pc)
 	}
 	if strings.HasPrefix(to, "agent:") {
-		return &telephony.Refusal{Code: 404, Reason: "not a number", Err: telephony.ErrUnknownNumber}
+		return notFound("unknown_number", "없는 번호입니다")
 	}
-	trunk, rest, ok := l.dir.trunkFor(to)
-	if !ok || !validNumber(rest) {
-		return &telephony.Refusal{Code: 404, Reason: "no route for this number", Err: telephony.ErrUnknownNumber}
+	route, ok := l.dir.TrunksFor(to)
+	if !ok || !validNumber(route.Number) {
+		return notFound("no_route", "이 번호로 발신할 수 있는 트렁크가 없습니다")
 	}
+	rest := route.Number
 	callerID := firstRegisteredCallerID(l.cfg)
 	if callerID == "" {
-		return &telephony.Refusal{Code: 403, Reason: "no registered caller ID", Err: telephony.ErrNotAllowed}
+		return forbidden("invalid_caller_id", "등록 완료된 발신번호가 없습니다")
 	}
 	// like 걸기, but the agent's phone is already up: answer it, play ringback, call out
 	c := l.newCall(kindOutbound, tickets.Outbound, callerID, rest)
 	c.rec.CallerID, c.rec.Agent = callerID, a.login
 	c.m = call.Call{State: call.Dialing}
 	c.agent, a.call = a, c
-	if err := l.apply(a, agent.Event{Kind: agent.Dial, Call: c.id}, true); err != nil {
+	if err := l.apply(a, agent.Event{Kind: agent.Dial, Call: c.id}); err != nil {
 		a.call = nil
-		return &telephony.Refusal{Code: 486, Reason: "busy", Err: err}
+		return busy("busy", "지금은 전화를 걸 수 없습니다")
 	}
 	l.saveCall(c)
 	l.calls[c.id] = c
 	c.agentLeg = pc.Leg
 	l.bindLeg(pc.Leg, c, roleAgent)
-	l.e.phone.Answer(pc.Leg)
-	l.e.phone.Play(pc.Leg, telephony.AudioRingback, true)
+	l.phone.Answer(pc.Leg)
+	l.phone.Play(pc.Leg, telephony.AudioRingback, true)
 	leg := l.e.newLeg()
 	c.customer = leg
 	l.bindLeg(leg, c, roleCustomer)
-	l.e.phone.Place(leg, telephony.Target{Kind: telephony.TargetTrunk, Trunk: trunk.ID, Number: rest, CallerID: callerID})
+	l.phone.Place(leg, trunkTarget(route, callerID))
 	l.armCallTimer(c, l.e.dialT, func() { l.dialFailed(c, telephony.CauseNoAnswer) })
 	return nil
 }
@@ -188,16 +179,16 @@ func (l *loop) dialled(a *agentRT, pc telephony.PhoneCall) error {
 // phone, or straight to the phone when it is not logged in to CTI.
 func (l *loop) dialExtension(a *agentRT, pc telephony.PhoneCall, login string) error {
 	if login == a.login {
-		return &telephony.Refusal{Code: 486, Reason: "calling yourself", Err: telephony.ErrBusy}
+		return busy("busy", "자기 자신에게 걸 수 없습니다")
 	}
 	if t := l.agents[login]; t != nil {
 		if t.st.State != agent.Ready {
-			return &telephony.Refusal{Code: 486, Reason: "agent busy", Err: telephony.ErrBusy}
+			return busy("busy", "상대 상담원이 통화 중입니다")
 		}
 		c := l.internalFrom(a, pc, pc.To)
 		if err := l.offerDirect(c, t); err != nil {
 			l.forgetInternal(c)
-			return &telephony.Refusal{Code: 486, Reason: "agent busy", Err: telephony.ErrBusy}
+			return busy("busy", "상대 상담원이 통화 중입니다")
 		}
 		return nil
 	}
@@ -205,9 +196,9 @@ func (l *loop) dialExtension(a *agentRT, pc telephony.PhoneCall, login string) e
 	_, elsewhere := l.e.sessions[login]
 	l.e.mu.RUnlock()
 	if elsewhere {
-		return &telephony.Refusal{Code: 486, Reason: "agent busy in another service", Err: telephony.ErrBusy}
+		return busy("busy", "상대 상담원이 다른 서비스에서 근무 중입니다")
 	}
-	cfg := l.dir.agents[login]
+	cfg := l.dir.Agents[login]
 	// a plain phone call: the callee is the far party, the caller handles it like an outbound call
 	c := l.newCall(kindInternal, tickets.Internal, a.cfg.Extension, pc.To)
 	c.rec.Agent = a.login
@@ -218,12 +209,12 @@ func (l *loop) dialExtension(a *agentRT, pc telephony.PhoneCall, login string) e
 	l.calls[c.id] = c
 	c.agentLeg = pc.Leg
 	l.bindLeg(pc.Leg, c, roleAgent)
-	l.e.phone.Answer(pc.Leg)
-	l.e.phone.Play(pc.Leg, telephony.AudioRingback, true)
+	l.phone.Answer(pc.Leg)
+	l.phone.Play(pc.Leg, telephony.AudioRingback, true)
 	leg := l.e.newLeg()
 	c.customer = leg
 	l.bindLeg(leg, c, roleCustomer)
-	l.e.phone.Place(leg, phoneTarget(cfg, a.cfg.Extension, a.cfg.Name))
+	l.phone.Place(leg, phoneTarget(cfg, a.cfg.Extension, a.cfg.Name))
 	l.armCallTimer(c, l.e.dialT, func() { l.dialFailed(c, telephony.CauseNoAnswer) })
 	return nil
 }
@@ -246,8 +237,8 @@ func (l *loop) internalFrom(a *agentRT, pc telephony.PhoneCall, to string) *call
 	l.saveCall(c)
 	l.calls[c.id] = c
 	l.bindLeg(pc.Leg, c, roleCustomer)
-	l.e.phone.Answer(pc.Leg)
-	l.e.phone.Play(pc.Leg, telephony.AudioRingback, true)
+	l.phone.Answer(pc.Leg)
+	l.phone.Play(pc.Leg, telephony.AudioRingback, true)
 	return c
 }
 
@@ -264,7 +255,7 @@ func (l *loop) forgetInternal(c *callRT) {
 func (l *loop) endInternalUnanswered(c *callRT, reason string) {
 	if a := c.caller; a != nil && a.call == c && a.st.State == agent.Dialing {
 		l.release(a, agent.Event{Kind: agent.DialFailed})
-		l.notice(a, "dial_failed", "상대방이 받지 않았습니다 ("+reason+")")
+		l.notice(a, "dial_failed", "상대방이 받지 않았습니다: "+reasonText(reason), "cause", reason)
 	}
 	l.hangupLeg(c.customer, telephony.CauseNoAnswer)
 	c.m.State = call.Ended

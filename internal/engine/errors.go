@@ -2,61 +2,69 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 
 	"ringdesk/internal/agent"
 	"ringdesk/internal/call"
+	"ringdesk/internal/fault"
 	"ringdesk/internal/queue"
 )
 
-// Error is a refused command. Code is stable and machine-readable (the API returns it); Message
-// is safe to show to people.
-type Error struct {
-	Status  int    // HTTP status the API answers with
-	Code    string // e.g. "invalid_state"
-	Message string
-	Err     error // the cause, for errors.Is and logs
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil && e.Err.Error() != e.Message {
-		return e.Message + ": " + e.Err.Error()
-	}
-	return e.Message
-}
-
-func (e *Error) Unwrap() error { return e.Err }
+// The engine's refusals are fault.Errors: a kind for the adapters' status tables, a code for
+// programs and the console's catalogue, a Korean message and its parameters. No HTTP or SIP
+// number is decided here.
 
 // ErrInvalidState is matched by every refusal of a state machine.
-var ErrInvalidState = errors.New("invalid state")
+var ErrInvalidState = fault.ErrKind(fault.State)
 
-func invalidState(format string, args ...any) *Error {
-	return &Error{Status: 409, Code: "invalid_state", Message: fmt.Sprintf(format, args...), Err: ErrInvalidState}
+func invalidState(msg string, params ...string) *fault.Error {
+	return fault.New(fault.State, "invalid_state", msg, params...)
 }
 
-// refusal turns a state-machine refusal into an API error, keeping its text.
+func notLoggedIn() *fault.Error {
+	return fault.New(fault.State, "invalid_state", "CTI 로그인이 필요합니다")
+}
+
+func stopping() *fault.Error {
+	return fault.New(fault.Unavailable, "unavailable", "서비스가 중지되는 중입니다. 잠시 후 다시 시도하세요")
+}
+
+// refusal turns a state machine's refusal into the engine's error.
 func refusal(err error) error {
+	var r *agent.Refusal
+	if errors.As(err, &r) {
+		return fault.Wrap(err, fault.State, "invalid_state", "지금 상태({state})에서는 할 수 없습니다",
+			"state", r.State.Label("ko"), "action", string(r.Kind))
+	}
 	if errors.Is(err, agent.ErrNotAllowed) || errors.Is(err, call.ErrNotAllowed) || errors.Is(err, queue.ErrNotAllowed) {
-		return &Error{Status: 409, Code: "invalid_state", Message: err.Error(), Err: errors.Join(ErrInvalidState, err)}
+		return fault.Wrap(err, fault.State, "invalid_state", "지금 상태에서는 할 수 없습니다")
 	}
 	if errors.Is(err, agent.ErrBadReason) {
-		return &Error{Status: 400, Code: "invalid_reason", Message: "업무 needs one of: training (교육), report (취합/보고), meeting (회의), ticket (티켓처리), chat (채팅처리), coaching (코칭(모니터링))", Err: err}
+		return fault.Wrap(err, fault.Invalid, "invalid_reason",
+			"업무 사유는 교육, 취합/보고, 회의, 티켓처리, 채팅처리, 코칭(모니터링) 중 하나여야 합니다")
 	}
 	return err
 }
 
-func notFound(format string, args ...any) *Error {
-	return &Error{Status: 404, Code: "not_found", Message: fmt.Sprintf(format, args...)}
+func notFound(code, msg string, params ...string) *fault.Error {
+	return fault.New(fault.NotFound, code, msg, params...)
 }
 
-func forbidden(code, format string, args ...any) *Error {
-	return &Error{Status: 403, Code: code, Message: fmt.Sprintf(format, args...)}
+func forbidden(code, msg string, params ...string) *fault.Error {
+	return fault.New(fault.Forbidden, code, msg, params...)
 }
 
-func invalid(code, format string, args ...any) *Error {
-	return &Error{Status: 422, Code: code, Message: fmt.Sprintf(format, args...)}
+func invalid(code, msg string, params ...string) *fault.Error {
+	return fault.New(fault.Invalid, code, msg, params...)
 }
 
-func unavailable(format string, args ...any) *Error {
-	return &Error{Status: 503, Code: "unavailable", Message: fmt.Sprintf(format, args...)}
+func unavailable(code, msg string, params ...string) *fault.Error {
+	return fault.New(fault.Unavailable, code, msg, params...)
+}
+
+func busy(code, msg string, params ...string) *fault.Error {
+	return fault.New(fault.Busy, code, msg, params...)
+}
+
+func offline(code, msg string, params ...string) *fault.Error {
+	return fault.New(fault.Offline, code, msg, params...)
 }

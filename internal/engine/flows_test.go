@@ -2,20 +2,19 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"ringdesk/internal/agent"
 	"ringdesk/internal/events"
+	"ringdesk/internal/fault"
 	"ringdesk/internal/site"
 	"ringdesk/internal/telephony"
 	"ringdesk/internal/telephony/telephonytest"
 )
 
 func code(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := fault.As(err); ok {
 		return e.Code
 	}
 	if err == nil {
@@ -167,11 +166,9 @@ func TestRejectRecallsToAnotherAgent(t *testing.T) {
 		t.Fatalf("the call should wait in the queue: %+v", live.Queues)
 	}
 	// a third agent who becomes ready gets it
-	h.eng.Reload(func() *site.Site {
-		s := testSite()
+	h.reconfigure(func(s *site.Site) {
 		s.Services[0].Queues[0].Members = append(s.Services[0].Queues[0].Members, "park")
-		return s
-	}())
+	})
 	h.ready("park")
 	h.state("park", agent.Offered)
 }
@@ -595,7 +592,7 @@ func TestForcedHangup(t *testing.T) {
 
 func TestPhoneDialsOutAndInternal(t *testing.T) {
 	h := newHarness(t)
-	if _, err := h.net.Dial("1001", "901011112222"); telephony.Code(err) != 403 {
+	if _, err := h.net.Dial("1001", "901011112222"); fault.KindOf(err) != fault.Forbidden {
 		t.Fatalf("dial without CTI login: %v", err)
 	}
 	h.ok(h.eng.Login("kim", "support"))
@@ -615,7 +612,7 @@ func TestPhoneDialsOutAndInternal(t *testing.T) {
 	h.state("kim", agent.AfterCall)
 	h.ok(h.eng.AfterCall("kim", "ready"))
 
-	if _, err := h.net.Dial("1001", "77777"); telephony.Code(err) != 404 {
+	if _, err := h.net.Dial("1001", "77777"); fault.KindOf(err) != fault.NotFound {
 		t.Fatalf("unknown number: %v", err)
 	}
 	// internal to a queue: kim is the caller, lee takes it
@@ -645,7 +642,7 @@ func TestRestartClosesOpenCalls(t *testing.T) {
 	h.connect("kim", "1001")
 	id := h.eng.View("kim").Call.ID
 	// a crash: the engine is gone without ending the call; a new engine starts on the same store
-	e2, err := New(Config{Clock: h.clk, Store: h.st, Phone: telephonytest.New()})
+	e2, err := New(Config{Clock: h.clk, Store: h.st, Directory: h.dir, Phone: telephonytest.New()})
 	h.ok(err)
 	h.ok(e2.Start(context.Background()))
 	defer e2.Close()
@@ -657,7 +654,7 @@ func TestRestartClosesOpenCalls(t *testing.T) {
 
 func TestUnknownNumberAndServiceOff(t *testing.T) {
 	h := newHarness(t)
-	if _, err := h.net.Call("0101", "0999"); telephony.Code(err) != 404 {
+	if _, err := h.net.Call("0101", "0999"); fault.KindOf(err) != fault.NotFound {
 		t.Fatalf("unknown DID: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"ringdesk/internal/agent"
 	"ringdesk/internal/clock/clocktest"
+	"ringdesk/internal/directory"
 	"ringdesk/internal/events"
 	"ringdesk/internal/site"
 	"ringdesk/internal/store"
@@ -56,6 +57,7 @@ type harness struct {
 	clk *clocktest.Fake
 	net *telephonytest.Network
 	st  store.Store
+	dir *directory.Live
 	eng *Engine
 	sub *events.Subscription
 }
@@ -77,7 +79,12 @@ func newHarness(t *testing.T, mutate ...func(*site.Site)) *harness {
 	h := &harness{t: t, clk: clocktest.New(), net: telephonytest.New(), st: st}
 	bus := events.NewBus()
 	h.sub = bus.Subscribe(events.Filter{All: true}, 100000)
-	h.eng, err = New(Config{Clock: h.clk, Store: st, Bus: bus, Phone: h.net})
+	dir, err := directory.Open(ctx, st.Site(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.dir = dir
+	h.eng, err = New(Config{Clock: h.clk, Store: st, Directory: dir, Bus: bus, Phone: h.net})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +168,7 @@ func (h *harness) events() []events.Event {
 }
 
 func (h *harness) hears(leg telephony.LegID) string {
+	h.eng.Flush()
 	return h.net.Leg(leg).Hears
 }
 
@@ -171,4 +179,16 @@ func has(evs []events.Event, typ, agentLogin string) *events.Event {
 		}
 	}
 	return nil
+}
+
+// reconfigure changes the stored configuration and reloads it the way the server does.
+func (h *harness) reconfigure(change func(*site.Site)) {
+	h.t.Helper()
+	ctx := context.Background()
+	s, err := h.st.Site().Load(ctx)
+	h.ok(err)
+	change(s)
+	h.ok(h.st.Site().Save(ctx, s))
+	_, err = h.dir.Reload(ctx)
+	h.ok(err)
 }

@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"context"
 	"strings"
 	"time"
 
 	"ringdesk/internal/agent"
 	"ringdesk/internal/call"
 	"ringdesk/internal/events"
+	"ringdesk/internal/store"
 	"ringdesk/internal/telephony"
 	"ringdesk/internal/tickets"
 )
@@ -19,7 +21,7 @@ const announcementLimit = 2 * time.Minute
 func handledCall(a *agentRT) (*callRT, error) {
 	c := a.call
 	if c == nil || c.caller == a || c.kind == kindConsult || c.agent != a {
-		return nil, invalidState("처리 중인 고객 통화가 없습니다 (no customer call to act on; state %s)", a.st.State)
+		return nil, invalidState("처리 중인 고객 통화가 없습니다")
 	}
 	return c, nil
 }
@@ -35,15 +37,15 @@ func (l *loop) hold(a *agentRT) error {
 		return err
 	}
 	if c.m.State != call.Talking {
-		return invalidState("보류할 수 없습니다 (call is %s)", c.m.State)
+		return invalidState("지금은 보류할 수 없습니다")
 	}
-	if err := l.apply(a, agent.Event{Kind: agent.Hold}, false); err != nil {
+	if err := l.apply(a, agent.Event{Kind: agent.Hold}); err != nil {
 		return err
 	}
 	l.mustStep(c, call.Hold)
-	l.e.phone.Play(c.customer, l.holdAudio(), true)
-	l.e.phone.Play(c.agentLeg, telephony.AudioSilence, true)
-	l.e.publish(events.Event{Type: events.CallHeld, Service: l.service, Agent: a.login, Call: c.id})
+	l.phone.Play(c.customer, l.holdAudio(), true)
+	l.phone.Play(c.agentLeg, telephony.AudioSilence, true)
+	l.publish(events.Event{Type: events.CallHeld, Service: l.service, Agent: a.login, Call: c.id})
 	return nil
 }
 
@@ -58,14 +60,14 @@ func (l *loop) unhold(a *agentRT) error {
 		return err
 	}
 	if c.m.State != call.Held {
-		return invalidState("해제할 보류가 없습니다 (call is %s; cancel the consult first)", c.m.State)
+		return invalidState("해제할 보류가 없습니다. 협의통화 중이면 먼저 취소하세요")
 	}
-	if err := l.apply(a, agent.Event{Kind: agent.Unhold}, false); err != nil {
+	if err := l.apply(a, agent.Event{Kind: agent.Unhold}); err != nil {
 		return err
 	}
 	l.mustStep(c, call.Unhold)
-	l.e.phone.Bridge(c.customer, c.agentLeg)
-	l.e.publish(events.Event{Type: events.CallResumed, Service: l.service, Agent: a.login, Call: c.id})
+	l.phone.Bridge(c.customer, c.agentLeg)
+	l.publish(events.Event{Type: events.CallResumed, Service: l.service, Agent: a.login, Call: c.id})
 	return nil
 }
 
@@ -82,51 +84,52 @@ type consultPlan struct {
 func (l *loop) planConsult(a *agentRT, target string) (consultPlan, error) {
 	target = strings.TrimSpace(target)
 	if target == "" {
-		return consultPlan{}, invalid("invalid_target", "호전환 번호를 입력하세요 (a target is required)")
+		return consultPlan{}, invalid("invalid_target", "호전환 번호를 입력하세요")
 	}
 	if login, ok := strings.CutPrefix(target, "agent:"); ok {
 		return l.planAgent(a, login)
 	}
-	if login, ok := l.dir.byExt[target]; ok {
+	if login, ok := l.dir.ByExt[target]; ok {
 		if _, here := l.agents[login]; here {
 			return l.planAgent(a, login)
 		}
 		if login == a.login {
-			return consultPlan{}, invalid("invalid_target", "자기 자신에게 호전환할 수 없습니다 (cannot transfer to yourself)")
+			return consultPlan{}, invalid("transfer_to_self", "자기 자신에게 호전환할 수 없습니다")
 		}
 		l.e.mu.RLock()
 		_, elsewhere := l.e.sessions[login]
 		l.e.mu.RUnlock()
 		if elsewhere {
-			return consultPlan{}, invalid("target_busy", "상담원 %s은(는) 다른 서비스에서 근무 중입니다 (agent works in another service)", login)
+			return consultPlan{}, invalid("target_elsewhere", "상담원 {agent}은(는) 다른 서비스에서 근무 중입니다", "agent", l.agentName(login))
 		}
-		cfg := l.dir.agents[login]
+		cfg := l.dir.Agents[login]
 		return consultPlan{target: phoneTarget(cfg, a.cfg.Extension, a.cfg.Name), to: target}, nil
 	}
 	if l.hasQueue(target) {
 		return consultPlan{queue: target, to: target}, nil
 	}
-	trunk, rest, ok := l.dir.trunkFor(target)
-	if !ok || trunk.Prefix == "" && len(l.dir.trunks) > 1 || !validNumber(rest) {
-		return consultPlan{}, invalid("invalid_target", "호전환할 수 없는 번호입니다: %q (an external number needs its trunk prefix, e.g. 9)", target)
+	route, ok := l.dir.TrunksFor(target)
+	if !ok || !validNumber(route.Number) || l.trunkPrefix(route) == "" && len(l.dir.Trunks) > 1 {
+		return consultPlan{}, invalid("invalid_target", "호전환할 수 없는 번호입니다. 외부 번호는 앞에 트렁크 번호(예: 9)를 붙이세요")
 	}
 	callerID := firstRegisteredCallerID(l.cfg)
 	if callerID == "" {
-		return consultPlan{}, invalid("invalid_caller_id", "등록 완료된 발신번호가 없어 외부로 호전환할 수 없습니다 (no registered caller ID)")
+		return consultPlan{}, invalid("invalid_caller_id", "등록 완료된 발신번호가 없어 외부로 호전환할 수 없습니다")
 	}
-	return consultPlan{target: telephony.Target{Kind: telephony.TargetTrunk, Trunk: trunk.ID, Number: rest, CallerID: callerID}, to: rest}, nil
+	return consultPlan{target: trunkTarget(route, callerID), to: route.Number}, nil
 }
 
 func (l *loop) planAgent(a *agentRT, login string) (consultPlan, error) {
 	if login == a.login {
-		return consultPlan{}, invalid("invalid_target", "자기 자신에게 호전환할 수 없습니다 (cannot transfer to yourself)")
+		return consultPlan{}, invalid("transfer_to_self", "자기 자신에게 호전환할 수 없습니다")
 	}
 	t := l.agents[login]
 	if t == nil {
-		return consultPlan{}, invalid("target_unavailable", "상담원 %s은(는) 이 서비스에 CTI 로그인하지 않았습니다 (agent is not logged in here)", login)
+		return consultPlan{}, invalid("target_unavailable", "상담원 {agent}은(는) 이 서비스에 CTI 로그인하지 않았습니다", "agent", l.agentName(login))
 	}
 	if t.st.State != agent.Ready {
-		return consultPlan{}, invalid("target_busy", "상담원 %s은(는) 대기 상태가 아닙니다 (agent is %s)", login, t.st.State)
+		return consultPlan{}, invalid("target_busy", "상담원 {agent}은(는) 대기 상태가 아닙니다 ({state})", "agent", t.cfg.Name,
+			"state", t.st.State.Label("ko"))
 	}
 	return consultPlan{agent: t, to: login}, nil
 }
@@ -139,13 +142,13 @@ func (e *Engine) Consult(login, target string) error {
 			return err
 		}
 		if c.consult != nil || (c.m.State != call.Talking && c.m.State != call.Held) {
-			return invalidState("호전환할 수 없습니다 (call is %s)", c.m.State)
+			return invalidState("지금은 호전환할 수 없습니다")
 		}
 		plan, err := l.planConsult(a, target)
 		if err != nil {
 			return err
 		}
-		if err := l.apply(a, agent.Event{Kind: agent.ConsultStart}, false); err != nil {
+		if err := l.apply(a, agent.Event{Kind: agent.ConsultStart}); err != nil {
 			return err
 		}
 		l.mustStep(c, call.ConsultStart)
@@ -153,7 +156,7 @@ func (e *Engine) Consult(login, target string) error {
 		c.rec.Transfers = append(c.rec.Transfers, tickets.Transfer{From: a.login, Target: target, StartedAt: now, Outcome: "pending"})
 		cons := &consultRT{target: target, idx: len(c.rec.Transfers) - 1}
 		c.consult = cons
-		l.e.phone.Play(c.customer, l.holdAudio(), true)
+		l.phone.Play(c.customer, l.holdAudio(), true)
 		switch {
 		case plan.agent != nil || plan.queue != "":
 			child := l.newCall(kindConsult, tickets.Internal, a.cfg.Extension, target)
@@ -161,18 +164,18 @@ func (e *Engine) Consult(login, target string) error {
 			cons.child = child
 			l.calls[child.id] = child
 			if plan.agent != nil {
-				l.e.phone.Play(c.agentLeg, telephony.AudioRingback, true)
+				l.phone.Play(c.agentLeg, telephony.AudioRingback, true)
 				if err := l.offerDirect(child, plan.agent); err != nil {
-					l.consultFailed(c, "target busy")
+					l.consultFailed(c, "busy")
 					return nil
 				}
 			} else {
 				child.queue, child.rec.Queue = plan.queue, plan.queue
 				child.m = call.Call{State: call.Queued}
-				l.e.phone.Play(c.agentLeg, l.holdAudio(), true)
+				l.phone.Play(c.agentLeg, l.holdAudio(), true)
 				as, ok, err := l.acd.Enqueue(child.id, plan.queue, now)
 				if err != nil {
-					l.consultFailed(c, "queue unavailable")
+					l.consultFailed(c, "queue_unavailable")
 					return nil
 				}
 				if ok {
@@ -183,12 +186,12 @@ func (e *Engine) Consult(login, target string) error {
 			leg := l.e.newLeg()
 			cons.leg, cons.to = leg, plan.to
 			l.bindLeg(leg, c, roleConsult)
-			l.e.phone.Play(c.agentLeg, telephony.AudioRingback, true)
-			l.e.phone.Place(leg, plan.target)
-			l.armCallTimer(c, l.e.dialT, func() { l.consultFailed(c, "no answer") })
+			l.phone.Play(c.agentLeg, telephony.AudioRingback, true)
+			l.phone.Place(leg, plan.target)
+			l.armCallTimer(c, l.e.dialT, func() { l.consultFailed(c, string(telephony.CauseNoAnswer)) })
 		}
 		if c.consult != nil {
-			l.e.publish(events.Event{Type: events.CallConsult, Service: l.service, Agent: a.login, Call: c.id,
+			l.publish(events.Event{Type: events.CallConsult, Service: l.service, Agent: a.login, Call: c.id,
 				Data: map[string]string{"target": target, "state": "dialing"}})
 		}
 		return nil
@@ -216,10 +219,10 @@ func (l *loop) consultUp(c *callRT, to string) {
 	if cons.child != nil {
 		leg = cons.child.agentLeg
 	}
-	l.e.phone.Bridge(c.agentLeg, leg)
+	l.phone.Bridge(c.agentLeg, leg)
 	if a := c.agent; a != nil {
 		l.must(a, agent.Event{Kind: agent.ConsultUp})
-		l.e.publish(events.Event{Type: events.CallConsult, Service: l.service, Agent: a.login, Call: c.id,
+		l.publish(events.Event{Type: events.CallConsult, Service: l.service, Agent: a.login, Call: c.id,
 			Data: map[string]string{"target": cons.target, "state": "up", "to": cons.to}})
 	}
 }
@@ -260,6 +263,7 @@ func (l *loop) dropConsult(c *callRT, outcome string) {
 }
 
 // consultFailed: the target refused, did not answer or hung up. The customer stays held.
+// reason is a stable word (a telephony cause, rejected, timeout, target_hung_up…).
 func (l *loop) consultFailed(c *callRT, reason string) {
 	if c.consult == nil {
 		return
@@ -277,12 +281,12 @@ func (l *loop) consultFailed(c *callRT, reason string) {
 		return
 	}
 	l.mustStep(c, call.ConsultEnd)
-	l.e.phone.Play(c.agentLeg, telephony.AudioSilence, true)
+	l.phone.Play(c.agentLeg, telephony.AudioSilence, true)
 	l.saveCall(c)
 	if a != nil {
 		l.must(a, agent.Event{Kind: agent.ConsultEnd})
-		l.notice(a, "consult_failed", "협의통화가 종료되었습니다: "+reason)
-		l.e.publish(events.Event{Type: events.CallConsult, Service: l.service, Agent: a.login, Call: c.id,
+		l.notice(a, "consult_failed", "협의통화가 종료되었습니다: "+reasonText(reason), "reason", reason)
+		l.publish(events.Event{Type: events.CallConsult, Service: l.service, Agent: a.login, Call: c.id,
 			Data: map[string]string{"target": target, "state": "failed", "reason": reason}})
 	}
 }
@@ -301,7 +305,7 @@ func (l *loop) consultTargetGone(child *callRT) {
 	parent.consult.child = nil
 	child.m.State = call.Ended
 	l.finish(child, telephony.CauseNormal)
-	l.consultFailed(parent, "상대방이 통화를 종료했습니다 (target hung up)")
+	l.consultFailed(parent, "target_hung_up")
 }
 
 // CancelConsult is 취소 during a consult: back to the held customer.
@@ -312,7 +316,7 @@ func (e *Engine) CancelConsult(login string) error {
 			return err
 		}
 		if c.consult == nil {
-			return invalidState("진행 중인 협의통화가 없습니다 (no consult in progress)")
+			return invalidState("진행 중인 협의통화가 없습니다")
 		}
 		target := c.consult.target
 		if c.m.State == call.ConsultOnly {
@@ -323,14 +327,14 @@ func (e *Engine) CancelConsult(login string) error {
 			l.finish(c, telephony.CauseNormal)
 			return nil
 		}
-		if err := l.apply(a, agent.Event{Kind: agent.ConsultEnd}, false); err != nil {
+		if err := l.apply(a, agent.Event{Kind: agent.ConsultEnd}); err != nil {
 			return err
 		}
 		l.dropConsult(c, "cancelled")
 		l.mustStep(c, call.ConsultEnd)
-		l.e.phone.Play(c.agentLeg, telephony.AudioSilence, true)
+		l.phone.Play(c.agentLeg, telephony.AudioSilence, true)
 		l.saveCall(c)
-		l.e.publish(events.Event{Type: events.CallConsult, Service: l.service, Agent: a.login, Call: c.id,
+		l.publish(events.Event{Type: events.CallConsult, Service: l.service, Agent: a.login, Call: c.id,
 			Data: map[string]string{"target": target, "state": "cancelled"}})
 		return nil
 	})
@@ -344,14 +348,14 @@ func (e *Engine) CompleteConsult(login string) error {
 			return err
 		}
 		if c.m.State != call.Consulting || c.consult == nil || !c.consult.up {
-			return invalidState("고객연결은 협의통화가 연결된 뒤에 할 수 있습니다 (the consult is not connected; call is %s)", c.m.State)
+			return invalidState("고객연결은 협의통화가 연결된 뒤에 할 수 있습니다")
 		}
 		return l.complete(c, a)
 	})
 }
 
 func (l *loop) complete(c *callRT, a *agentRT) error {
-	if err := l.apply(a, agent.Event{Kind: agent.ConsultDone}, true); err != nil {
+	if err := l.apply(a, agent.Event{Kind: agent.ConsultDone}); err != nil {
 		return err
 	}
 	cons := c.consult
@@ -366,7 +370,7 @@ func (l *loop) complete(c *callRT, a *agentRT) error {
 		c.agentLeg = child.agentLeg
 		l.bindLeg(c.agentLeg, c, roleAgent)
 		child.agentLeg = ""
-		l.e.phone.Bridge(c.customer, c.agentLeg)
+		l.phone.Bridge(c.customer, c.agentLeg)
 		l.mustStep(c, call.ToAgent)
 		c.consult = nil
 		delete(l.calls, child.id)
@@ -374,25 +378,29 @@ func (l *loop) complete(c *callRT, a *agentRT) error {
 		if t != nil {
 			t.call = c
 			t.st.Call = c.id
-			if c.rec.TicketID != 0 {
-				assignee := t.login
-				if _, err := l.e.store.Tickets().Update(l.ctx(), c.rec.TicketID, tickets.Update{Assignee: &assignee,
-					Note: a.login + " → " + t.login + " 호전환", Author: a.login}, now); err != nil {
-					l.e.log.Error("reassigning a transferred ticket", "ticket", c.rec.TicketID, "err", err)
-				}
+			if ref := c.ticket; ref != nil {
+				assignee, note, author := t.login, a.cfg.Name+" → "+t.cfg.Name+" 호전환", a.login
+				l.store(func(ctx context.Context, tx store.Store) error {
+					id := ref.id.Load()
+					if id == 0 {
+						return nil // the ticket itself could not be stored
+					}
+					_, err := tx.Tickets().Update(ctx, id, tickets.Update{Assignee: &assignee, Note: note, Author: author}, now)
+					return err
+				})
 			}
 		}
 	} else {
-		l.e.phone.Bridge(c.customer, cons.leg)
+		l.phone.Bridge(c.customer, cons.leg)
 		l.mustStep(c, call.ToTarget)
 		c.agent = nil
 	}
 	l.saveCall(c)
-	l.e.publish(events.Event{Type: events.CallTransferred, Service: l.service, Agent: a.login, Call: c.id,
+	l.publish(events.Event{Type: events.CallTransferred, Service: l.service, Agent: a.login, Call: c.id,
 		Data: map[string]string{"target": cons.target, "to": cons.to}})
 	if t := c.agent; t != nil && t != a {
 		// the colleague now holds the customer's call: its widget must show that call's controls
-		l.e.publish(events.Event{Type: events.CallTransferred, Service: l.service, Agent: t.login, Call: c.id,
+		l.publish(events.Event{Type: events.CallTransferred, Service: l.service, Agent: t.login, Call: c.id,
 			Data: map[string]string{"target": cons.target, "to": cons.to, "from": a.login}})
 	}
 	return nil
@@ -407,16 +415,16 @@ func (e *Engine) ForcedHangup(login string) error {
 			return err
 		}
 		if c.m.State != call.Talking && c.m.State != call.Held {
-			return invalidState("강성종료할 수 없습니다 (call is %s)", c.m.State)
+			return invalidState("지금은 강성종료할 수 없습니다")
 		}
-		if err := l.apply(a, agent.Event{Kind: agent.ForcedHangup}, false); err != nil {
+		if err := l.apply(a, agent.Event{Kind: agent.ForcedHangup}); err != nil {
 			return err
 		}
 		l.mustStep(c, call.ForcedHangup)
 		l.hangupLeg(c.agentLeg, telephony.CauseForced)
 		c.agentLeg = ""
 		c.rec.HangupCause, c.rec.HangupBy = string(telephony.CauseForced), "agent"
-		l.e.phone.Play(c.customer, l.hangupAudio(), false)
+		l.phone.Play(c.customer, l.hangupAudio(), false)
 		l.armCallTimer(c, announcementLimit, func() { l.announcementDone(c) })
 		return nil
 	})
@@ -467,7 +475,7 @@ func (l *loop) customerGone(c *callRT) {
 		c.rec.HangupBy = "customer"
 		l.saveCall(c)
 		if a != nil {
-			l.notice(a, "customer_gone", "고객이 통화를 종료했습니다 (the customer hung up)")
+			l.notice(a, "customer_gone", "고객이 통화를 종료했습니다")
 		}
 	case call.Announcing:
 		l.mustStep(c, call.CustomerGone)
@@ -481,4 +489,22 @@ func (l *loop) customerGone(c *callRT) {
 	case call.Connecting, call.Dialing:
 		l.dialFailed(c, telephony.CauseNormal)
 	}
+}
+
+// reasonText words why a consult or an internal call did not go through.
+func reasonText(reason string) string {
+	switch reason {
+	case "rejected":
+		return "상대방이 거절했습니다"
+	case "timeout":
+		return "상대방이 호회수 시간 안에 응답하지 않았습니다"
+	case "target_hung_up":
+		return "상대방이 통화를 종료했습니다"
+	case "queue_unavailable":
+		return "큐를 사용할 수 없습니다"
+	}
+	if c, ok := strings.CutPrefix(reason, "phone_"); ok {
+		return causeText(telephony.Cause(c))
+	}
+	return causeText(telephony.Cause(reason))
 }

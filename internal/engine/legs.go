@@ -1,11 +1,17 @@
 package engine
 
 import (
+	"context"
+	"errors"
+	"math"
+
 	"ringdesk/internal/agent"
 	"ringdesk/internal/call"
 	"ringdesk/internal/events"
 	"ringdesk/internal/queue"
+	"ringdesk/internal/store"
 	"ringdesk/internal/telephony"
+	"ringdesk/internal/tickets"
 )
 
 // Report takes an event about a leg from the network and hands it to the loop that owns the
@@ -25,9 +31,13 @@ func (e *Engine) Report(ev telephony.Event) {
 
 func (l *loop) legEvent(ev telephony.Event) {
 	ref, ok := l.legs[ev.Leg]
+	if ev.Kind == telephony.QualityReport {
+		l.qualityReport(ev, ref, ok)
+		return
+	}
 	if !ok {
 		if ev.Kind == telephony.Answered {
-			l.e.phone.Hangup(ev.Leg, telephony.CauseCancelled)
+			l.phone.Hangup(ev.Leg, telephony.CauseCancelled)
 		}
 		return
 	}
@@ -47,7 +57,7 @@ func (l *loop) agentLegEvent(c *callRT, ev telephony.Event) {
 	switch ev.Kind {
 	case telephony.Ringing:
 		if a != nil {
-			l.e.publish(events.Event{Type: events.CallRinging, Service: l.service, Agent: a.login, Call: c.id,
+			l.publish(events.Event{Type: events.CallRinging, Service: l.service, Agent: a.login, Call: c.id,
 				Data: map[string]string{"leg": "agent"}})
 		}
 	case telephony.Answered:
@@ -71,7 +81,7 @@ func (l *loop) agentLegEvent(c *callRT, ev telephony.Event) {
 				return
 			}
 			l.release(a, agent.Event{Kind: agent.NoAnswer, Then: l.noAnswerState()})
-			l.notice(a, "phone_unavailable", "전화기에 연결할 수 없어 호가 회수되었습니다: "+causeText(ev.Cause))
+			l.notice(a, "phone_unavailable", "전화기에 연결할 수 없어 호가 회수되었습니다: "+causeText(ev.Cause), "cause", string(ev.Cause))
 			l.recall(c, queue.Timeout, "phone_"+string(ev.Cause))
 		case call.Connecting:
 			l.dialFailed(c, ev.Cause)
@@ -87,7 +97,11 @@ func (l *loop) agentLegEvent(c *callRT, ev telephony.Event) {
 				l.consultTargetGone(c)
 				return
 			}
-			l.agentLeft(c, telephony.CauseNormal)
+			cause := networkCause(ev.Cause)
+			if cause != telephony.CauseNormal {
+				c.rec.HangupCause, c.rec.HangupBy = string(cause), "system"
+			}
+			l.agentLeft(c, cause)
 		case call.Connecting, call.Dialing:
 			l.dialFailed(c, telephony.CauseCancelled)
 		case call.ConsultDialing, call.ConsultOnly:
@@ -145,10 +159,24 @@ func (l *loop) customerLegEvent(c *callRT, ev telephony.Event) {
 			l.dialFailed(c, ev.Cause)
 			return
 		}
+		if cause := networkCause(ev.Cause); cause != telephony.CauseNormal {
+			// not a hang-up: the network gave up on the leg (no media, no session refresh)
+			c.rec.HangupCause, c.rec.HangupBy = string(cause), "system"
+		}
 		l.customerGone(c)
+	case telephony.Held, telephony.Resumed:
+		if a := c.agent; a != nil && c.customer == ev.Leg && c.kind != kindConsult {
+			held := ev.Kind == telephony.Held
+			c.customerHeld = held
+			typ := events.CallCustomerResumed
+			if held {
+				typ = events.CallCustomerHeld
+			}
+			l.publish(events.Event{Type: typ, Service: l.service, Agent: a.login, Call: c.id})
+		}
 	case telephony.Ringing:
 		if a := c.agent; a != nil {
-			l.e.publish(events.Event{Type: events.CallRinging, Service: l.service, Agent: a.login, Call: c.id,
+			l.publish(events.Event{Type: events.CallRinging, Service: l.service, Agent: a.login, Call: c.id,
 				Data: map[string]string{"leg": "customer"}})
 		}
 	case telephony.Answered:
@@ -158,7 +186,7 @@ func (l *loop) customerLegEvent(c *callRT, ev telephony.Event) {
 		a := c.agent
 		l.stopCallTimer(c)
 		l.mustStep(c, call.CustomerAnswered)
-		l.e.phone.Bridge(c.agentLeg, c.customer)
+		l.phone.Bridge(c.agentLeg, c.customer)
 		now := l.now()
 		c.rec.AnsweredAt = &now
 		if a != nil {
@@ -172,7 +200,7 @@ func (l *loop) consultLegEvent(c *callRT, ev telephony.Event) {
 	switch ev.Kind {
 	case telephony.Ringing:
 		if a := c.agent; a != nil && c.consult != nil {
-			l.e.publish(events.Event{Type: events.CallConsult, Service: l.service, Agent: a.login, Call: c.id,
+			l.publish(events.Event{Type: events.CallConsult, Service: l.service, Agent: a.login, Call: c.id,
 				Data: map[string]string{"target": c.consult.target, "state": "ringing"}})
 		}
 	case telephony.Answered:
@@ -183,7 +211,7 @@ func (l *loop) consultLegEvent(c *callRT, ev telephony.Event) {
 		if c.consult != nil && c.consult.leg == ev.Leg {
 			l.unbindLeg(ev.Leg)
 			c.consult.leg = ""
-			l.consultFailed(c, causeText(ev.Cause))
+			l.consultFailed(c, string(ev.Cause))
 		}
 	case telephony.HungUp:
 		l.unbindLeg(ev.Leg)
@@ -195,8 +223,51 @@ func (l *loop) consultLegEvent(c *callRT, ev telephony.Event) {
 		default:
 			if c.consult != nil && c.consult.leg == ev.Leg {
 				c.consult.leg = ""
-				l.consultFailed(c, "상대방이 통화를 종료했습니다 (target hung up)")
+				l.consultFailed(c, "target_hung_up")
 			}
 		}
 	}
 }
+
+// networkCause is why the network ended a leg, as the call record keeps it: a timeout of its
+// media or session, else a plain hang-up.
+func networkCause(c telephony.Cause) telephony.Cause {
+	switch c {
+	case telephony.CauseMediaTimeout, telephony.CauseSessionTimer:
+		return c
+	}
+	return telephony.CauseNormal
+}
+
+// qualityReport records what a leg's media measured. The customer's leg is the call's
+// quality: kept in the live record, or written to the stored one when the call is over.
+func (l *loop) qualityReport(ev telephony.Event, ref legRef, live bool) {
+	c, role := ref.call, ref.role
+	if !live {
+		g, ok := l.gone[ev.Leg]
+		if !ok {
+			return
+		}
+		c, role = g.call, g.role
+		l.forgetGone(ev.Leg)
+	}
+	if ev.Quality == nil || c == nil || role != roleCustomer || c.kind == kindConsult {
+		return
+	}
+	q := tickets.Quality{LossPct: round2(ev.Quality.LossPct), JitterMs: round2(ev.Quality.JitterMs), MOS: ev.Quality.MOS,
+		FarLossPct: round2(ev.Quality.FarLossPct), RTTMs: round2(ev.Quality.RTTMs)}
+	if l.calls[c.id] == c {
+		c.rec.Quality = &q
+		l.saveCall(c)
+		return
+	}
+	id := c.id
+	l.store(func(ctx context.Context, tx store.Store) error {
+		if err := tx.Calls().SetQuality(ctx, id, q); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+}
+
+func round2(x float64) float64 { return math.Round(x*100) / 100 }

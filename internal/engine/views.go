@@ -18,6 +18,9 @@ type View struct {
 	Service string       `json:"service"`
 	Call    *CallView    `json:"call"`
 	Offer   *OfferView   `json:"offer"`
+	// Notice is something the widget must show on connecting (a restart logged the agent
+	// back in), until the agent's next state change.
+	Notice *Notice `json:"notice,omitempty"`
 }
 
 // CallView is the call an agent is on.
@@ -33,6 +36,8 @@ type CallView struct {
 	AnsweredAt *time.Time   `json:"answered_at,omitempty"`
 	Consult    *ConsultView `json:"consult,omitempty"`
 	Role       string       `json:"role"` // agent | caller | target
+	// CustomerHeld: the customer's side has put the call on hold.
+	CustomerHeld bool `json:"customer_held,omitempty"`
 }
 
 // ConsultView is a consult in progress.
@@ -64,20 +69,25 @@ func (e *Engine) View(login string) View {
 	if !ok || l == nil {
 		return out
 	}
-	_ = l.do(func() error {
-		a := l.agents[login]
-		if a == nil {
-			return nil
+	var ref *ticketRef
+	l.query(func() {
+		if a := l.agents[login]; a != nil {
+			out = l.view(a)
+			if a.call != nil {
+				ref = a.call.ticket
+			}
 		}
-		out = l.view(a)
-		return nil
 	})
+	if out.Call != nil && ref != nil {
+		// the ticket's creation is stored by now (query waited for it); its id is known
+		out.Call.Ticket = ref.id.Load()
+	}
 	return out
 }
 
 func (l *loop) view(a *agentRT) View {
 	v := View{Login: a.login, State: a.st.State, Label: a.st.State.Label("ko"), Reason: a.st.Reason,
-		Since: a.st.Since.UTC(), Service: l.service}
+		Since: a.st.Since.UTC(), Service: l.service, Notice: a.notice}
 	if a.st.State == agent.Work {
 		v.Label += "(" + a.st.Reason.Label("ko") + ")"
 	}
@@ -101,7 +111,8 @@ func (l *loop) view(a *agentRT) View {
 		return v
 	}
 	cv := &CallView{ID: c.id, Direction: string(c.rec.Direction), From: c.rec.From, To: c.rec.To, CallerID: c.rec.CallerID,
-		Queue: c.queue, State: c.m.State, Ticket: c.rec.TicketID, AnsweredAt: c.rec.AnsweredAt, Role: "agent"}
+		Queue: c.queue, State: c.m.State, Ticket: c.ticketID(), AnsweredAt: c.rec.AnsweredAt, Role: "agent",
+		CustomerHeld: c.customerHeld}
 	switch {
 	case c.caller == a:
 		cv.Role = "caller"
@@ -189,10 +200,11 @@ type Live struct {
 func (e *Engine) Live(service string) (Live, error) {
 	l, ok := e.loopFor(service)
 	if !ok {
-		return Live{}, notFound("service %q does not exist", service)
+		return Live{}, notFound("not_found", "서비스 {service}이(가) 없습니다", "service", service)
 	}
 	var out Live
-	err := l.do(func() error {
+	var err error
+	l.query(func() {
 		out = Live{Service: service, At: l.now().UTC(), Agents: []AgentSummary{}, Queues: []QueueSummary{}}
 		for _, a := range l.agents {
 			out.Agents = append(out.Agents, l.summary(a))
@@ -215,7 +227,6 @@ func (e *Engine) Live(service string) (Live, error) {
 				out.Calls++
 			}
 		}
-		return nil
 	})
 	sort.Slice(out.Agents, func(i, j int) bool { return out.Agents[i].Login < out.Agents[j].Login })
 	return out, err
@@ -239,13 +250,12 @@ func (e *Engine) Counts() (agents, calls int) {
 	agents = len(e.sessions)
 	e.mu.RUnlock()
 	for _, l := range loops {
-		_ = l.do(func() error {
+		l.query(func() {
 			for _, c := range l.calls {
 				if c.kind != kindConsult {
 					calls++
 				}
 			}
-			return nil
 		})
 	}
 	return agents, calls

@@ -9,21 +9,25 @@ import (
 
 // Event types published by the engine (API.md lists the public ones).
 const (
-	AgentState      = "agent.state"      // data: {"from","to","reason"}
-	AgentNotice     = "agent.notice"     // data: {"kind","message"}: e.g. a dial that failed
-	CallOffered     = "call.offered"     // data: {"from","to","queue","service","recall_at"}
-	CallRecalled    = "call.recalled"    // data: {"reason":"rejected"|"timeout"|...}
-	CallRinging     = "call.ringing"     // the agent's phone (or the dialled party) rings
-	CallAnswered    = "call.answered"    // data: {"ticket"}
-	CallHeld        = "call.held"        //
-	CallResumed     = "call.resumed"     //
-	CallConsult     = "call.consult"     // data: {"target","state"}
-	CallTransferred = "call.transferred" // data: {"target","to"}
-	CallEnded       = "call.ended"       // data: {"cause","by"}
-	CallQueued      = "call.queued"      // data: {"queue","from"}
-	TicketCreated   = "ticket.created"   // data: {"ticket"}
-	TicketUpdated   = "ticket.updated"   // data: {"ticket"}
-	SiteChanged     = "site.changed"     // configuration changed
+	AgentState   = "agent.state"   // data: {"from","to","reason"}
+	AgentNotice  = "agent.notice"  // data: {"kind","message"}: e.g. a dial that failed
+	CallOffered  = "call.offered"  // data: {"from","to","queue","service","recall_at"}
+	CallRecalled = "call.recalled" // data: {"reason":"rejected"|"timeout"|...}
+	CallRinging  = "call.ringing"  // the agent's phone (or the dialled party) rings
+	CallAnswered = "call.answered" // data: {"ticket"}
+	CallHeld     = "call.held"     //
+	CallResumed  = "call.resumed"  //
+	// CallCustomerHeld and CallCustomerResumed: the customer's side put the call on hold (a
+	// re-INVITE sendonly/inactive) and took it off; the agent's widget says so meanwhile.
+	CallCustomerHeld    = "call.customer_held"
+	CallCustomerResumed = "call.customer_resumed"
+	CallConsult         = "call.consult"     // data: {"target","state"}
+	CallTransferred     = "call.transferred" // data: {"target","to"}
+	CallEnded           = "call.ended"       // data: {"cause","by"}
+	CallQueued          = "call.queued"      // data: {"queue","from"}
+	TicketCreated       = "ticket.created"   // data: {"ticket"}
+	TicketUpdated       = "ticket.updated"   // data: {"ticket"}
+	SiteChanged         = "site.changed"     // configuration changed
 )
 
 // Event is one thing that happened.

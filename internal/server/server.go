@@ -19,6 +19,7 @@ import (
 	"ringdesk/internal/api"
 	"ringdesk/internal/auth"
 	"ringdesk/internal/clock"
+	"ringdesk/internal/directory"
 	"ringdesk/internal/engine"
 	"ringdesk/internal/events"
 	"ringdesk/internal/media"
@@ -54,49 +55,25 @@ type Config struct {
 
 // Server is a running Ringdesk.
 type Server struct {
-	cfg    Config
-	Store  store.Store
-	Bus    *events.Bus
-	Engine *engine.Engine
-	SIP    *sip.Server
-	Media  *media.Manager
-	Phones *webrtc.Phones
-	API    *api.Server
-	http   *http.Server
-	httpLn net.Listener
+	cfg       Config
+	Store     store.Store
+	Directory *directory.Live
+	Bus       *events.Bus
+	Engine    *engine.Engine
+	SIP       *sip.Server
+	Media     *media.Manager
+	Phones    *webrtc.Phones
+	API       *api.Server
+	http      *http.Server
+	httpLn    net.Listener
 
-	watch, stopWatch chan struct{}
+	stopWatch context.CancelFunc
+	watched   chan struct{}
 }
 
-// watchSite picks up configuration written by another process (ringdesk apply on a running
-// server, a second node on the same PostgreSQL) within two seconds.
-func (s *Server) watchSite() {
-	defer close(s.watch)
-	ctx := context.Background()
-	last, _ := s.Store.Site().Version(ctx)
-	t := time.NewTicker(2 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stopWatch:
-			return
-		case <-t.C:
-		}
-		v, err := s.Store.Site().Version(ctx)
-		if err != nil || v == last {
-			continue
-		}
-		last = v
-		st, err := s.Store.Site().Load(ctx)
-		if err != nil {
-			continue
-		}
-		s.SIP.SetSite(st)
-		s.Engine.Reload(st)
-		s.API.SiteUpdated(st)
-		s.cfg.Logger.Info("configuration changed; reloaded", "version", v)
-	}
-}
+// watchEvery is how soon configuration written by another process (ringdesk apply on a
+// running server, a second node on the same PostgreSQL) is picked up.
+const watchEvery = 2 * time.Second
 
 // ParsePorts reads LOW-HIGH.
 func ParsePorts(s string) (int, int, error) {
@@ -146,6 +123,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		fmt.Fprintf(cfg.Out, "applied %s\n%s\n", cfg.Apply, rep)
 	}
+	if s.Directory, err = directory.Open(ctx, s.Store.Site(), cfg.Logger); err != nil {
+		return nil, err
+	}
 	s.Bus = events.NewBus()
 	// the top tenth of the RTP range is for browser phones, the rest for SIP legs
 	split := hi - (hi-lo)/10
@@ -159,15 +139,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.SIP.SetBrowserLegs(s.Phones)
-	if s.Engine, err = engine.New(engine.Config{Clock: cfg.Clock, Store: s.Store, Bus: s.Bus, Phone: s.SIP, Logger: cfg.Logger}); err != nil {
+	if s.Engine, err = engine.New(engine.Config{Clock: cfg.Clock, Store: s.Store, Directory: s.Directory, Bus: s.Bus,
+		Phone: s.SIP, Logger: cfg.Logger}); err != nil {
 		return nil, err
 	}
 	s.SIP.SetHandler(s.Engine)
-	st, err := s.Store.Site().Load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.SIP.SetSite(st)
+	// every reader follows the one directory: SIP first, so that a new extension can register
+	// before the engine offers it calls
+	s.SIP.SetDirectory(s.Directory.Index())
+	s.Directory.Subscribe(s.SIP.SetDirectory)
 	if err := s.Engine.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -182,19 +162,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := ensureAdmin(ctx, s.Store, cfg.AdminPassword, cfg.Out); err != nil {
 		return nil, err
 	}
-	s.API, err = api.New(ctx, api.Config{Engine: s.Engine, Store: s.Store, Bus: s.Bus, Clock: cfg.Clock, Logger: cfg.Logger,
-		SiteChanged: func(st *site.Site) {
-			s.SIP.SetSite(st)
-			s.Engine.Reload(st)
-		},
-		Console: web.Handler(), Phones: s.SIP, Signals: s.Phones, Metrics: s.writeMetrics})
+	s.API, err = api.New(ctx, api.Config{Engine: s.Engine, Store: s.Store, Directory: s.Directory, Bus: s.Bus,
+		Clock: cfg.Clock, Logger: cfg.Logger, Console: web.Handler(), Phones: s.SIP, Signals: s.Phones,
+		Metrics: s.writeMetrics})
 	if err != nil {
 		return nil, err
 	}
 	s.http = &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
 	go s.http.Serve(s.httpLn)
-	s.watch, s.stopWatch = make(chan struct{}), make(chan struct{})
-	go s.watchSite()
+	wctx, stop := context.WithCancel(context.Background())
+	s.stopWatch, s.watched = stop, make(chan struct{})
+	go func() { defer close(s.watched); s.Directory.Watch(wctx, watchEvery) }()
 	cfg.Logger.Info("ringdesk is serving", "http", s.httpLn.Addr().String(), "sip", s.SIP.Addr(), "advertise", adv.String(),
 		"rtp", cfg.RTPPorts)
 	ok = true
@@ -208,8 +186,8 @@ func (s *Server) HTTPAddr() string { return s.httpLn.Addr().String() }
 func (s *Server) Close() error {
 	var errs []error
 	if s.stopWatch != nil {
-		close(s.stopWatch)
-		<-s.watch
+		s.stopWatch()
+		<-s.watched
 	}
 	if s.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

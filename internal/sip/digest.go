@@ -145,7 +145,7 @@ func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction, user s
 		s.challenge(req, tx, status, chalHdr, now, false)
 		return false
 	}
-	sec, known := s.dir.Load().exts[user]
+	sec, known := s.secrets(user)
 	if creds.Username != user || creds.Realm != auth.SIPRealm || !known || !verify(creds, string(req.Method), sec) {
 		s.respond(tx, req, 403, "")
 		return false

@@ -38,8 +38,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	// in front of both, a test machine), so the address alone does not decide.
 	d := s.dir.Load()
 	ext := req.From().Address.User
-	_, isExt := d.exts[ext]
-	tr, fromTrunk := d.trunkFrom(src.Addr())
+	_, isExt := s.secrets(ext)
+	tr, fromTrunk := d.TrunkFrom(src.Addr())
 	phone := isExt && (!fromTrunk || req.GetHeader("Proxy-Authorization") != nil || s.reg.from(ext, req.Source(), time.Now()))
 	switch {
 	case phone:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"ringdesk/internal/fault"
 	"ringdesk/internal/media"
 	"ringdesk/internal/sip/siptest"
 	"ringdesk/internal/telephony"
@@ -77,9 +78,10 @@ func TestInboundRefusedByEngine(t *testing.T) {
 		err  error
 		want int
 	}{
-		{&telephony.Refusal{Code: 404, Reason: "no such number", Err: telephony.ErrUnknownNumber}, 404},
-		{&telephony.Refusal{Code: 480, Reason: "phone service not enabled", Err: telephony.ErrUnavailable}, 480},
-		{&telephony.Refusal{Code: 486, Err: telephony.ErrBusy}, 486},
+		{fault.New(fault.NotFound, "unknown_number", "없는 번호입니다"), 404},
+		{fault.New(fault.Offline, "cti_disabled", "전화 CTI를 사용하지 않는 서비스입니다"), 480},
+		{fault.New(fault.Busy, "busy", "통화 중"), 486},
+		{fault.New(fault.Unavailable, "unavailable", "서비스가 중지되는 중입니다"), 503},
 		{fmt.Errorf("the loop is gone"), 500},
 	} {
 		e.h.setInbound(func(telephony.InboundCall) error { return c.err })

@@ -66,7 +66,7 @@ func (s *Server) route(to telephony.Target) (destination, telephony.Cause, int) 
 		}
 		return d, "", 0
 	case telephony.TargetTrunk:
-		tr, ok := s.dir.Load().byID[to.Trunk]
+		tr, ok := s.dir.Load().Trunk(to.Trunk)
 		if !ok {
 			s.log.Error("Place to a trunk that is not configured", "trunk", to.Trunk)
 			return destination{}, telephony.CauseUnavailable, 503

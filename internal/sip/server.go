@@ -17,6 +17,8 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"ringdesk/internal/directory"
+	"ringdesk/internal/fault"
 	"ringdesk/internal/media"
 	"ringdesk/internal/site"
 	"ringdesk/internal/telephony"
@@ -63,7 +65,7 @@ type Server struct {
 	media   *media.Manager
 	h       atomic.Pointer[telephony.Handler]
 	browser atomic.Pointer[BrowserLegs]
-	dir     atomic.Pointer[directory]
+	dir     atomic.Pointer[directory.Index]
 	reg     *registrar
 	nonces  *nonces
 	host    string // advertised address
@@ -148,7 +150,7 @@ func New(cfg Config, handler telephony.Handler, m *media.Manager, logger ...*slo
 	s := &Server{cfg: cfg, log: cfg.Logger, media: m, reg: newRegistrar(), nonces: newNonces(cfg.NonceLifetime),
 		host: cfg.Advertise.String(), port: port, legs: map[telephony.LegID]*leg{}, dialogs: map[string]*leg{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.dir.Store(newDirectory(nil))
+	s.dir.Store(directory.New(nil, 0))
 	if handler != nil {
 		s.h.Store(&handler)
 	}
@@ -161,10 +163,22 @@ func (s *Server) SetHandler(h telephony.Handler) { s.h.Store(&h) }
 // SetBrowserLegs plugs in the browser softphone.
 func (s *Server) SetBrowserLegs(b BrowserLegs) { s.browser.Store(&b) }
 
-// SetSite takes the configuration — extensions with their digest secrets, trunks with their
+// SetDirectory takes a configuration — extensions with their digest secrets, trunks with their
 // allow-lists, credentials and addresses — swapped whole, so a request sees the old or the new
-// configuration, never half of each.
-func (s *Server) SetSite(st *site.Site) { s.dir.Store(newDirectory(st)) }
+// configuration, never half of each. The server subscribes it to its directory.
+func (s *Server) SetDirectory(x *directory.Index) { s.dir.Store(x) }
+
+// SetSite indexes a configuration and takes it (tests and tools that have no directory).
+func (s *Server) SetSite(st *site.Site) { s.SetDirectory(directory.New(st, 0)) }
+
+// secrets are the digest secrets of an extension's phone.
+func (s *Server) secrets(ext string) (secrets, bool) {
+	a, ok := s.dir.Load().Extension(ext)
+	if !ok {
+		return secrets{}, false
+	}
+	return secrets{md5: a.SIPHA1, sha256: a.SIPHA1SHA256}, true
+}
 
 func (s *Server) handler() telephony.Handler {
 	if h := s.h.Load(); h != nil && *h != nil {
@@ -184,13 +198,11 @@ func (s *Server) browserLegs() BrowserLegs {
 // dropped.
 type discard struct{}
 
-func (discard) Inbound(telephony.InboundCall) error {
-	return &telephony.Refusal{Code: 503, Reason: "not ready", Err: telephony.ErrUnavailable}
-}
-func (discard) Dialled(telephony.PhoneCall) error {
-	return &telephony.Refusal{Code: 503, Reason: "not ready", Err: telephony.ErrUnavailable}
-}
-func (discard) Report(telephony.Event) {}
+var errNotReady = fault.New(fault.Unavailable, "unavailable", "아직 시작하는 중입니다")
+
+func (discard) Inbound(telephony.InboundCall) error { return errNotReady }
+func (discard) Dialled(telephony.PhoneCall) error   { return errNotReady }
+func (discard) Report(telephony.Event)              {}
 
 // Start binds UDP and TCP on the listen address and serves until Close or until ctx ends.
 func (s *Server) Start(ctx context.Context) error {

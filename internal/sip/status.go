@@ -3,6 +3,7 @@ package sip
 import (
 	"errors"
 
+	"ringdesk/internal/fault"
 	"ringdesk/internal/media"
 	"ringdesk/internal/telephony"
 )
@@ -56,17 +57,31 @@ func refusal(c telephony.Cause) int {
 	return 487
 }
 
+// sipStatus is the final response for each kind of refusal the engine and the stores make
+// (internal/fault). Every kind is listed; the table test checks that.
+var sipStatus = map[fault.Kind]int{
+	fault.Invalid:     484, // Address Incomplete: not a number we can dial
+	fault.NotFound:    404,
+	fault.Forbidden:   403,
+	fault.State:       486, // the agent's phone is taken by what the agent is doing
+	fault.Busy:        486,
+	fault.Offline:     480,
+	fault.Unavailable: 503,
+}
+
 // Status is the SIP response for an error met while taking a request: what the engine
-// refused with (telephony.Refusal), what media could not negotiate, or an error that carries
-// its own status (a SIPStatus() int method). Anything else is our fault: 500.
+// refused with (a fault.Error, by its kind), what media could not negotiate, or an error that
+// carries its own status (a SIPStatus() int method). Anything else is our fault: 500.
 func Status(err error) int {
 	var st interface{ SIPStatus() int }
-	var r *telephony.Refusal
 	switch {
 	case err == nil:
 		return 200
-	case errors.As(err, &r):
-		return r.Code
+	case fault.KindOf(err) != "":
+		if code, ok := sipStatus[fault.KindOf(err)]; ok {
+			return code
+		}
+		return 500
 	case errors.As(err, &st):
 		return st.SIPStatus()
 	case errors.Is(err, media.ErrNoCodec):

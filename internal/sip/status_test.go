@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"ringdesk/internal/fault"
 	"ringdesk/internal/media"
 	"ringdesk/internal/telephony"
 )
@@ -78,8 +79,9 @@ func TestStatusOfError(t *testing.T) {
 		want int
 	}{
 		{nil, 200},
-		{&telephony.Refusal{Code: 404, Err: telephony.ErrUnknownNumber}, 404},
-		{fmt.Errorf("engine: %w", &telephony.Refusal{Code: 486, Err: telephony.ErrBusy}), 486},
+		{fault.New(fault.NotFound, "unknown_number", "없는 번호입니다"), 404},
+		{fmt.Errorf("engine: %w", fault.New(fault.Busy, "busy", "통화 중")), 486},
+		{fault.New(fault.Unavailable, "unavailable", "중지 중"), 503},
 		{fmt.Errorf("wrapped: %w", statusErr(415)), 415},
 		{fmt.Errorf("offer: %w", media.ErrNoCodec), 488},
 		{fmt.Errorf("offer: %w", media.ErrBadSDP), 400},
@@ -97,3 +99,15 @@ type statusErr int
 
 func (e statusErr) Error() string  { return fmt.Sprint(int(e)) }
 func (e statusErr) SIPStatus() int { return int(e) }
+
+// Every kind of refusal has its SIP answer, and a stopping service is 503, never 500.
+func TestEveryFaultKindHasASIPStatus(t *testing.T) {
+	want := map[fault.Kind]int{fault.Invalid: 484, fault.NotFound: 404, fault.Forbidden: 403, fault.State: 486,
+		fault.Busy: 486, fault.Offline: 480, fault.Unavailable: 503}
+	for _, k := range fault.Kinds {
+		got := Status(fault.New(k, "x", "x"))
+		if got != want[k] {
+			t.Errorf("%s: SIP %d, want %d", k, got, want[k])
+		}
+	}
+}

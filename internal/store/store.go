@@ -23,6 +23,7 @@ type Store interface {
 	States() StateStore
 	Sessions() SessionStore
 	Audio() AudioStore
+	CTI() CTIStore
 	// InTx runs fn with a Store whose writes commit together when fn returns nil and are
 	// rolled back otherwise.
 	InTx(ctx context.Context, fn func(tx Store) error) error
@@ -64,6 +65,9 @@ type CallStore interface {
 	// CloseOpen marks every call without an end as ended at `at` with the given cause; run at
 	// start-up, since live calls do not survive a restart. It returns how many it closed.
 	CloseOpen(ctx context.Context, at time.Time, cause string) (int, error)
+	// SetQuality records what a call's media measured, after the call may have ended. A later
+	// Save of a record without quality keeps it.
+	SetQuality(ctx context.Context, id string, q tickets.Quality) error
 }
 
 // StateChange is one agent state transition.
@@ -82,6 +86,25 @@ type StateStore interface {
 	Record(ctx context.Context, c StateChange) error
 	// List returns an agent's changes at or after since, oldest first, at most limit.
 	List(ctx context.Context, agent string, since time.Time, limit int) ([]StateChange, error)
+	// Last returns an agent's latest change, or ErrNotFound.
+	Last(ctx context.Context, agent string) (StateChange, error)
+}
+
+// CTISession is an agent logged in to CTI, kept so that a restart can log the agent back in.
+type CTISession struct {
+	Login   string
+	Service string
+	Since   time.Time
+}
+
+// CTIStore keeps who is logged in to CTI where.
+type CTIStore interface {
+	// Open records that login works service's phone from at on (replacing another service).
+	Open(ctx context.Context, login, service string, at time.Time) error
+	// Close forgets login's session; closing one that is not open is no error.
+	Close(ctx context.Context, login string) error
+	// List returns the open sessions, by login.
+	List(ctx context.Context) ([]CTISession, error)
 }
 
 // Session is a logged-in browser or API client.

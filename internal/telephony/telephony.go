@@ -1,10 +1,5 @@
 package telephony
 
-import (
-	"errors"
-	"fmt"
-)
-
 // LegID names one call leg: a SIP dialog (or its attempt) or a browser softphone session.
 // IDs are unique for the life of the process and never reused.
 type LegID string
@@ -146,37 +141,11 @@ type PhoneCall struct {
 }
 
 // Handler is what the network asks of the engine. Inbound and Dialled decide at once; a nil
-// error means the engine owns the leg and will Answer or Hangup it.
+// error means the engine owns the leg and will Answer or Hangup it, and a refusal is a
+// fault.Error whose kind the network turns into its own answer (SIP: internal/sip/status.go).
 type Handler interface {
 	Inbound(c InboundCall) error
 	Dialled(c PhoneCall) error
 	// Report delivers an event about a leg. It never blocks for long.
 	Report(e Event)
-}
-
-// Refusal is a call refused before it was accepted; it carries the SIP response to send.
-type Refusal struct {
-	Code   int    // SIP status code, 4xx-6xx
-	Reason string // for people and logs
-	Err    error  // the cause, for errors.Is
-}
-
-func (r *Refusal) Error() string { return fmt.Sprintf("%d %s", r.Code, r.Reason) }
-func (r *Refusal) Unwrap() error { return r.Err }
-
-// ErrUnknownNumber and friends classify refusals.
-var (
-	ErrUnknownNumber = errors.New("unknown number")
-	ErrNotAllowed    = errors.New("not allowed")
-	ErrBusy          = errors.New("busy")
-	ErrUnavailable   = errors.New("unavailable")
-)
-
-// Code returns the SIP status for err: its Refusal code, or 500.
-func Code(err error) int {
-	var r *Refusal
-	if errors.As(err, &r) {
-		return r.Code
-	}
-	return 500
 }

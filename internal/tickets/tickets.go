@@ -81,6 +81,18 @@ type Call struct {
 	HangupCause string     `json:"hangup_cause"`
 	HangupBy    string     `json:"hangup_by"` // customer | agent | target | system
 	Transfers   []Transfer `json:"transfers"`
+	Quality     *Quality   `json:"quality,omitempty"` // the customer leg's media, once it ended
+}
+
+// Quality is what a call's media measured on the customer's leg: loss and jitter of what we
+// received, the far end's loss of what we sent and the round trip (-1 when it sent no RTCP
+// reports), and an estimated MOS (1-4.5).
+type Quality struct {
+	LossPct    float64 `json:"loss"`
+	JitterMs   float64 `json:"jitter_ms"`
+	MOS        float64 `json:"mos"`
+	FarLossPct float64 `json:"far_loss"`
+	RTTMs      float64 `json:"rtt_ms"`
 }
 
 // Transfer is one 호전환 attempt on a call.

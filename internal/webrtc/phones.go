@@ -36,9 +36,60 @@ type Phones struct {
 	legs     map[telephony.LegID]*Leg
 }
 
+// console is one connected agent console. Messages to it are queued and written by its own
+// goroutine: a command (ring, hang up) never waits on a browser that reads slowly.
 type console struct {
 	send  func([]byte) error
-	ready bool // said hello: it has a microphone and can answer
+	out   chan []byte   // messages waiting to be written
+	gone  chan struct{} // closed when the console disconnected or stopped reading
+	once  sync.Once
+	ready bool // said hello: it has a microphone and can answer; guarded by Phones.mu
+}
+
+// consoleQueue bounds the messages waiting for one console; a console that far behind has
+// stopped reading and is treated as gone.
+const consoleQueue = 256
+
+// errConsoleGone refuses a message for a console that is gone or stopped reading.
+var errConsoleGone = errors.New("webrtc: the console is not reading")
+
+func newConsole(send func([]byte) error) *console {
+	c := &console{send: send, out: make(chan []byte, consoleQueue), gone: make(chan struct{})}
+	go c.write()
+	return c
+}
+
+// write delivers queued messages in order until the console goes.
+func (c *console) write() {
+	for {
+		select {
+		case m := <-c.out:
+			if err := c.send(m); err != nil {
+				c.stop()
+				return
+			}
+		case <-c.gone:
+			return
+		}
+	}
+}
+
+func (c *console) stop() { c.once.Do(func() { close(c.gone) }) }
+
+// enqueue queues a message without waiting.
+func (c *console) enqueue(b []byte) error {
+	select {
+	case <-c.gone:
+		return errConsoleGone
+	default:
+	}
+	select {
+	case c.out <- b:
+		return nil
+	default:
+		c.stop()
+		return errConsoleGone
+	}
 }
 
 // message is one signalling message on the console's WebSocket, both ways.
@@ -102,11 +153,12 @@ func New(cfg Config, report func(telephony.Event)) (*Phones, error) {
 // Connected registers an agent's console; the returned function forgets it. Legs ringing or
 // up on a console that goes away end.
 func (p *Phones) Connected(login string, send func([]byte) error) func() {
-	c := &console{send: send}
+	c := newConsole(send)
 	p.mu.Lock()
 	p.consoles[login] = append(p.consoles[login], c)
 	p.mu.Unlock()
 	return func() {
+		c.stop()
 		p.mu.Lock()
 		list := p.consoles[login]
 		for i, x := range list {
@@ -239,7 +291,7 @@ func (c *console) sendMsg(typ string, d legData) error {
 	if err != nil {
 		return err
 	}
-	return c.send(b)
+	return c.enqueue(b)
 }
 
 // Hangup ends a browser leg in whatever state it is.

@@ -282,3 +282,34 @@ func TestBrowserLegFailures(t *testing.T) {
 		t.Fatal("malformed message accepted")
 	}
 }
+
+// A console that stops reading must not hold up whoever ends its legs. Before consoles had
+// their own queue, Hangup wrote the hang-up message to the console's WebSocket itself and
+// waited for it (10 s per message in the API), so one slow browser stalled its service's
+// engine loop: this test timed out.
+func TestSlowConsoleDoesNotBlockHangup(t *testing.T) {
+	r := newReports()
+	p := newPhones(t, r)
+	release := make(chan struct{})
+	defer close(release)
+	done := p.Connected("kim", func([]byte) error { <-release; return nil }) // never reads
+	defer done()
+	if err := p.Message("kim", []byte(`{"type":"webrtc.hello"}`)); err != nil {
+		t.Fatal(err)
+	}
+	p.Place("L1", "kim", "01011112222", "고객지원")
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Legs() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the leg was never placed")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	hung := make(chan struct{})
+	go func() { p.Hangup("L1"); close(hung) }()
+	select {
+	case <-hung:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Hangup waited on a console that does not read")
+	}
+}

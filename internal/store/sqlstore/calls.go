@@ -22,18 +22,24 @@ func (cs callStore) Save(ctx context.Context, c tickets.Call) error {
 		tr = []byte("[]")
 	}
 	ticket := sql.NullInt64{Int64: c.TicketID, Valid: c.TicketID != 0}
+	q, err := qualityColumn(c.Quality)
+	if err != nil {
+		return err
+	}
 	_, err = cs.s.exec(ctx, `INSERT INTO calls (id, service, ticket_id, direction, from_number, to_number, caller_id, queue,
-		agent, started_at, offered_at, answered_at, ended_at, talk_seconds, hold_seconds, hangup_cause, hangup_by, transfers)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		agent, started_at, offered_at, answered_at, ended_at, talk_seconds, hold_seconds, hangup_cause, hangup_by, transfers,
+		quality)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET service = excluded.service, ticket_id = excluded.ticket_id,
 		direction = excluded.direction, from_number = excluded.from_number, to_number = excluded.to_number,
 		caller_id = excluded.caller_id, queue = excluded.queue, agent = excluded.agent, started_at = excluded.started_at,
 		offered_at = excluded.offered_at, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
 		talk_seconds = excluded.talk_seconds, hold_seconds = excluded.hold_seconds, hangup_cause = excluded.hangup_cause,
-		hangup_by = excluded.hangup_by, transfers = excluded.transfers`,
+		hangup_by = excluded.hangup_by, transfers = excluded.transfers,
+		quality = COALESCE(excluded.quality, calls.quality)`,
 		c.ID, c.Service, ticket, string(c.Direction), c.From, c.To, c.CallerID, c.Queue, c.Agent, micros(c.StartedAt),
 		microsPtr(c.OfferedAt), microsPtr(c.AnsweredAt), microsPtr(c.EndedAt), c.TalkSeconds, c.HoldSeconds,
-		c.HangupCause, c.HangupBy, string(tr))
+		c.HangupCause, c.HangupBy, string(tr), q)
 	if err != nil {
 		return fmt.Errorf("store: saving call %s: %w", c.ID, cs.s.classify(err))
 	}
@@ -41,17 +47,36 @@ func (cs callStore) Save(ctx context.Context, c tickets.Call) error {
 }
 
 const callCols = `id, service, ticket_id, direction, from_number, to_number, caller_id, queue, agent, started_at,
-	offered_at, answered_at, ended_at, talk_seconds, hold_seconds, hangup_cause, hangup_by, transfers`
+	offered_at, answered_at, ended_at, talk_seconds, hold_seconds, hangup_cause, hangup_by, transfers, quality`
+
+// qualityColumn is a call's quality as stored: JSON, or NULL when not measured.
+func qualityColumn(q *tickets.Quality) (sql.NullString, error) {
+	if q == nil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(q)
+	if err != nil {
+		return sql.NullString{}, err
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
+}
 
 func scanCall(sc interface{ Scan(...any) error }) (tickets.Call, error) {
 	var c tickets.Call
 	var ticket, offered, answered, ended sql.NullInt64
 	var dir, tr string
+	var q sql.NullString
 	var started int64
 	err := sc.Scan(&c.ID, &c.Service, &ticket, &dir, &c.From, &c.To, &c.CallerID, &c.Queue, &c.Agent, &started,
-		&offered, &answered, &ended, &c.TalkSeconds, &c.HoldSeconds, &c.HangupCause, &c.HangupBy, &tr)
+		&offered, &answered, &ended, &c.TalkSeconds, &c.HoldSeconds, &c.HangupCause, &c.HangupBy, &tr, &q)
 	if err != nil {
 		return c, err
+	}
+	if q.Valid && q.String != "" {
+		c.Quality = &tickets.Quality{}
+		if err := json.Unmarshal([]byte(q.String), c.Quality); err != nil {
+			return c, fmt.Errorf("store: quality of call %s: %w", c.ID, err)
+		}
 	}
 	c.TicketID, c.Direction, c.StartedAt = ticket.Int64, tickets.Direction(dir), fromMicros(started)
 	c.OfferedAt, c.AnsweredAt, c.EndedAt = timePtr(offered), timePtr(answered), timePtr(ended)
@@ -95,6 +120,21 @@ func (cs callStore) CloseOpen(ctx context.Context, at time.Time, cause string) (
 	return int(n), nil
 }
 
+func (cs callStore) SetQuality(ctx context.Context, id string, q tickets.Quality) error {
+	col, err := qualityColumn(&q)
+	if err != nil {
+		return err
+	}
+	res, err := cs.s.exec(ctx, `UPDATE calls SET quality = ? WHERE id = ?`, col, id)
+	if err != nil {
+		return fmt.Errorf("store: quality of call %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
 type stateStore struct{ s *Store }
 
 func (ss stateStore) Record(ctx context.Context, c store.StateChange) error {
@@ -125,6 +165,50 @@ func (ss stateStore) List(ctx context.Context, agent string, since time.Time, li
 		}
 		c.At = fromMicros(at)
 		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (ss stateStore) Last(ctx context.Context, agent string) (store.StateChange, error) {
+	var c store.StateChange
+	var at int64
+	err := ss.s.row(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at FROM agent_states
+		WHERE agent = ? ORDER BY at DESC, id DESC LIMIT 1`, agent).Scan(&c.Agent, &c.Service, &c.From, &c.To, &c.Reason, &c.Call, &at)
+	c.At = fromMicros(at)
+	return c, ss.s.classify(err)
+}
+
+type ctiStore struct{ s *Store }
+
+func (cs ctiStore) Open(ctx context.Context, login, service string, at time.Time) error {
+	_, err := cs.s.exec(ctx, `INSERT INTO cti_sessions (login, service, since) VALUES (?, ?, ?)
+		ON CONFLICT (login) DO UPDATE SET service = excluded.service, since = excluded.since`, login, service, micros(at))
+	if err != nil {
+		return fmt.Errorf("store: CTI session of %s: %w", login, err)
+	}
+	return nil
+}
+
+func (cs ctiStore) Close(ctx context.Context, login string) error {
+	_, err := cs.s.exec(ctx, `DELETE FROM cti_sessions WHERE login = ?`, login)
+	return err
+}
+
+func (cs ctiStore) List(ctx context.Context) ([]store.CTISession, error) {
+	rows, err := cs.s.query(ctx, `SELECT login, service, since FROM cti_sessions ORDER BY login`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []store.CTISession{}
+	for rows.Next() {
+		var x store.CTISession
+		var since int64
+		if err := rows.Scan(&x.Login, &x.Service, &since); err != nil {
+			return nil, err
+		}
+		x.Since = fromMicros(since)
+		out = append(out, x)
 	}
 	return out, rows.Err()
 }

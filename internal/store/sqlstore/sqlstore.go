@@ -124,6 +124,7 @@ func (s *Store) Calls() store.CallStore       { return callStore{s} }
 func (s *Store) States() store.StateStore     { return stateStore{s} }
 func (s *Store) Sessions() store.SessionStore { return sessionStore{s} }
 func (s *Store) Audio() store.AudioStore      { return audioStore{s} }
+func (s *Store) CTI() store.CTIStore          { return ctiStore{s} }
 
 // Close closes the connections.
 func (s *Store) Close() error {
@@ -137,11 +138,48 @@ func (s *Store) Close() error {
 	return errors.Join(err, s.closer())
 }
 
+// callDeadline bounds a store call whose context carries no deadline of its own: no caller
+// may wait on the database for ever.
+const callDeadline = 10 * time.Second
+
+// bounded gives ctx a deadline when it has none.
+func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, callDeadline)
+}
+
+// rows are query results whose deadline ends when they are closed.
+type rows struct {
+	*sql.Rows
+	cancel context.CancelFunc
+}
+
+func (r *rows) Close() error {
+	err := r.Rows.Close()
+	r.cancel()
+	return err
+}
+
+// row is a single-row result whose deadline ends when it is scanned.
+type row struct {
+	r      *sql.Row
+	cancel context.CancelFunc
+}
+
+func (r row) Scan(dest ...any) error {
+	defer r.cancel()
+	return r.r.Scan(dest...)
+}
+
 // InTx runs fn in one transaction on the write connection.
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 	if s.wdb == nil {
 		return fn(s) // already in a transaction: join it
 	}
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	return s.retry(ctx, func() error {
 		tx, err := s.wdb.BeginTx(ctx, nil)
 		if err != nil {
@@ -180,6 +218,8 @@ func (s *Store) retry(ctx context.Context, f func() error) error {
 }
 
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	q = s.d.Rebind(q)
 	if st := s.prepared(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
@@ -187,21 +227,29 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 	return s.w.ExecContext(ctx, q, args...)
 }
 
-func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return s.r.QueryContext(ctx, s.d.Rebind(q), args...)
+func (s *Store) query(ctx context.Context, q string, args ...any) (*rows, error) {
+	ctx, cancel := bounded(ctx)
+	r, err := s.r.QueryContext(ctx, s.d.Rebind(q), args...)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &rows{Rows: r, cancel: cancel}, nil
 }
 
-func (s *Store) row(ctx context.Context, q string, args ...any) *sql.Row {
-	return s.r.QueryRowContext(ctx, s.d.Rebind(q), args...)
+func (s *Store) row(ctx context.Context, q string, args ...any) row {
+	ctx, cancel := bounded(ctx)
+	return row{r: s.r.QueryRowContext(ctx, s.d.Rebind(q), args...), cancel: cancel}
 }
 
 // writeRow runs a write that returns a row (INSERT … RETURNING).
-func (s *Store) writeRow(ctx context.Context, q string, args ...any) *sql.Row {
+func (s *Store) writeRow(ctx context.Context, q string, args ...any) row {
+	ctx, cancel := bounded(ctx)
 	q = s.d.Rebind(q)
 	if st := s.prepared(ctx, q); st != nil {
-		return st.QueryRowContext(ctx, args...)
+		return row{r: st.QueryRowContext(ctx, args...), cancel: cancel}
 	}
-	return s.w.QueryRowContext(ctx, q, args...)
+	return row{r: s.w.QueryRowContext(ctx, q, args...), cancel: cancel}
 }
 
 // classify maps driver errors to the store's.

@@ -52,6 +52,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("calls", func(t *testing.T) { testCalls(t, open) })
 	t.Run("states", func(t *testing.T) { testStates(t, open) })
 	t.Run("sessions", func(t *testing.T) { testSessions(t, open) })
+	t.Run("cti", func(t *testing.T) { testCTI(t, open) })
+	t.Run("quality", func(t *testing.T) { testQuality(t, open) })
 	t.Run("audio", func(t *testing.T) { testAudio(t, open) })
 	t.Run("tx", func(t *testing.T) { testTx(t, open) })
 	t.Run("concurrent", func(t *testing.T) { testConcurrent(t, open) })
@@ -276,6 +278,51 @@ func testStates(t *testing.T, open Opener) {
 	ok(t, err)
 	if len(l) != 2 || l[0].To != "ready" || l[1].To != "offered" || l[0].Call != "C1" || !l[0].At.Equal(t0.Add(time.Second)) {
 		t.Fatalf("history: %+v", l)
+	}
+	last, err := st.States().Last(ctx, "kim")
+	ok(t, err)
+	if last.To != "on_call" || !last.At.Equal(t0.Add(3*time.Second)) {
+		t.Fatalf("last change: %+v", last)
+	}
+	if _, err := st.States().Last(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("last change of an agent without history: %v", err)
+	}
+}
+
+func testCTI(t *testing.T, open Opener) {
+	st, reopen := open(t)
+	ok(t, st.CTI().Open(ctx, "kim", "support", t0))
+	ok(t, st.CTI().Open(ctx, "lee", "support", t0.Add(time.Second)))
+	ok(t, st.CTI().Open(ctx, "kim", "sales", t0.Add(2*time.Second))) // moved: replaces
+	ok(t, st.CTI().Close(ctx, "lee"))
+	ok(t, st.CTI().Close(ctx, "nobody"))
+	ok(t, st.Close())
+	st = reopen()
+	defer st.Close()
+	got, err := st.CTI().List(ctx)
+	ok(t, err)
+	want := []store.CTISession{{Login: "kim", Service: "sales", Since: t0.Add(2 * time.Second)}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("sessions after a restart: %+v, want %+v", got, want)
+	}
+}
+
+func testQuality(t *testing.T, open Opener) {
+	st, _ := open(t)
+	c := tickets.Call{ID: "Q1", Service: "support", Direction: tickets.Inbound, StartedAt: t0}
+	ok(t, st.Calls().Save(ctx, c))
+	q := tickets.Quality{LossPct: 1.5, JitterMs: 3.25, MOS: 4.2, FarLossPct: -1, RTTMs: -1}
+	ok(t, st.Calls().SetQuality(ctx, "Q1", q))
+	end := t0.Add(time.Minute)
+	c.EndedAt = &end
+	ok(t, st.Calls().Save(ctx, c)) // a later save without quality keeps it
+	got, err := st.Calls().Get(ctx, "Q1")
+	ok(t, err)
+	if got.Quality == nil || *got.Quality != q || got.EndedAt == nil {
+		t.Fatalf("quality after a save: %+v", got)
+	}
+	if err := st.Calls().SetQuality(ctx, "nope", q); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("quality of a missing call: %v", err)
 	}
 }
 
