@@ -81,7 +81,7 @@ func (e *Engine) Login(login, service string) error {
 // login brings an agent into the loop at 기본 and keeps its CTI session, so that a restart
 // brings it back. notice, when set, is shown by the widget until the next state change.
 func (l *loop) login(cfg site.Agent, notice *Notice) error {
-	rt := &agentRT{login: cfg.Login, cfg: cfg, st: agent.Agent{State: agent.LoggedOut, Since: l.now()}, notice: notice}
+	rt := &agentRT{login: cfg.Login, cfg: cfg, st: agent.Agent{State: agent.LoggedOut, Since: l.now()}}
 	reason := ""
 	if notice != nil {
 		reason = notice.Kind
@@ -89,6 +89,7 @@ func (l *loop) login(cfg site.Agent, notice *Notice) error {
 	if err := l.applyReason(rt, agent.Event{Kind: agent.Login}, reason); err != nil {
 		return err
 	}
+	rt.notice = notice // after the change, which clears a notice
 	l.agents[cfg.Login] = rt
 	login, service, at := cfg.Login, l.service, l.now()
 	l.store(func(ctx context.Context, tx store.Store) error { return tx.CTI().Open(ctx, login, service, at) })

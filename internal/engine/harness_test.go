@@ -63,6 +63,17 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, mutate ...func(*site.Site)) *harness {
+	return newHarnessWith(t, harnessOpts{mutate: mutate})
+}
+
+// harnessOpts put test doubles around the store or the network, to make them slow or failing.
+type harnessOpts struct {
+	mutate    []func(*site.Site)
+	wrapStore func(store.Store) store.Store
+	wrapPhone func(*telephonytest.Network) telephony.Telephony
+}
+
+func newHarnessWith(t *testing.T, o harnessOpts) *harness {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ringdesk.db"))
@@ -70,7 +81,7 @@ func newHarness(t *testing.T, mutate ...func(*site.Site)) *harness {
 		t.Fatal(err)
 	}
 	s := testSite()
-	for _, m := range mutate {
+	for _, m := range o.mutate {
 		m(s)
 	}
 	if err := st.Site().Save(ctx, s); err != nil {
@@ -84,7 +95,15 @@ func newHarness(t *testing.T, mutate ...func(*site.Site)) *harness {
 		t.Fatal(err)
 	}
 	h.dir = dir
-	h.eng, err = New(Config{Clock: h.clk, Store: st, Directory: dir, Bus: bus, Phone: h.net})
+	engineStore := store.Store(st)
+	if o.wrapStore != nil {
+		engineStore = o.wrapStore(st)
+	}
+	var phone telephony.Telephony = h.net
+	if o.wrapPhone != nil {
+		phone = o.wrapPhone(h.net)
+	}
+	h.eng, err = New(Config{Clock: h.clk, Store: engineStore, Directory: dir, Bus: bus, Phone: phone})
 	if err != nil {
 		t.Fatal(err)
 	}

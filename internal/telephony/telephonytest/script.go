@@ -236,6 +236,9 @@ func (n *Network) Report(leg telephony.LegID, kind telephony.EventKind, cause te
 	n.h.Report(telephony.Event{Leg: leg, Kind: kind, Cause: cause})
 }
 
+// ReportEvent delivers any event as the network would (a quality report, a hold, DTMF).
+func (n *Network) ReportEvent(ev telephony.Event) { n.h.Report(ev) }
+
 // Answer, HangUp, Fail and PlayDone are the common reports.
 func (n *Network) AnswerLeg(leg telephony.LegID) { n.Report(leg, telephony.Answered, "") }
 func (n *Network) HangUp(leg telephony.LegID)    { n.Report(leg, telephony.HungUp, telephony.CauseNormal) }
