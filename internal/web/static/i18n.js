@@ -26,7 +26,8 @@ const ko = {
   'transfer.dialing': '협의통화 발신 중: {target}',
   'forced.title': '강성종료', 'forced.body': '확인을 누르면 아래 안내 멘트가 고객에게 송출된 후 통화가 종료됩니다.',
   'after.title': 'CTI 상태 변경 알림', 'after.body': '통화가 종료되었습니다. 확인을 누르면 대기 상태로, 취소를 누르면 업무(티켓처리) 상태로 변경됩니다.',
-  'call.with': '통화 상대', 'call.ticket': '티켓 #{id}',
+  'call.with': '통화 상대', 'call.ticket': '티켓 #{id}', 'call.customerHeld': '고객이 통화를 보류했습니다',
+  'notice.restarted': '시스템이 다시 시작되어 CTI에 다시 로그인되었습니다. 상태는 기본입니다',
   'softphone.mic': '마이크를 사용할 수 없습니다: {err}', 'softphone.nomic': '이 브라우저에는 마이크가 없습니다. 전화를 받으려면 마이크를 연결하세요.',
   'softphone.ready': '브라우저 전화 준비됨', 'softphone.connecting': '브라우저 전화 연결 중',
   'tickets.title': '티켓', 'tickets.status': '상태', 'tickets.phone': '전화번호', 'tickets.assignee': '담당자',
@@ -87,7 +88,8 @@ const en = {
   'transfer.none': 'No agent is ready.', 'transfer.consulting': 'Consulting: {target}', 'transfer.dialing': 'Calling for consult: {target}',
   'forced.title': 'Forced hang-up', 'forced.body': 'On OK the announcement below plays to the customer, then the call ends.',
   'after.title': 'CTI state change', 'after.body': 'The call has ended. OK sets you Ready; Cancel sets you to Work (ticket processing).',
-  'call.with': 'Talking with', 'call.ticket': 'Ticket #{id}',
+  'call.with': 'Talking with', 'call.ticket': 'Ticket #{id}', 'call.customerHeld': 'The customer has put the call on hold',
+  'notice.restarted': 'The system restarted and logged you back in to CTI. Your state is Default.',
   'softphone.mic': 'The microphone cannot be used: {err}', 'softphone.nomic': 'This browser has no microphone. Connect one to take calls.',
   'softphone.ready': 'Browser phone ready', 'softphone.connecting': 'Browser phone connecting',
   'tickets.title': 'Tickets', 'tickets.status': 'Status', 'tickets.phone': 'Phone', 'tickets.assignee': 'Assignee',
@@ -136,8 +138,10 @@ export function setLang(l) {
 }
 
 // t returns the label for key in the current language, with {name} placeholders filled.
-export function t(key, vars = {}) {
-  let s = tables[lang][key] ?? tables.ko[key] ?? key
+// t words key in the console's language; fallback (e.g. the server's Korean message) is used
+// when the catalogue has no entry.
+export function t(key, vars = {}, fallback) {
+  let s = tables[lang][key] ?? tables.ko[key] ?? fallback ?? key
   for (const [k, v] of Object.entries(vars)) s = s.replaceAll('{' + k + '}', String(v))
   return s
 }

@@ -53,6 +53,11 @@ export class Widget {
   async setView(v) {
     const before = this.view
     this.view = v
+    if (v.notice && v.notice.at !== this.noticeShown) {
+      // e.g. logged back in after a restart: said once per notice, however often the view comes
+      this.noticeShown = v.notice.at
+      toast(t('notice.' + v.notice.kind, {}, v.notice.message), 'warn')
+    }
     if (v.service && (!this.settings || this.settings.service !== v.service)) {
       try { this.settings = await get('/api/v1/cti/settings?service=' + encodeURIComponent(v.service)) } catch { /* keep old */ }
     }
@@ -235,7 +240,8 @@ export class Widget {
     const party = c.direction === 'outbound' ? c.to : c.from
     const info = h('div', { class: 'call-info' },
       h('p', { class: 'caller' }, `${t('call.with')}: `, h('strong', { id: 'call-party' }, party || '')),
-      c.ticket ? h('p', {}, h('a', { href: `#/tickets/${c.ticket}`, id: 'call-ticket' }, t('call.ticket', { id: c.ticket }))) : null)
+      c.ticket ? h('p', {}, h('a', { href: `#/tickets/${c.ticket}`, id: 'call-ticket' }, t('call.ticket', { id: c.ticket }))) : null,
+      c.customer_held ? h('p', { class: 'notice', id: 'customer-held', role: 'status' }, t('call.customerHeld')) : null)
     const out = [info]
     const consult = c.consult
     if (v.state === 'consulting' || consult) {
