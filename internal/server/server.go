@@ -162,6 +162,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := ensureAdmin(ctx, s.Store, cfg.AdminPassword, cfg.Out); err != nil {
 		return nil, err
 	}
+	if _, err := s.Directory.Reload(ctx); err != nil { // the administrator may be new
+		return nil, err
+	}
 	s.API, err = api.New(ctx, api.Config{Engine: s.Engine, Store: s.Store, Directory: s.Directory, Bus: s.Bus,
 		Clock: cfg.Clock, Logger: cfg.Logger, Console: web.Handler(), Phones: s.SIP, Signals: s.Phones,
 		Metrics: s.writeMetrics})

@@ -2,14 +2,17 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"ringdesk/internal/store"
 	"ringdesk/internal/store/storetest"
+	"ringdesk/internal/tickets"
 )
 
 func opener(t *testing.T) (store.Store, func() store.Store) {
@@ -98,5 +101,62 @@ func TestStatementsFirstMetInATransaction(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("a write inside a transaction waited for the transaction's own connection")
+	}
+}
+
+// Statements first met inside a transaction are prepared after it commits. Preparing took
+// the statement cache's lock and then waited for SQLite's only writer connection, while
+// another transaction holding that connection waited for the lock to use a statement: the
+// server hung for ever as soon as the API saved the configuration while the engine
+// committed, early in a process's life (the kill -9 soak found it). This test hung before.
+func TestPreparingAfterACommitDoesNotDeadlock(t *testing.T) {
+	ctx := context.Background()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for round := 0; round < 30; round++ {
+			st, err := Open(ctx, filepath.Join(t.TempDir(), "ringdesk.db"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 4; i++ {
+					s := storetest.FullSite()
+					s.Services[0].RecallSeconds = 10 + i
+					if err := st.Site().Save(ctx, s); err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 4; i++ {
+					err := st.InTx(ctx, func(tx store.Store) error {
+						at := time.Now()
+						if err := tx.Calls().Save(ctx, tickets.Call{ID: fmt.Sprint("C", i), Service: "support", StartedAt: at}); err != nil {
+							return err
+						}
+						if err := tx.States().Record(ctx, store.StateChange{Agent: "kim", Service: "support", To: "ready", At: at}); err != nil {
+							return err
+						}
+						return tx.CTI().Open(ctx, "kim", "support", at)
+					})
+					if err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+			wg.Wait()
+			st.Close()
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("deadlock: a transaction and the statement cache wait for each other")
 	}
 }

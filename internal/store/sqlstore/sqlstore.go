@@ -68,15 +68,25 @@ func (c *stmtCache) warm(ctx context.Context) {
 	}
 }
 
+// get returns the prepared statement for q, preparing it first if need be. The lock is never
+// held while preparing: preparing waits for SQLite's only writer connection, and a
+// transaction holding that connection may be waiting for the lock to use a statement.
 func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.m[q]; st != nil {
+	st := c.m[q]
+	c.mu.Unlock()
+	if st != nil {
 		return st, nil
 	}
 	st, err := c.db.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if had := c.m[q]; had != nil { // prepared meanwhile by another caller
+		st.Close()
+		return had, nil
 	}
 	c.m[q] = st
 	return st, nil
