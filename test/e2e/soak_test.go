@@ -141,7 +141,7 @@ func (p *process) token(login, password string) string {
 // afterwards.
 type acked struct {
 	mu        sync.Mutex
-	tickets   map[int64]bool   // announced by ticket.created
+	tickets   map[int64]bool // announced by ticket.created
 	notes     map[int64][]string
 	favorites int // the highest favourites version whose PUT got 200
 }
