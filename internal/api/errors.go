@@ -40,6 +40,7 @@ var httpStatus = map[fault.Kind]int{
 	fault.Invalid:     422,
 	fault.NotFound:    404,
 	fault.Forbidden:   403,
+	fault.Refused:     422,
 	fault.State:       409,
 	fault.Busy:        409,
 	fault.Offline:     409,

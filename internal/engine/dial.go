@@ -5,7 +5,9 @@ import (
 
 	"ringdesk/internal/agent"
 	"ringdesk/internal/call"
+	"ringdesk/internal/dialplan"
 	"ringdesk/internal/directory"
+	"ringdesk/internal/fault"
 	"ringdesk/internal/site"
 	"ringdesk/internal/telephony"
 	"ringdesk/internal/tickets"
@@ -44,6 +46,27 @@ func firstRegisteredCallerID(svc *site.Service) string {
 	return ""
 }
 
+// dialPlanRefusal checks an outside number against the service's dial plan: nil when it may
+// be called, else the refusal saying why in the words a person understands.
+func (l *loop) dialPlanRefusal(number string) error {
+	var plan dialplan.Plan
+	if l.cfg != nil {
+		plan = dialplan.Plan{Allow: l.cfg.DialPlan.Allow, Deny: l.cfg.DialPlan.Deny}
+	}
+	d := plan.Check(number)
+	if d.Allowed {
+		return nil
+	}
+	msg := "발신이 허용되지 않은 번호입니다. 관리자에게 발신 허용 번호를 문의하세요"
+	switch {
+	case strings.HasPrefix(number, "+") || strings.HasPrefix(number, "00"):
+		msg = "국제전화는 이 서비스에서 걸 수 없습니다. 관리자에게 발신 허용 번호를 문의하세요"
+	case strings.HasPrefix(number, "060"):
+		msg = "060 유료 정보서비스 번호는 걸 수 없습니다"
+	}
+	return fault.New(fault.Refused, "invalid_number", msg, "number", number, "rule", d.Rule)
+}
+
 // trunkTarget is a call to number through the route's trunks, in order.
 func trunkTarget(r directory.Route, callerID string) telephony.Target {
 	return telephony.Target{Kind: telephony.TargetTrunk, Trunk: r.Trunks[0], Fallback: r.Trunks[1:], Number: r.Number,
@@ -66,6 +89,9 @@ func (e *Engine) Dial(login, number, callerID string) error {
 		route, ok := l.dir.OutboundRoute(number)
 		if !ok {
 			return invalid("no_route", "이 번호로 발신할 수 있는 트렁크가 없습니다")
+		}
+		if err := l.dialPlanRefusal(route.Number); err != nil {
+			return err
 		}
 		if !a.st.State.Idle() {
 			return invalidState("지금 상태({state})에서는 걸기를 할 수 없습니다", "state", a.st.State.Label("ko"))
@@ -146,6 +172,9 @@ func (l *loop) dialled(a *agentRT, pc telephony.PhoneCall) error {
 	route, ok := l.dir.TrunksFor(to)
 	if !ok || !validNumber(route.Number) {
 		return notFound("no_route", "이 번호로 발신할 수 있는 트렁크가 없습니다")
+	}
+	if err := l.dialPlanRefusal(route.Number); err != nil {
+		return err
 	}
 	rest := route.Number
 	callerID := firstRegisteredCallerID(l.cfg)

@@ -6,6 +6,7 @@ import (
 
 	"ringdesk/internal/agent"
 	"ringdesk/internal/events"
+	"ringdesk/internal/fault"
 	"ringdesk/internal/site"
 	"ringdesk/internal/telephony"
 	"ringdesk/internal/telephony/telephonytest"
@@ -184,5 +185,53 @@ func TestTrunkFallbackIsPlaced(t *testing.T) {
 	tg := h.net.Leg(leg).Target
 	if tg.Trunk != "carrier" || len(tg.Fallback) != 1 || tg.Fallback[0] != "backup" {
 		t.Fatalf("placed %+v, want carrier then backup", tg)
+	}
+}
+
+// The dial plan: international and premium-rate numbers are refused for 걸기, for numbers
+// dialled on a phone and for transfers, and nothing is placed; a service may allow them.
+// Before, +88213456789 and 00… went straight to the carrier.
+func TestDialPlanRefusesTollFraud(t *testing.T) {
+	h := newHarness(t)
+	h.ok(h.eng.Login("kim", "support"))
+	for _, n := range []string{"+88213456789", "0088213456789", "0601234567", "90088213456789"} {
+		err := h.eng.Dial("kim", n, "0212345678")
+		if e, ok := fault.As(err); !ok || e.Kind != fault.Refused || e.Code != "invalid_number" || e.Message == "" {
+			t.Errorf("걸기 %s: %v, want refused invalid_number", n, err)
+		}
+	}
+	h.state("kim", agent.Default)
+	if _, err := h.net.Dial("1001", "90088213456789"); fault.KindOf(err) != fault.Refused {
+		t.Errorf("phone-dialled international number: %v", err)
+	}
+	if _, err := h.net.Dial("1001", "90601234567"); fault.KindOf(err) != fault.Refused {
+		t.Errorf("phone-dialled 060: %v", err)
+	}
+	for _, a := range h.net.Actions() {
+		if a.Kind == "place" && a.Target.Kind == telephony.TargetTrunk {
+			t.Fatalf("a refused number was placed: %v", a)
+		}
+	}
+	// a transfer to an outside international number is refused the same way
+	h.ok(h.eng.SetState("kim", agent.Ready, ""))
+	h.call("01011112222")
+	h.connect("kim", "1001")
+	if err := h.eng.Consult("kim", "90088213456789"); fault.KindOf(err) != fault.Refused {
+		t.Errorf("transfer to an international number: %v", err)
+	}
+	h.state("kim", agent.OnCall)
+	// domestic numbers still go out
+	h.ok(h.eng.Consult("kim", "901012121212"))
+	h.net.WaitPlaced(t, telephonytest.ToTrunk("01012121212"))
+}
+
+func TestDialPlanCanAllowInternational(t *testing.T) {
+	h := newHarness(t, func(s *site.Site) {
+		s.Services[0].DialPlan = site.DialPlan{Allow: []string{"0[1-9]*", "00[1-9]*"}, Deny: []string{"060*"}}
+	})
+	h.ok(h.eng.Login("kim", "support"))
+	h.ok(h.eng.Dial("kim", "0088213456789", "0212345678"))
+	if err := h.eng.Hangup("kim"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -112,6 +112,9 @@ func (l *loop) planConsult(a *agentRT, target string) (consultPlan, error) {
 	if !ok || !validNumber(route.Number) || l.trunkPrefix(route) == "" && len(l.dir.Trunks) > 1 {
 		return consultPlan{}, invalid("invalid_target", "호전환할 수 없는 번호입니다. 외부 번호는 앞에 트렁크 번호(예: 9)를 붙이세요")
 	}
+	if err := l.dialPlanRefusal(route.Number); err != nil {
+		return consultPlan{}, err
+	}
 	callerID := firstRegisteredCallerID(l.cfg)
 	if callerID == "" {
 		return consultPlan{}, invalid("invalid_caller_id", "등록 완료된 발신번호가 없어 외부로 호전환할 수 없습니다")

@@ -17,6 +17,9 @@ const (
 	// Forbidden: it exists, but the caller may not do this (no permission, not configured for
 	// it, a number the dial plan refuses).
 	Forbidden Kind = "forbidden"
+	// Refused: the request is well formed, but a rule the site set refuses it (a number the
+	// service's dial plan does not allow).
+	Refused Kind = "refused"
 	// State: the state machine refuses it in the current state (SPEC §2); nothing changed.
 	State Kind = "state"
 	// Busy: the party asked for is occupied.
@@ -29,7 +32,7 @@ const (
 )
 
 // Kinds lists every kind, for the adapters' exhaustive table tests.
-var Kinds = []Kind{Invalid, NotFound, Forbidden, State, Busy, Offline, Unavailable}
+var Kinds = []Kind{Invalid, NotFound, Forbidden, Refused, State, Busy, Offline, Unavailable}
 
 // Error is a failure with its kind, code, readable message and the cause.
 type Error struct {

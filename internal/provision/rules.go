@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode"
 
+	"ringdesk/internal/dialplan"
 	"ringdesk/internal/site"
 )
 
@@ -57,6 +58,7 @@ const (
 	maxTextBytes         = 1000 // the 강성종료 announcement text
 	maxNameRunes         = 100
 	maxSecretBytes       = 1024
+	maxDialPatterns      = 100
 )
 
 var (
@@ -243,6 +245,20 @@ func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 		c.add(e, ".hangup_announcement.text", "must not contain control characters other than line breaks")
 	}
 	c.audio(e, ".hangup_announcement.audio", svc.HangupAnnouncement.Audio, false)
+	for _, dp := range []struct {
+		kind string
+		list []string
+	}{{"allow", svc.DialPlan.Allow}, {"deny", svc.DialPlan.Deny}} {
+		kind, list := dp.kind, dp.list
+		if len(list) > maxDialPatterns {
+			c.add(e, ".dial_plan."+kind, "패턴은 %d개까지 둘 수 있습니다", maxDialPatterns)
+		}
+		for j, pat := range list {
+			if msg := dialplan.Validate(pat); msg != "" {
+				c.add(e, fmt.Sprintf(".dial_plan.%s[%d]", kind, j), "%q: %s", pat, msg)
+			}
+		}
+	}
 
 	groups := map[string]bool{}
 	for j, g := range svc.Groups {

@@ -294,3 +294,18 @@ func TestValidateSiteRules(t *testing.T) {
 		})
 	}
 }
+
+func TestDialPlanPatternsAreChecked(t *testing.T) {
+	s := validSite()
+	Defaults(s)
+	s.Services[0].DialPlan = site.DialPlan{Allow: []string{"0[1-9]*", "0*1"}, Deny: []string{"+*", "abc"}}
+	probs := ValidateSite(s)
+	var paths []string
+	for _, p := range probs {
+		paths = append(paths, p.Path)
+	}
+	want := []string{"services[0].dial_plan.allow[1]", "services[0].dial_plan.deny[1]"}
+	if !slices.Equal(paths, want) {
+		t.Fatalf("problems at %v, want %v: %v", paths, want, probs)
+	}
+}

@@ -63,6 +63,7 @@ var sipStatus = map[fault.Kind]int{
 	fault.Invalid:     484, // Address Incomplete: not a number we can dial
 	fault.NotFound:    404,
 	fault.Forbidden:   403,
+	fault.Refused:     403, // a number the dial plan does not allow
 	fault.State:       486, // the agent's phone is taken by what the agent is doing
 	fault.Busy:        486,
 	fault.Offline:     480,

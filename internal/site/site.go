@@ -72,6 +72,16 @@ type Service struct {
 	Favorites          []Favorite   `json:"favorites" yaml:"favorites"`
 	Groups             []Group      `json:"groups" yaml:"groups"`
 	Queues             []Queue      `json:"queues" yaml:"queues"`
+	// DialPlan says which outside numbers the service may call (걸기, numbers dialled on its
+	// agents' phones, transfers); empty: domestic only (internal/dialplan.Default).
+	DialPlan DialPlan `json:"dial_plan" yaml:"dial_plan"`
+}
+
+// DialPlan is a service's outbound allow and deny patterns (internal/dialplan says how they
+// match): a number leaves when an allow pattern matches it and no deny pattern does.
+type DialPlan struct {
+	Allow []string `json:"allow" yaml:"allow"`
+	Deny  []string `json:"deny" yaml:"deny"`
 }
 
 // Announcement is the 강성종료 message: the text shown to the agent and the audio the customer hears.

@@ -66,6 +66,11 @@ async function serviceEditor(ctx, body, id, tab) {
       const noAnswer = h('select', { name: 'no_answer', disabled: !isAdmin }, ['break', 'ready'].map((v) => h('option', { value: v, selected: (svc.no_answer || 'break') === v }, t('noanswer.' + v))))
       const wrap = h('input', { name: 'after_call_seconds', id: 'svc-wrapup', type: 'number', min: 0, max: 3600, value: svc.after_call_seconds || 0, disabled: !isAdmin })
       const text = h('textarea', { name: 'text', id: 'svc-announcement', rows: 2, disabled: !isAdmin }, svc.hangup_announcement?.text || '')
+      // the dial plan: one pattern a line; empty lists leave the built-in domestic-only plan
+      const plan = svc.dial_plan || {}
+      const allow = h('textarea', { name: 'allow', id: 'svc-dial-allow', rows: 3, disabled: !isAdmin, placeholder: '0[1-9]*\n1[5-8]xxxxxx' }, (plan.allow || []).join('\n'))
+      const deny = h('textarea', { name: 'deny', id: 'svc-dial-deny', rows: 3, disabled: !isAdmin, placeholder: '00*\n+*\n060*' }, (plan.deny || []).join('\n'))
+      const lines = (el) => el.value.split('\n').map((s) => s.trim()).filter(Boolean)
       const form = h('form', { id: 'svc-form', onsubmit: async (e) => {
         e.preventDefault()
         const n = Number(recall.value)
@@ -73,11 +78,14 @@ async function serviceEditor(ctx, body, id, tab) {
         const w = Number(wrap.value)
         if (!Number.isInteger(w) || w < 0 || w > 3600) return showErrors(form, [{ field: 'after_call_seconds', message: '0..3600' }])
         const next = { ...svc, name: name.value, cti: cti.value === 'true', recall_seconds: n, no_answer: noAnswer.value, after_call_seconds: w,
-          hangup_announcement: { ...(svc.hangup_announcement || {}), text: text.value } }
+          hangup_announcement: { ...(svc.hangup_announcement || {}), text: text.value },
+          dial_plan: { allow: lines(allow), deny: lines(deny) } }
         try { saved(await put(`/api/v1/services/${encodeURIComponent(id)}`, next)) } catch (ex) { showErrors(form, apiErrors(ex)) }
       } }, field(t('admin.name'), name, 'name'), field(t('admin.ctiuse'), cti, 'cti'), field(t('admin.recall'), recall, 'recall_seconds'),
       field(t('admin.noanswer'), noAnswer, 'no_answer'), field(t('admin.wrapup'), wrap, 'after_call_seconds'),
-      field(t('admin.announcement'), text, 'text'), errSlot(),
+      field(t('admin.announcement'), text, 'text'),
+      field(t('admin.dialAllow'), allow, 'allow'), field(t('admin.dialDeny'), deny, 'deny'),
+      h('p', { class: 'hint' }, t('admin.dialHint')), errSlot(),
       isAdmin ? h('button', { type: 'submit', class: 'primary', id: 'svc-save' }, t('admin.save')) : null)
       clear(pane, form)
       break
