@@ -57,19 +57,20 @@ type SignalHandler interface {
 
 // Server is the HTTP API.
 type Server struct {
-	eng     *engine.Engine
-	st      store.Store
-	bus     *events.Bus
-	clock   clock.Clock
-	log     *slog.Logger
-	changed func(*site.Site)
-	console http.Handler
-	phones  PhoneDirectory
-	signals SignalHandler
-	ttl     time.Duration
-	metrics func(w io.Writer)
-	limiter *auth.Limiter
-	mux     *http.ServeMux
+	eng      *engine.Engine
+	st       store.Store
+	bus      *events.Bus
+	clock    clock.Clock
+	log      *slog.Logger
+	changed  func(*site.Site)
+	console  http.Handler
+	phones   PhoneDirectory
+	signals  SignalHandler
+	ttl      time.Duration
+	metrics  func(w io.Writer)
+	limiter  *auth.Limiter
+	verifier *auth.Verifier
+	mux      *http.ServeMux
 
 	site    atomic.Pointer[siteIndex]
 	writeMu sync.Mutex // serialises configuration edits: load, change, validate, save
@@ -103,6 +104,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{eng: cfg.Engine, st: cfg.Store, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Logger,
 		changed: cfg.SiteChanged, console: cfg.Console, phones: cfg.Phones, signals: cfg.Signals,
 		ttl: cfg.SessionTTL, metrics: cfg.Metrics, limiter: auth.NewLimiter(cfg.Clock), mux: http.NewServeMux()}
+	var err error
+	if s.verifier, err = auth.NewVerifier(cfg.Clock, 0); err != nil {
+		return nil, err
+	}
 	st, err := cfg.Store.Site().Load(ctx)
 	if err != nil {
 		return nil, err

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"errors"
 	"net"
 	"net/http"
+	"strconv"
+	"time"
 
 	"ringdesk/internal/auth"
 	"ringdesk/internal/site"
@@ -62,7 +65,8 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// login is POST /api/v1/session.
+// login is POST /api/v1/session. The attempt is counted before the password is checked, and
+// the check waits its turn (see auth.Limiter and auth.Verifier).
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Login    string `json:"login"`
@@ -75,15 +79,37 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return errorf(400, "invalid_credentials", "login and password are required")
 	}
 	ip := clientIP(r)
-	if err := s.limiter.Allow(req.Login, ip); err != nil {
+	attempt, err := s.limiter.Reserve(req.Login, ip)
+	var throttled *auth.ErrThrottled
+	if errors.As(err, &throttled) {
+		w.Header().Set("Retry-After", strconv.FormatInt(throttled.Seconds(), 10))
 		return errorf(429, "too_many_attempts", "%v", err)
 	}
-	a, ok := s.site.Load().agents[req.Login]
-	if !ok || a.PasswordHash == "" || !auth.VerifyPassword(a.PasswordHash, req.Password) {
-		s.limiter.Failure(req.Login, ip)
+	if err != nil {
+		return err
+	}
+	a, known := s.site.Load().agents[req.Login]
+	hash := ""
+	if known {
+		hash = a.PasswordHash
+	}
+	ok, err := s.verifier.Verify(r.Context(), hash, req.Password)
+	if err != nil {
+		attempt.Cancel()
+		var busy *auth.ErrBusy
+		if errors.As(err, &busy) {
+			w.Header().Set("Retry-After", strconv.FormatInt(int64(busy.RetryAfter/time.Second), 10))
+			return errorf(503, "busy", "%v", err)
+		}
+		return err
+	}
+	if !ok {
+		attempt.Failed()
+		// one line per checked failure, for an operator's fail2ban; the throttle bounds them
+		s.log.Warn("login failed", "login", req.Login, "client", ip)
 		return errorf(401, "invalid_credentials", "wrong login or password")
 	}
-	s.limiter.Success(req.Login, ip)
+	attempt.Succeeded()
 	token, hash, err := auth.NewToken()
 	if err != nil {
 		return err
