@@ -2,7 +2,7 @@ package api
 
 import (
 	"errors"
-	"net"
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -57,17 +57,17 @@ func contains(list []string, x string) bool {
 	return false
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// login is POST /api/v1/session. The attempt is counted before the password is checked, and
-// the check waits its turn (see auth.Limiter and auth.Verifier).
+// login is POST /api/v1/session. It takes JSON only and refuses another site's page: a form
+// on any site could otherwise post an attacker's credentials and log the visitor's browser in
+// as the attacker (login CSRF). The attempt is counted before the password is checked, and the
+// check waits its turn (see auth.Limiter and auth.Verifier).
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if !isJSON(r) {
+		return errorf(415, "unsupported_media_type", "send the login as application/json")
+	}
+	if requestSite(r) == otherSite {
+		return errorf(403, "forbidden", "cross-site request refused")
+	}
 	var req struct {
 		Login    string `json:"login"`
 		Password string `json:"password"`
@@ -78,7 +78,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if req.Login == "" || req.Password == "" {
 		return errorf(400, "invalid_credentials", "login and password are required")
 	}
-	ip := clientIP(r)
+	ip := s.clientIP(r)
 	attempt, err := s.limiter.Reserve(req.Login, ip)
 	var throttled *auth.ErrThrottled
 	if errors.As(err, &throttled) {
@@ -118,10 +118,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.st.Sessions().Create(r.Context(), store.Session{TokenHash: hash, Login: a.Login, CreatedAt: now, ExpiresAt: now.Add(s.ttl)}); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: r.TLS != nil, MaxAge: int(s.ttl.Seconds())})
+	http.SetCookie(w, s.sessionCookie(r, token, int(s.ttl.Seconds())))
 	writeJSON(w, 200, map[string]any{"token": token, "agent": s.accountOf(a), "expires_at": now.Add(s.ttl).UTC()})
 	return nil
+}
+
+// sessionCookie is the console's session: never readable by scripts, never sent with another
+// site's requests, and Secure whenever the browser reached us over TLS (directly or through a
+// trusted proxy) — but not otherwise, or a browser on plain HTTP would never send it back.
+func (s *Server) sessionCookie(r *http.Request, token string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: cookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: s.overTLS(r), MaxAge: maxAge}
+}
+
+// isJSON reports whether the body is declared application/json.
+func isJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -141,10 +154,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	if hv := r.Header.Get("Authorization"); hv != "" {
 		token = hv[len("Bearer "):]
 	}
-	if err := s.st.Sessions().Delete(r.Context(), auth.HashToken(token)); err != nil {
+	hash := auth.HashToken(token)
+	if err := s.st.Sessions().Delete(r.Context(), hash); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, s.sessionCookie(r, "", -1))
 	w.WriteHeader(204)
 	return nil
 }
