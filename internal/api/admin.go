@@ -39,6 +39,7 @@ func (s *Server) edit(ctx context.Context, by string, f func(st *site.Site) erro
 		return nil, err
 	}
 	s.site.Store(indexSite(saved))
+	s.sockets.recheck() // open event sockets follow the accounts' new permissions
 	if s.changed != nil {
 		s.changed(saved)
 	}
@@ -530,6 +531,7 @@ func (s *Server) putAgent(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	}
 	if newPassword && exists {
 		_ = s.st.Sessions().DeleteLogin(r.Context(), login) // a new password ends old sessions
+		s.sockets.recheck()                                 // and their event sockets
 	}
 	for _, x := range saved.Agents {
 		if x.Login == login {
@@ -575,6 +577,7 @@ func (s *Server) deleteAgent(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return err
 	}
 	_ = s.st.Sessions().DeleteLogin(r.Context(), login)
+	s.sockets.recheck()
 	w.WriteHeader(204)
 	return nil
 }

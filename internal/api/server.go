@@ -77,6 +77,7 @@ type Server struct {
 	limiter  *auth.Limiter
 	verifier *auth.Verifier
 	proxies  []netip.Prefix
+	sockets  *socketSet
 	mux      *http.ServeMux
 
 	site    atomic.Pointer[siteIndex]
@@ -111,7 +112,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{eng: cfg.Engine, st: cfg.Store, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Logger,
 		changed: cfg.SiteChanged, console: cfg.Console, phones: cfg.Phones, signals: cfg.Signals,
 		ttl: cfg.SessionTTL, metrics: cfg.Metrics, limiter: auth.NewLimiter(cfg.Clock), proxies: slices.Clone(cfg.TrustedProxies),
-		mux: http.NewServeMux()}
+		sockets: newSocketSet(), mux: http.NewServeMux()}
 	var err error
 	if s.verifier, err = auth.NewVerifier(cfg.Clock, 0); err != nil {
 		return nil, err
@@ -139,7 +140,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // SiteUpdated takes a configuration changed elsewhere (ringdesk apply on a running server is
 // not one: it writes the store; this is for the process's own changes).
-func (s *Server) SiteUpdated(st *site.Site) { s.site.Store(indexSite(st)) }
+func (s *Server) SiteUpdated(st *site.Site) {
+	s.site.Store(indexSite(st))
+	s.sockets.recheck()
+}
 
 // handler is an authenticated endpoint.
 type handler func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error

@@ -158,6 +158,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	if err := s.st.Sessions().Delete(r.Context(), hash); err != nil {
 		return err
 	}
+	s.sockets.endSession(hash)
 	http.SetCookie(w, s.sessionCookie(r, "", -1))
 	w.WriteHeader(204)
 	return nil

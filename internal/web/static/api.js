@@ -93,9 +93,11 @@ export class Events {
         try { fn(ev) } catch (e) { console.error(e) }
       }
     }
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       this.setOnline(false)
       if (this.closed) return
+      // 4401: the session ended (logout elsewhere, new password, account removed): log in again
+      if (e.code === 4401) { window.dispatchEvent(new CustomEvent('ringdesk:unauthorized')); return }
       setTimeout(() => this.connect(), this.delay)
       this.delay = Math.min(this.delay * 2, 4000)
     }
