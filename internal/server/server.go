@@ -50,6 +50,10 @@ type Config struct {
 	// Out receives what an operator must see once (the generated admin password, the apply
 	// report).
 	Out io.Writer
+	// TLSCert and TLSKey are PEM files: with them HTTP is served over TLS.
+	TLSCert, TLSKey string
+	// TrustedProxies are reverse proxies whose X-Forwarded-For/-Proto are believed.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is a running Ringdesk.
@@ -64,6 +68,7 @@ type Server struct {
 	API    *api.Server
 	http   *http.Server
 	httpLn net.Listener
+	tls    bool
 
 	watch, stopWatch chan struct{}
 }
@@ -129,7 +134,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg}
+	var cert *certificate
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together: give both files or neither")
+	}
+	if cfg.TLSCert != "" {
+		if cert, err = loadCertificate(cfg.TLSCert, cfg.TLSKey, cfg.Logger); err != nil {
+			return nil, err
+		}
+	}
+	s := &Server{cfg: cfg, tls: cert != nil}
 	ok := false
 	defer func() {
 		if !ok {
@@ -187,15 +201,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			s.SIP.SetSite(st)
 			s.Engine.Reload(st)
 		},
-		Console: web.Handler(), Phones: s.SIP, Signals: s.Phones, Metrics: s.writeMetrics})
+		Console: web.Handler(), Phones: s.SIP, Signals: s.Phones, Metrics: s.writeMetrics, TrustedProxies: cfg.TrustedProxies})
 	if err != nil {
 		return nil, err
 	}
-	s.http = &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
-	go s.http.Serve(s.httpLn)
+	s.http = serveHTTP(s.httpLn, s.API, cert, cfg.TrustedProxies, cfg.Logger)
 	s.watch, s.stopWatch = make(chan struct{}), make(chan struct{})
 	go s.watchSite()
-	cfg.Logger.Info("ringdesk is serving", "http", s.httpLn.Addr().String(), "sip", s.SIP.Addr(), "advertise", adv.String(),
+	cfg.Logger.Info("ringdesk is serving", "http", s.httpLn.Addr().String(), "tls", s.tls, "sip", s.SIP.Addr(), "advertise", adv.String(),
 		"rtp", cfg.RTPPorts)
 	ok = true
 	return s, nil
@@ -203,6 +216,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 
 // HTTPAddr is where the console and API are served.
 func (s *Server) HTTPAddr() string { return s.httpLn.Addr().String() }
+
+// ConsoleURL is the console's address, https:// when serving TLS.
+func (s *Server) ConsoleURL() string {
+	if s.tls {
+		return "https://" + s.HTTPAddr() + "/"
+	}
+	return "http://" + s.HTTPAddr() + "/"
+}
 
 // Close ends every call, logs agents out and stops.
 func (s *Server) Close() error {
