@@ -63,9 +63,13 @@ func FuzzConsoleMessage(f *testing.F) {
 	f.Add([]byte(`{"type":"webrtc.hello"}`))
 	f.Add(seed("webrtc.answer", map[string]any{"leg": leg, "sdp": answer}))
 	f.Add(seed("webrtc.candidate", map[string]any{"leg": leg, "candidate": candidate}))
-	f.Add(seed("webrtc.candidate", map[string]any{"leg": leg, "candidate": map[string]any{
-		"candidate": "candidate:842163049 1 udp 1677729535 203.0.113.7 61665 typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag Zb7x network-cost 999",
-		"sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": "Zb7x"}}))
+	chrome := map[string]any{
+		"candidate":        "candidate:842163049 1 udp 1677729535 203.0.113.7 61665 typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag Zb7x network-cost 999",
+		"sdpMid":           "0",
+		"sdpMLineIndex":    0,
+		"usernameFragment": "Zb7x",
+	}
+	f.Add(seed("webrtc.candidate", map[string]any{"leg": leg, "candidate": chrome}))
 	f.Add(seed("webrtc.reject", map[string]any{"leg": leg, "reason": "NotAllowedError: Permission denied"}))
 	f.Add(seed("webrtc.hangup", map[string]any{"leg": leg}))
 	f.Add(seed("webrtc.answer", map[string]any{"leg": "someone-elses", "sdp": answer}))
