@@ -95,13 +95,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	ok, err := s.verifier.Verify(r.Context(), hash, req.Password)
 	if err != nil {
+		// not checked: the server was busy, or the client stopped waiting (then nobody reads
+		// this answer, and it is no error of ours to log)
 		attempt.Cancel()
+		retry := time.Second
 		var busy *auth.ErrBusy
 		if errors.As(err, &busy) {
-			w.Header().Set("Retry-After", strconv.FormatInt(int64(busy.RetryAfter/time.Second), 10))
-			return errorf(503, "busy", "%v", err)
+			retry = busy.RetryAfter
 		}
-		return err
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(retry/time.Second), 10))
+		return errorf(503, "busy", "too many logins at once; try again in %d s", int64(retry/time.Second))
 	}
 	if !ok {
 		attempt.Failed()
