@@ -2,7 +2,6 @@ package security_test
 
 import (
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -161,5 +160,3 @@ func TestAnUnknownLoginTakesAsLongAsAKnownOne(t *testing.T) {
 		t.Errorf("an unknown login is answered in %v, a known one in %v: which accounts exist shows", u, k)
 	}
 }
-
-var _ = http.StatusOK
