@@ -31,6 +31,32 @@ func (f *flagSet) str(name, def, help string) *string {
 	return f.String(name, def, help+" (env "+envName(name)+")")
 }
 
+// list is a flag that may be repeated, each value possibly a comma-separated list; its
+// environment twin is a comma-separated list.
+func (f *flagSet) list(name, help string) *[]string {
+	l := &listValue{}
+	if v, ok := os.LookupEnv(envName(name)); ok && v != "" {
+		l.values = []string{v}
+	}
+	f.Var(l, name, help+" (repeatable or comma-separated; env "+envName(name)+")")
+	return &l.values
+}
+
+type listValue struct {
+	values []string
+	set    bool // the command line replaces the environment's list rather than adding to it
+}
+
+func (l *listValue) String() string { return strings.Join(l.values, ",") }
+
+func (l *listValue) Set(v string) error {
+	if !l.set {
+		l.values, l.set = nil, true
+	}
+	l.values = append(l.values, v)
+	return nil
+}
+
 func (f *flagSet) parse(args []string) error {
 	if err := f.Parse(args); err != nil {
 		return usageError{fmt.Sprintf("%s: %v", f.Name(), err)}

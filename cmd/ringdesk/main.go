@@ -58,6 +58,7 @@ func (u usageError) Error() string { return u.msg }
 func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   ringdesk serve [--data DIR] [--http ADDR] [--sip ADDR] [--rtp-ports LOW-HIGH] [--apply FILE] [--db URL]
+                 [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...
   ringdesk apply -f FILE [--data DIR | --db URL]
   ringdesk user passwd LOGIN [--data DIR | --db URL]    (new password from RINGDESK_PASSWORD or stdin)
   ringdesk version

@@ -25,12 +25,22 @@ func serve(args []string) error {
 	logFormat := fs.str("log-format", "text", "text or json")
 	logLevel := fs.str("log-level", "info", "debug, info, warn or error")
 	pprofAddr := fs.str("pprof", "", "serve Go's profiler on this address (e.g. 127.0.0.1:6060); off by default")
+	tlsCert := fs.str("tls-cert", "", "certificate chain (PEM): serve HTTPS on --http; with --tls-key")
+	tlsKey := fs.str("tls-key", "", "private key (PEM) of --tls-cert")
+	proxies := fs.list("trusted-proxy", "reverse proxy (address or CIDR) whose X-Forwarded-For/-Proto are believed")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	log, err := logger(*logFormat, *logLevel)
 	if err != nil {
 		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageError{"serve: --tls-cert and --tls-key go together: give both files or neither"}
+	}
+	trusted, err := server.ParseProxies(*proxies)
+	if err != nil {
+		return usageError{"serve: " + err.Error()}
 	}
 	if *pprofAddr != "" {
 		if err := serveProfiler(*pprofAddr); err != nil {
@@ -40,11 +50,12 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s, err := server.Start(ctx, server.Config{DataDir: *data, DBURL: *db, HTTP: *httpAddr, SIP: *sipAddr, RTPPorts: *rtp,
-		Advertise: *adv, Apply: *apply, AdminPassword: os.Getenv("RINGDESK_ADMIN_PASSWORD"), Logger: log, Out: os.Stdout})
+		Advertise: *adv, Apply: *apply, AdminPassword: os.Getenv("RINGDESK_ADMIN_PASSWORD"), Logger: log, Out: os.Stdout,
+		TLSCert: *tlsCert, TLSKey: *tlsKey, TrustedProxies: trusted})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("ringdesk %s: console http://%s/  SIP %s\n", version, s.HTTPAddr(), *sipAddr)
+	fmt.Printf("ringdesk %s: console %s  SIP %s\n", version, s.ConsoleURL(), *sipAddr)
 	<-ctx.Done()
 	log.Info("stopping: ending calls")
 	return s.Close()

@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"ringdesk/internal/auth"
 	"ringdesk/internal/events"
@@ -359,16 +361,40 @@ func (s *Server) putNumbers(w http.ResponseWriter, r *http.Request, p *auth.Prin
 // maxAudio bounds an uploaded prompt: ten minutes of 8 kHz 16-bit audio.
 const maxAudio = 10 << 20
 
+// uploadRate is the slowest an authorised upload may arrive: the server's read timeout is
+// sized for small JSON bodies, so an upload gets longer in proportion to its size.
+const uploadRate = 16 << 10 // bytes per second
+
 // putAudio uploads the service's hold audio (kind hold) or 강성종료 announcement (kind hangup)
-// as an 8 kHz mono WAV body.
+// as an 8 kHz mono WAV body. Who may upload, to which service, and how much is decided before
+// a byte of the body is read: a refused upload costs the server nothing but its headers.
 func (s *Server) putAudio(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	kind := r.PathValue("kind")
 	if kind != "hold" && kind != "hangup" {
 		return errorf(404, "not_found", "audio kind must be hold or hangup")
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAudio))
-	if err != nil {
+	id := r.PathValue("id")
+	if err := requireManager(p, id); err != nil {
+		return err
+	}
+	if _, err := s.findService(s.site().Site, id); err != nil {
+		return err
+	}
+	if r.ContentLength > maxAudio {
 		return errorf(413, "too_large", "audio larger than %d bytes", maxAudio)
+	}
+	size := r.ContentLength
+	if size < 0 {
+		size = maxAudio // chunked: as long as the largest it may be
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(30*time.Second + time.Duration(size/uploadRate)*time.Second))
+	data, err := readLimited(http.MaxBytesReader(w, r.Body, maxAudio), r.ContentLength, maxAudio)
+	if err != nil {
+		var big *http.MaxBytesError
+		if errors.As(err, &big) {
+			return errorf(413, "too_large", "audio larger than %d bytes", maxAudio)
+		}
+		return errorf(400, "invalid_body", "the upload was cut off: %v", err)
 	}
 	if _, err := wav.Decode(data); err != nil {
 		return errorf(422, "invalid_audio", "%v", err)
@@ -388,6 +414,35 @@ func (s *Server) putAudio(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		}
 		return nil
 	})
+}
+
+// readLimited reads a body of at most limit bytes (the reader enforces the limit) into one
+// buffer sized from the declared length, or grown as it arrives but never past the limit, so
+// that no upload holds more memory than the largest it may be.
+func readLimited(r io.Reader, declared, limit int64) ([]byte, error) {
+	size := int64(64 << 10)
+	if declared >= 0 {
+		size = declared + 1 // room to see the end without growing
+	}
+	buf := make([]byte, 0, min(size, limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				return nil, &http.MaxBytesError{Limit: limit}
+			}
+			grown := make([]byte, len(buf), min(int64(cap(buf))*2, limit+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 func (s *Server) deleteAudio(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -526,6 +581,7 @@ func (s *Server) putAgent(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	}
 	if newPassword && exists {
 		_ = s.st.Sessions().DeleteLogin(r.Context(), login) // a new password ends old sessions
+		s.sockets.recheck()                                 // and their event sockets
 	}
 	for _, x := range saved.Agents {
 		if x.Login == login {
@@ -571,6 +627,7 @@ func (s *Server) deleteAgent(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return err
 	}
 	_ = s.st.Sessions().DeleteLogin(r.Context(), login)
+	s.sockets.recheck()
 	w.WriteHeader(204)
 	return nil
 }

@@ -167,17 +167,21 @@ func (e *env) login(login string) *client {
 func (c *client) do(method, path string, body any) (int, []byte) {
 	c.e.t.Helper()
 	var rd io.Reader
+	ctype := "application/json"
 	switch b := body.(type) {
 	case nil:
 	case string:
 		rd = strings.NewReader(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		rd, ctype = bytes.NewReader(b), "application/octet-stream"
 	default:
 		js, _ := json.Marshal(b)
 		rd = bytes.NewReader(js)
 	}
 	req, _ := http.NewRequest(method, c.e.srv.URL+path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", ctype)
+	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}

@@ -6,6 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +41,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// Metrics writes the Prometheus text exposition for GET /metrics (optional).
 	Metrics func(w io.Writer)
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+	// believed (for throttling, logs and the Secure cookie); from anyone else they are ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // PhoneDirectory tells whether an agent's phone can be rung.
@@ -57,19 +63,22 @@ type SignalHandler interface {
 
 // Server is the HTTP API.
 type Server struct {
-	eng     *engine.Engine
-	st      store.Store
-	bus     *events.Bus
-	clock   clock.Clock
-	log     *slog.Logger
-	dir     *directory.Live
-	console http.Handler
-	phones  PhoneDirectory
-	signals SignalHandler
-	ttl     time.Duration
-	metrics func(w io.Writer)
-	limiter *auth.Limiter
-	mux     *http.ServeMux
+	eng      *engine.Engine
+	st       store.Store
+	bus      *events.Bus
+	clock    clock.Clock
+	log      *slog.Logger
+	dir      *directory.Live
+	console  http.Handler
+	phones   PhoneDirectory
+	signals  SignalHandler
+	ttl      time.Duration
+	metrics  func(w io.Writer)
+	limiter  *auth.Limiter
+	verifier *auth.Verifier
+	proxies  []netip.Prefix
+	sockets  *socketSet
+	mux      *http.ServeMux
 
 	writeMu sync.Mutex // serialises configuration edits: load, change, validate, save
 }
@@ -93,7 +102,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{eng: cfg.Engine, st: cfg.Store, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Logger,
 		dir: cfg.Directory, console: cfg.Console, phones: cfg.Phones, signals: cfg.Signals,
-		ttl: cfg.SessionTTL, metrics: cfg.Metrics, limiter: auth.NewLimiter(cfg.Clock), mux: http.NewServeMux()}
+		ttl: cfg.SessionTTL, metrics: cfg.Metrics, limiter: auth.NewLimiter(cfg.Clock), proxies: slices.Clone(cfg.TrustedProxies),
+		sockets: newSocketSet(), mux: http.NewServeMux()}
+	var err error
+	if s.verifier, err = auth.NewVerifier(cfg.Clock, 0); err != nil {
+		return nil, err
+	}
+	// open event sockets follow the accounts' new permissions whenever the configuration moves
+	cfg.Directory.Subscribe(func(*directory.Index) { s.sockets.recheck() })
 	s.routes()
 	return s, nil
 }
@@ -139,19 +155,26 @@ func (s *Server) public(h func(w http.ResponseWriter, r *http.Request) error) ht
 
 const cookieName = "ringdesk_session"
 
-func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
-	token, fromCookie := "", false
+// requestToken is the session token a request carries: a bearer token, or else the session
+// cookie. A malformed Authorization header is an error rather than a fall back to the cookie.
+func requestToken(r *http.Request) (token string, fromCookie bool, err error) {
 	if hv := r.Header.Get("Authorization"); hv != "" {
 		t, ok := strings.CutPrefix(hv, "Bearer ")
 		if !ok || t == "" {
-			return nil, errorf(401, "unauthorized", "Authorization must be \"Bearer <token>\"")
+			return "", false, errorf(401, "unauthorized", "Authorization must be \"Bearer <token>\"")
 		}
-		token = t
-	} else if c, err := r.Cookie(cookieName); err == nil && c.Value != "" {
-		token, fromCookie = c.Value, true
+		return t, false, nil
 	}
-	if token == "" {
-		return nil, errorf(401, "unauthorized", "log in first: POST /api/v1/session")
+	if c, err := r.Cookie(cookieName); err == nil && c.Value != "" {
+		return c.Value, true, nil
+	}
+	return "", false, errorf(401, "unauthorized", "log in first: POST /api/v1/session")
+}
+
+func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
+	token, fromCookie, err := requestToken(r)
+	if err != nil {
+		return nil, err
 	}
 	sess, err := s.st.Sessions().Get(r.Context(), auth.HashToken(token))
 	if err != nil || !s.clock.Now().Before(sess.ExpiresAt) {
@@ -168,16 +191,49 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 	return &p, nil
 }
 
-// sameOrigin accepts a cookie-authenticated write only from the console's own origin.
-func sameOrigin(r *http.Request) bool {
+// provenance is where a browser says a request comes from.
+type provenance int
+
+const (
+	unknownSite provenance = iota // no browser said: a script, or a very old browser
+	sameSite                      // our own pages
+	otherSite                     // another site's page
+)
+
+// requestSite reads where a request comes from as a browser states it: Sec-Fetch-Site, which
+// every current browser sends and a page cannot forge, or else the Origin, whose host must be
+// the one the request was sent to. (Behind a proxy that rewrites Host, Sec-Fetch-Site still
+// answers.) An opaque Origin ("null": a sandboxed frame, a data: URL) is another site.
+func requestSite(r *http.Request) provenance {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return sameSite
+	case "":
+	default: // same-site (a sibling subdomain) or cross-site
+		return otherSite
+	}
 	o := r.Header.Get("Origin")
 	if o == "" {
-		// not sent by a browser's cross-site fetch; a same-site form post without Origin is
-		// still refused unless it carries our header
+		return unknownSite
+	}
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
+		return otherSite
+	}
+	return sameSite
+}
+
+// sameOrigin accepts a cookie-authenticated write only from the console's own origin. Without
+// word from the browser, the console's own header must be there: a cross-site form cannot set
+// it.
+func sameOrigin(r *http.Request) bool {
+	switch requestSite(r) {
+	case sameSite:
+		return true
+	case unknownSite:
 		return r.Header.Get("X-Ringdesk") != ""
 	}
-	o = strings.TrimPrefix(strings.TrimPrefix(o, "http://"), "https://")
-	return o == r.Host
+	return false
 }
 
 func requireAdmin(p *auth.Principal) error {

@@ -1,8 +1,11 @@
 package api
 
 import (
-	"net"
+	"errors"
+	"mime"
 	"net/http"
+	"strconv"
+	"time"
 
 	"ringdesk/internal/auth"
 	"ringdesk/internal/site"
@@ -54,16 +57,17 @@ func contains(list []string, x string) bool {
 	return false
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// login is POST /api/v1/session.
+// login is POST /api/v1/session. It takes JSON only and refuses another site's page: a form
+// on any site could otherwise post an attacker's credentials and log the visitor's browser in
+// as the attacker (login CSRF). The attempt is counted before the password is checked, and the
+// check waits its turn (see auth.Limiter and auth.Verifier).
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if !isJSON(r) {
+		return errorf(415, "unsupported_media_type", "send the login as application/json")
+	}
+	if requestSite(r) == otherSite {
+		return errorf(403, "forbidden", "cross-site request refused")
+	}
 	var req struct {
 		Login    string `json:"login"`
 		Password string `json:"password"`
@@ -74,16 +78,41 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if req.Login == "" || req.Password == "" {
 		return errorf(400, "invalid_credentials", "login and password are required")
 	}
-	ip := clientIP(r)
-	if err := s.limiter.Allow(req.Login, ip); err != nil {
+	ip := s.clientIP(r)
+	attempt, err := s.limiter.Reserve(req.Login, ip)
+	var throttled *auth.ErrThrottled
+	if errors.As(err, &throttled) {
+		w.Header().Set("Retry-After", strconv.FormatInt(throttled.Seconds(), 10))
 		return errorf(429, "too_many_attempts", "%v", err)
 	}
-	a, ok := s.site().Agents[req.Login]
-	if !ok || a.PasswordHash == "" || !auth.VerifyPassword(a.PasswordHash, req.Password) {
-		s.limiter.Failure(req.Login, ip)
+	if err != nil {
+		return err
+	}
+	a, known := s.site().Agents[req.Login]
+	hash := ""
+	if known {
+		hash = a.PasswordHash
+	}
+	ok, err := s.verifier.Verify(r.Context(), hash, req.Password)
+	if err != nil {
+		// not checked: the server was busy, or the client stopped waiting (then nobody reads
+		// this answer, and it is no error of ours to log)
+		attempt.Cancel()
+		retry := time.Second
+		var busy *auth.ErrBusy
+		if errors.As(err, &busy) {
+			retry = busy.RetryAfter
+		}
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(retry/time.Second), 10))
+		return errorf(503, "busy", "too many logins at once; try again in %d s", int64(retry/time.Second))
+	}
+	if !ok {
+		attempt.Failed()
+		// one line per checked failure, for an operator's fail2ban; the throttle bounds them
+		s.log.Warn("login failed", "login", req.Login, "client", ip)
 		return errorf(401, "invalid_credentials", "wrong login or password")
 	}
-	s.limiter.Success(req.Login, ip)
+	attempt.Succeeded()
 	token, hash, err := auth.NewToken()
 	if err != nil {
 		return err
@@ -92,10 +121,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.st.Sessions().Create(r.Context(), store.Session{TokenHash: hash, Login: a.Login, CreatedAt: now, ExpiresAt: now.Add(s.ttl)}); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: r.TLS != nil, MaxAge: int(s.ttl.Seconds())})
+	http.SetCookie(w, s.sessionCookie(r, token, int(s.ttl.Seconds())))
 	writeJSON(w, 200, map[string]any{"token": token, "agent": s.accountOf(a), "expires_at": now.Add(s.ttl).UTC()})
 	return nil
+}
+
+// sessionCookie is the console's session: never readable by scripts, never sent with another
+// site's requests, and Secure whenever the browser reached us over TLS (directly or through a
+// trusted proxy) — but not otherwise, or a browser on plain HTTP would never send it back.
+func (s *Server) sessionCookie(r *http.Request, token string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: cookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: s.overTLS(r), MaxAge: maxAge}
+}
+
+// isJSON reports whether the body is declared application/json.
+func isJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -115,10 +157,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	if hv := r.Header.Get("Authorization"); hv != "" {
 		token = hv[len("Bearer "):]
 	}
-	if err := s.st.Sessions().Delete(r.Context(), auth.HashToken(token)); err != nil {
+	hash := auth.HashToken(token)
+	if err := s.st.Sessions().Delete(r.Context(), hash); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	s.sockets.endSession(hash)
+	http.SetCookie(w, s.sessionCookie(r, "", -1))
 	w.WriteHeader(204)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,6 +19,14 @@ import (
 // message is a cti.snapshot of the agent's state, so a reconnecting widget shows the truth. The
 // same connection carries browser-softphone signalling both ways.
 func (s *Server) events(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	token, _, _ := requestToken(r)
+	a, ok := s.site().Agents[p.Login]
+	if !ok {
+		return errorf(401, "unauthorized", "the account no longer exists")
+	}
+	// The server's read and write timeouts are for requests; a socket lives for hours and
+	// keeps its own (pings, and a bound on each write). net/http lifts the connection's
+	// deadlines when Accept hijacks it (TestSocketsOutliveRequestTimeouts holds us to that).
 	// websocket.Accept refuses a handshake whose Origin is not this host: no cross-site use
 	// of the session cookie.
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
@@ -39,13 +48,26 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	sub := s.bus.Subscribe(f, 4096)
 	defer s.bus.Unsubscribe(sub)
 
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
+	// ctx says why the socket must end; it is kept apart from reads and writes because a
+	// websocket.Conn whose read or write context is cancelled drops the connection without
+	// the close code the console acts on.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	defer c.CloseNow()
+	k := &eventSocket{tokenHash: auth.HashToken(token), login: p.Login, role: p.Role, services: slices.Clone(p.Services),
+		password: a.PasswordHash, end: cancel}
+	remove := s.addSocket(k)
+	defer remove()
+	// a change made between authentication and registration has had its re-check already
+	if err := s.stillAllowed(k); err != nil {
+		cancel(err)
+	}
+
 	var wmu sync.Mutex
 	send := func(msg []byte) error {
 		wmu.Lock()
 		defer wmu.Unlock()
-		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer wcancel()
 		return c.Write(wctx, websocket.MessageText, msg)
 	}
@@ -58,9 +80,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p *auth.Principa
 		defer done()
 	}
 	go func() {
-		defer cancel()
+		defer cancel(nil)
 		for {
-			_, msg, err := c.Read(ctx)
+			_, msg, err := c.Read(context.Background()) // ends when the connection does
 			if err != nil {
 				return
 			}
@@ -82,18 +104,28 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p *auth.Principa
 				c.Close(websocket.StatusTryAgainLater, "fell behind; reconnect")
 				return nil
 			}
+			if !s.mayReceive(p.Login, m.Service, m.Agent) {
+				continue // the configuration changed since the socket opened; it is closing
+			}
 			if err := send(m.JSON); err != nil {
 				return nil
 			}
 		case <-ping.C:
-			pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
+			pctx, pcancel := context.WithTimeout(context.Background(), 10*time.Second)
 			err := c.Ping(pctx)
 			pcancel()
 			if err != nil {
 				return nil
 			}
 		case <-ctx.Done():
-			c.Close(websocket.StatusNormalClosure, "")
+			switch context.Cause(ctx) {
+			case errSessionEnded:
+				c.Close(closeSessionEnded, closeSessionEndedReason)
+			case errPermissionsChanged:
+				c.Close(closePermissionsChanged, closePermissionsChangedMsg)
+			default:
+				c.Close(websocket.StatusNormalClosure, "")
+			}
 			return nil
 		}
 	}

@@ -134,6 +134,9 @@ func (a *agent) do(method, path string, body any, want int, out any) []byte {
 		rd = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, a.r.base+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if a.token != "" {
 		req.Header.Set("Authorization", "Bearer "+a.token)
 	}

@@ -51,6 +51,10 @@ type Config struct {
 	// Out receives what an operator must see once (the generated admin password, the apply
 	// report).
 	Out io.Writer
+	// TLSCert and TLSKey are PEM files: with them HTTP is served over TLS.
+	TLSCert, TLSKey string
+	// TrustedProxies are reverse proxies whose X-Forwarded-For/-Proto are believed.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is a running Ringdesk.
@@ -66,6 +70,7 @@ type Server struct {
 	API       *api.Server
 	http      *http.Server
 	httpLn    net.Listener
+	tls       bool
 
 	stopWatch context.CancelFunc
 	watched   chan struct{}
@@ -106,7 +111,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg}
+	var cert *certificate
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together: give both files or neither")
+	}
+	if cfg.TLSCert != "" {
+		if cert, err = loadCertificate(cfg.TLSCert, cfg.TLSKey, cfg.Logger); err != nil {
+			return nil, err
+		}
+	}
+	s := &Server{cfg: cfg, tls: cert != nil}
 	ok := false
 	defer func() {
 		if !ok {
@@ -167,16 +181,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.API, err = api.New(ctx, api.Config{Engine: s.Engine, Store: s.Store, Directory: s.Directory, Bus: s.Bus,
 		Clock: cfg.Clock, Logger: cfg.Logger, Console: web.Handler(), Phones: s.SIP, Signals: s.Phones,
-		Metrics: s.writeMetrics})
+		Metrics: s.writeMetrics, TrustedProxies: cfg.TrustedProxies})
 	if err != nil {
 		return nil, err
 	}
-	s.http = &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
-	go s.http.Serve(s.httpLn)
+	s.http = serveHTTP(s.httpLn, s.API, cert, cfg.TrustedProxies, cfg.Logger)
 	wctx, stop := context.WithCancel(context.Background())
 	s.stopWatch, s.watched = stop, make(chan struct{})
 	go func() { defer close(s.watched); s.Directory.Watch(wctx, watchEvery) }()
-	cfg.Logger.Info("ringdesk is serving", "http", s.httpLn.Addr().String(), "sip", s.SIP.Addr(), "advertise", adv.String(),
+	cfg.Logger.Info("ringdesk is serving", "http", s.httpLn.Addr().String(), "tls", s.tls, "sip", s.SIP.Addr(), "advertise", adv.String(),
 		"rtp", cfg.RTPPorts)
 	ok = true
 	return s, nil
@@ -184,6 +197,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 
 // HTTPAddr is where the console and API are served.
 func (s *Server) HTTPAddr() string { return s.httpLn.Addr().String() }
+
+// ConsoleURL is the console's address, https:// when serving TLS.
+func (s *Server) ConsoleURL() string {
+	if s.tls {
+		return "https://" + s.HTTPAddr() + "/"
+	}
+	return "http://" + s.HTTPAddr() + "/"
+}
 
 // Close ends every call, logs agents out and stops.
 func (s *Server) Close() error {

@@ -137,6 +137,9 @@ func (c *client) do(method, path string, body any, want int, out any) string {
 		rd = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, c.in.base+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}

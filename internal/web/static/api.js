@@ -2,10 +2,11 @@
 // event WebSocket, which reconnects by itself.
 
 export class APIError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter) {
     const e = (body && body.error) || {}
     super(e.message || `HTTP ${status}`)
     this.status = status
+    this.retryAfter = Number(retryAfter) || 0
     this.code = e.code || 'error'
     this.field = e.field || ''
     this.details = e.details || []
@@ -27,7 +28,7 @@ export async function call(method, path, body, opts = {}) {
   let data = null
   try { data = text ? JSON.parse(text) : null } catch { data = null }
   if (!res.ok) {
-    const err = new APIError(res.status, data)
+    const err = new APIError(res.status, data, res.headers.get('Retry-After'))
     if (res.status === 401 && !opts.quiet) window.dispatchEvent(new CustomEvent('ringdesk:unauthorized'))
     throw err
   }
@@ -92,9 +93,11 @@ export class Events {
         try { fn(ev) } catch (e) { console.error(e) }
       }
     }
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       this.setOnline(false)
       if (this.closed) return
+      // 4401: the session ended (logout elsewhere, new password, account removed): log in again
+      if (e.code === 4401) { window.dispatchEvent(new CustomEvent('ringdesk:unauthorized')); return }
       setTimeout(() => this.connect(), this.delay)
       this.delay = Math.min(this.delay * 2, 4000)
     }

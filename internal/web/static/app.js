@@ -45,7 +45,8 @@ function showLogin(message) {
       ctx.me = r.agent
       await start()
     } catch (ex) {
-      err.textContent = ex.code === 'too_many_attempts' ? ex.message : t('login.failed')
+      err.textContent = ex.code === 'too_many_attempts' ? t('login.throttled', { s: ex.retryAfter || 60 })
+        : ex.code === 'busy' ? t('login.busy') : t('login.failed')
     }
   } },
   h('h1', {}, t('app.title')),
