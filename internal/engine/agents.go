@@ -26,6 +26,8 @@ type agentRT struct {
 	// notice is what the widget must show on connecting (the agent was logged back in after
 	// a restart) until the agent next changes state.
 	notice *Notice
+	// wrap is the call the agent is doing after-call work on, for the event log.
+	wrap *wrapUp
 }
 
 // Notice is something the agent's widget must show.
@@ -218,6 +220,7 @@ func (l *loop) applyReason(a *agentRT, ev agent.Event, why string) error {
 		})
 	case prev.State == agent.AfterCall:
 		l.stopTimer(a)
+		l.wrapped(a)
 	}
 	// keep the distributor in step: only Ready agents are offered calls
 	switch {
@@ -273,6 +276,7 @@ func (l *loop) forceLogout(a *agentRT, why string, keepSession bool) {
 			l.abort(c, telephony.CauseShutdown)
 		}
 	}
+	l.wrapped(a)
 	now := l.now()
 	prev := a.st
 	if prev.State != agent.LoggedOut {

@@ -54,6 +54,10 @@ type callRT struct {
 	ticket *ticketRef
 	// customerHeld: the customer's side put the call on hold (the agent is told)
 	customerHeld bool
+	// queuedAt is when the call entered its queue (zero: it never did); handled says its
+	// handled entry is logged or on its way (the agent's after-call work).
+	queuedAt time.Time
+	handled  bool
 }
 
 // ticketRef is the id of a ticket whose creation is a write of some turn. Only the pipeline
@@ -206,6 +210,10 @@ func (l *loop) hasQueue(number string) bool {
 // enterQueue ends the scenario: the caller hears hold audio and waits for an agent.
 func (l *loop) enterQueue(c *callRT) {
 	l.mustStep(c, call.Greeted)
+	if c.kind == kindInbound {
+		c.queuedAt = l.now()
+		l.logEvent(c, store.EventQueued, "", nil)
+	}
 	l.phone.Play(c.customer, l.holdAudio(), true)
 	l.publish(events.Event{Type: events.CallQueued, Service: l.service, Call: c.id,
 		Data: map[string]string{"queue": c.queue, "from": c.rec.From, "to": c.rec.To}})
@@ -256,6 +264,7 @@ func (l *loop) present(c *callRT, a *agentRT) {
 	l.mustStep(c, call.Offer)
 	c.agent, a.call = a, c
 	l.must(a, agent.Event{Kind: agent.Offer, Call: c.id})
+	l.logEvent(c, store.EventOffered, a.login, nil)
 	recallAt := now.Add(l.recallTime())
 	if c.rec.OfferedAt == nil && c.kind != kindConsult {
 		c.rec.OfferedAt = &now
@@ -329,12 +338,14 @@ func (e *Engine) Reject(login string) error {
 			a.call = c
 			return err
 		}
+		l.logEvent(c, store.EventRejected, a.login, nil)
 		l.recall(c, queue.Reject, "rejected")
 		return nil
 	})
 }
 
 func (l *loop) offerTimedOut(a *agentRT, c *callRT) {
+	l.logEvent(c, store.EventRingTimeout, a.login, nil)
 	l.detachAgentFromOffer(c)
 	l.release(a, agent.Event{Kind: agent.NoAnswer, Then: l.noAnswerState()})
 	if l.noAnswerState() == agent.Break {
@@ -410,6 +421,7 @@ func (l *loop) agentAnswered(c *callRT) {
 		now := l.now()
 		c.rec.AnsweredAt = &now
 		c.rec.Agent = a.login
+		l.logAnswered(c, a.login)
 		if c.caller != nil {
 			l.must(c.caller, agent.Event{Kind: agent.DialAnswered})
 		}
@@ -502,7 +514,21 @@ func (l *loop) finish(c *callRT, cause telephony.Cause) {
 	if c.rec.HangupBy == "" {
 		c.rec.HangupBy = c.m.EndedBy
 	}
+	if c.rec.Outcome == "" {
+		switch {
+		case c.kind == kindInternal || c.kind == kindConsult:
+			c.rec.Outcome = tickets.OutcomeInternal
+		case c.rec.AnsweredAt != nil:
+			c.rec.Outcome = tickets.OutcomeAnswered
+		case c.kind == kindOutbound:
+			c.rec.Outcome = tickets.OutcomeFailed
+		default:
+			c.rec.Outcome = tickets.OutcomeAbandoned // ended by the system before anyone answered
+		}
+	}
 	l.saveCall(c)
+	l.handledAfterCall(c)
+	l.logEvent(c, store.EventEnded, "", func(e *store.CallEvent) { e.Detail = c.rec.HangupCause })
 	delete(l.calls, c.id)
 	if _, ok := l.acd.Entry(c.id); ok {
 		_ = l.acd.Abandon(c.id, l.now())

@@ -124,6 +124,7 @@ func (l *loop) dialFailed(c *callRT, cause telephony.Cause) {
 		return
 	}
 	l.mustStep(c, call.Failed)
+	c.rec.Outcome = tickets.OutcomeFailed
 	l.hangupLeg(c.customer, cause)
 	l.hangupLeg(c.agentLeg, cause)
 	if a := c.agent; a != nil && a.call == c && a.st.State == agent.Dialing {

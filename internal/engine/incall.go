@@ -43,6 +43,7 @@ func (l *loop) hold(a *agentRT) error {
 		return err
 	}
 	l.mustStep(c, call.Hold)
+	l.logEvent(c, store.EventHeld, a.login, nil)
 	l.phone.Play(c.customer, l.holdAudio(), true)
 	l.phone.Play(c.agentLeg, telephony.AudioSilence, true)
 	l.publish(events.Event{Type: events.CallHeld, Service: l.service, Agent: a.login, Call: c.id})
@@ -66,6 +67,7 @@ func (l *loop) unhold(a *agentRT) error {
 		return err
 	}
 	l.mustStep(c, call.Unhold)
+	l.logEvent(c, store.EventResumed, a.login, nil)
 	l.phone.Bridge(c.customer, c.agentLeg)
 	l.publish(events.Event{Type: events.CallResumed, Service: l.service, Agent: a.login, Call: c.id})
 	return nil
@@ -399,6 +401,11 @@ func (l *loop) complete(c *callRT, a *agentRT) error {
 		c.agent = nil
 	}
 	l.saveCall(c)
+	to := ""
+	if c.agent != nil {
+		to = c.agent.login
+	}
+	l.logEvent(c, store.EventTransferred, to, func(e *store.CallEvent) { e.Detail = cons.target })
 	l.publish(events.Event{Type: events.CallTransferred, Service: l.service, Agent: a.login, Call: c.id,
 		Data: map[string]string{"target": cons.target, "to": cons.to}})
 	if t := c.agent; t != nil && t != a {
@@ -452,12 +459,14 @@ func (l *loop) customerGone(c *callRT) {
 		if _, ok := l.acd.Entry(c.id); ok {
 			_ = l.acd.Abandon(c.id, l.now())
 		}
+		l.abandoned(c)
 		l.mustStep(c, call.CustomerGone)
 		l.finish(c, telephony.CauseNormal)
 	case call.Offered, call.Ringing:
 		if _, ok := l.acd.Entry(c.id); ok {
 			_ = l.acd.Abandon(c.id, l.now())
 		}
+		l.abandoned(c)
 		if a != nil {
 			l.stopTimer(a)
 			l.detachAgentFromOffer(c)

@@ -76,10 +76,12 @@ func (l *loop) agentLegEvent(c *callRT, ev telephony.Event) {
 			c.agent = nil
 			if ev.Cause == telephony.CauseBusy || ev.Cause == telephony.CauseDeclined {
 				// declined on the phone: like 취소
+				l.logEvent(c, store.EventRejected, a.login, nil)
 				l.release(a, agent.Event{Kind: agent.Reject})
 				l.recall(c, queue.Reject, "rejected")
 				return
 			}
+			l.logEvent(c, store.EventRingTimeout, a.login, func(e *store.CallEvent) { e.Detail = string(ev.Cause) })
 			l.release(a, agent.Event{Kind: agent.NoAnswer, Then: l.noAnswerState()})
 			l.notice(a, "phone_unavailable", "전화기에 연결할 수 없어 호가 회수되었습니다: "+causeText(ev.Cause), "cause", string(ev.Cause))
 			l.recall(c, queue.Timeout, "phone_"+string(ev.Cause))
@@ -190,6 +192,10 @@ func (l *loop) customerLegEvent(c *callRT, ev telephony.Event) {
 		now := l.now()
 		c.rec.AnsweredAt = &now
 		if a != nil {
+			l.logAnswered(c, a.login)
+			if c.kind == kindOutbound {
+				l.calledBack(c.rec.To, a.login)
+			}
 			l.answered(c, a)
 			l.must(a, agent.Event{Kind: agent.DialAnswered})
 		}

@@ -61,7 +61,7 @@ type pipeline struct {
 	closed bool
 	done   chan struct{} // closed when the dispatcher has released everything
 
-	commits, failures, batched atomic.Uint64
+	commits, failures, batched, submitted atomic.Uint64
 }
 
 func newPipeline(st store.Store, log *slog.Logger) *pipeline {
@@ -83,6 +83,7 @@ func (p *pipeline) submit(t *turn) {
 		}
 		return
 	}
+	p.submitted.Add(1)
 	p.in <- t
 }
 

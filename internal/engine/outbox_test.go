@@ -237,6 +237,7 @@ func TestGroupCommit(t *testing.T) {
 	h.ok(h.eng.Login("lee", "support"))
 	h.eng.Flush()
 	before, _, _ := h.eng.CommitStats()
+	submitted := h.eng.pipe.submitted.Load()
 	g.hold()
 	const n = 40
 	var wg sync.WaitGroup
@@ -249,9 +250,9 @@ func TestGroupCommit(t *testing.T) {
 	}
 	<-g.waiting
 	deadline := time.Now().Add(10 * time.Second)
-	for len(h.eng.pipe.in) < n/2 { // the rest of the turns pile up behind the waiting commit
+	for h.eng.pipe.submitted.Load()-submitted < n { // every turn waits behind the held commit
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d turns queued", len(h.eng.pipe.in))
+			t.Fatalf("only %d turns submitted", h.eng.pipe.submitted.Load()-submitted)
 		}
 		time.Sleep(time.Millisecond)
 	}

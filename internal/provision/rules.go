@@ -291,6 +291,15 @@ func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 		if q.Strategy != site.StrategyLongestIdle {
 			c.add(e, p+".strategy", "must be longest_idle (got %q)", q.Strategy)
 		}
+		for _, th := range []struct {
+			name     string
+			v, limit int
+		}{{"service_level_seconds", q.ServiceLevelSeconds, 3600}, {"service_level_target", q.ServiceLevelTarget, 100},
+			{"wait_alert_seconds", q.WaitAlertSeconds, 86400}, {"short_abandon_seconds", q.ShortAbandonSeconds, 600}} {
+			if th.v < 0 || th.v > th.limit {
+				c.add(e, p+"."+th.name, "must be 0 (the default) to %d (got %d)", th.limit, th.v)
+			}
+		}
 		members := map[string]bool{}
 		for k, m := range q.Members {
 			mp := fmt.Sprintf("%s.members[%d]", p, k)

@@ -121,6 +121,40 @@ type Queue struct {
 	Name     string   `json:"name" yaml:"name"`
 	Strategy Strategy `json:"strategy" yaml:"strategy"`
 	Members  []string `json:"members" yaml:"members"` // agent logins
+	// The figures' thresholds (docs/metrics.md); 0 takes the default.
+	ServiceLevelSeconds int `json:"service_level_seconds,omitempty" yaml:"service_level_seconds"` // answered within: 20
+	ServiceLevelTarget  int `json:"service_level_target,omitempty" yaml:"service_level_target"`   // % the wallboard aims at: 80
+	WaitAlertSeconds    int `json:"wait_alert_seconds,omitempty" yaml:"wait_alert_seconds"`       // a wait this long turns red: 60
+	ShortAbandonSeconds int `json:"short_abandon_seconds,omitempty" yaml:"short_abandon_seconds"` // hung up sooner: 5
+}
+
+// Defaults of a queue's thresholds.
+const (
+	DefaultServiceLevelSeconds = 20
+	DefaultServiceLevelTarget  = 80
+	DefaultWaitAlertSeconds    = 60
+	DefaultShortAbandonSeconds = 5
+)
+
+// SLSeconds is the queue's service-level threshold.
+func (q Queue) SLSeconds() int { return orDefault(q.ServiceLevelSeconds, DefaultServiceLevelSeconds) }
+
+// SLTarget is the service level the queue aims at, in percent.
+func (q Queue) SLTarget() int { return orDefault(q.ServiceLevelTarget, DefaultServiceLevelTarget) }
+
+// WaitAlert is the wait that calls for attention.
+func (q Queue) WaitAlert() int { return orDefault(q.WaitAlertSeconds, DefaultWaitAlertSeconds) }
+
+// ShortAbandon is the wait under which an abandoned call does not count against the queue.
+func (q Queue) ShortAbandon() int {
+	return orDefault(q.ShortAbandonSeconds, DefaultShortAbandonSeconds)
+}
+
+func orDefault(v, d int) int {
+	if v <= 0 {
+		return d
+	}
+	return v
 }
 
 // Agent is an account: an agent, a manager or an administrator.

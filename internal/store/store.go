@@ -24,6 +24,7 @@ type Store interface {
 	Sessions() SessionStore
 	Audio() AudioStore
 	CTI() CTIStore
+	Events() EventStore
 	// InTx runs fn with a Store whose writes commit together when fn returns nil and are
 	// rolled back otherwise.
 	InTx(ctx context.Context, fn func(tx Store) error) error
@@ -68,6 +69,8 @@ type CallStore interface {
 	// SetQuality records what a call's media measured, after the call may have ended. A later
 	// Save of a record without quality keeps it.
 	SetQuality(ctx context.Context, id string, q tickets.Quality) error
+	// List returns calls newest first (by start), at most f.Limit.
+	List(ctx context.Context, f tickets.CallFilter) ([]tickets.Call, error)
 }
 
 // StateChange is one agent state transition.
@@ -88,6 +91,65 @@ type StateStore interface {
 	List(ctx context.Context, agent string, since time.Time, limit int) ([]StateChange, error)
 	// Last returns an agent's latest change, or ErrNotFound.
 	Last(ctx context.Context, agent string) (StateChange, error)
+	// Range returns a service's changes in [from, to), and for each of agents the last change
+	// before from (where it stood when the range began), by agent then time.
+	Range(ctx context.Context, service string, agents []string, from, to time.Time) ([]StateChange, error)
+}
+
+// CallEvent is one entry of the event log the figures are computed from (docs/metrics.md):
+// something that happened to a customer call. The log is only ever appended to.
+type CallEvent struct {
+	Service string
+	Queue   string // "" for a call that was never queued (outbound)
+	Call    string
+	Agent   string
+	Kind    string // EventQueued, EventOffered, …
+	At      time.Time
+	// Wait is the seconds in the queue (answered, abandoned); Talk, Hold and AfterCall the
+	// handling times (handled).
+	Wait, Talk, Hold, AfterCall float64
+	// WithinSL: answered within the queue's service-level threshold as it stood then; Short:
+	// abandoned within its short-abandon threshold.
+	WithinSL, Short bool
+	Detail          string // a cause, a transfer's target…
+}
+
+// Call event kinds.
+const (
+	EventQueued      = "queued"       // entered a queue
+	EventOffered     = "offered"      // shown to an agent
+	EventRejected    = "rejected"     // the agent refused the offer (취소, or declined on the phone)
+	EventRingTimeout = "ring_timeout" // the agent did not answer within the recall time
+	EventAnswered    = "answered"     // an agent answered (Wait: time in queue)
+	EventAbandoned   = "abandoned"    // the customer hung up while waiting (Wait)
+	EventHeld        = "held"
+	EventResumed     = "resumed"
+	EventTransferred = "transferred" // 고객연결 to another party (Detail: the target)
+	EventHandled     = "handled"     // the agent finished it, after-call work included
+	EventEnded       = "ended"       // the call is over (Detail: the cause)
+)
+
+// EventSum is what the log holds for one 15-minute bucket, kind and queue or agent.
+type EventSum struct {
+	Bucket   time.Time // the start of the 15-minute bucket, UTC
+	Key      string    // the queue or the agent, as asked
+	Kind     string
+	Count    int
+	Wait     float64 // sums of the event's values
+	MaxWait  float64
+	Talk     float64
+	Hold     float64
+	After    float64
+	WithinSL int
+	Short    int
+}
+
+// EventStore keeps the event log.
+type EventStore interface {
+	Append(ctx context.Context, e CallEvent) error
+	// Sums adds up a service's events in [from, to) by 15-minute bucket, kind and queue
+	// (by == "queue") or agent (by == "agent").
+	Sums(ctx context.Context, service string, from, to time.Time, by string) ([]EventSum, error)
 }
 
 // CTISession is an agent logged in to CTI, kept so that a restart can log the agent back in.

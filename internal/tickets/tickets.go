@@ -31,12 +31,15 @@ func ValidStatus(s Status) bool {
 
 // Ticket is one customer matter in one service.
 type Ticket struct {
-	ID        int64     `json:"id"`
-	Service   string    `json:"service"`
-	Subject   string    `json:"subject"`
-	Status    Status    `json:"status"`
-	Assignee  string    `json:"assignee"` // agent login; "" = unassigned
-	Phone     string    `json:"phone"`    // the customer's number
+	ID       int64  `json:"id"`
+	Service  string `json:"service"`
+	Subject  string `json:"subject"`
+	Status   Status `json:"status"`
+	Assignee string `json:"assignee"` // agent login; "" = unassigned
+	Phone    string `json:"phone"`    // the customer's number
+	// Callback is 콜백 필요: the customer called and nobody answered (부재중). Calling the
+	// number back clears it.
+	Callback  bool      `json:"callback"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Notes     []Note    `json:"notes"`
@@ -82,6 +85,34 @@ type Call struct {
 	HangupBy    string     `json:"hangup_by"` // customer | agent | target | system
 	Transfers   []Transfer `json:"transfers"`
 	Quality     *Quality   `json:"quality,omitempty"` // the customer leg's media, once it ended
+	// Outcome is what became of the call: answered, abandoned (the customer hung up while
+	// waiting), failed (an outbound call nobody answered) or internal; "" while it is live.
+	Outcome string `json:"outcome"`
+	// WaitSeconds is how long the customer waited in the queue, until answered or gone.
+	WaitSeconds float64 `json:"wait_seconds"`
+}
+
+// Outcomes of a call.
+const (
+	OutcomeAnswered  = "answered"
+	OutcomeAbandoned = "abandoned"
+	OutcomeFailed    = "failed"
+	OutcomeInternal  = "internal"
+)
+
+// CallFilter selects calls in the call history.
+type CallFilter struct {
+	Services []string // required: the caller's visible services
+	From, To time.Time
+	Phone    string // either party
+	Agent    string
+	Queue    string
+	Outcome  string
+	Limit    int
+	// Before pages backwards: only calls that started before it (and, at the same instant,
+	// with a smaller id).
+	Before   time.Time
+	BeforeID string
 }
 
 // Quality is what a call's media measured on the customer's leg: loss and jitter of what we
@@ -111,6 +142,7 @@ type Update struct {
 	Status   *Status
 	Subject  *string
 	Assignee *string
+	Callback *bool
 	Note     string // appended when not empty
 	Author   string
 }
@@ -135,6 +167,7 @@ type Filter struct {
 	Status   Status
 	Phone    string
 	Assignee string
+	Callback bool // only tickets marked 콜백 필요 (부재중)
 	Limit    int
 	BeforeID int64 // for paging: only tickets with a smaller id
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"ringdesk/internal/store"
@@ -28,18 +30,19 @@ func (cs callStore) Save(ctx context.Context, c tickets.Call) error {
 	}
 	_, err = cs.s.exec(ctx, `INSERT INTO calls (id, service, ticket_id, direction, from_number, to_number, caller_id, queue,
 		agent, started_at, offered_at, answered_at, ended_at, talk_seconds, hold_seconds, hangup_cause, hangup_by, transfers,
-		quality)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		quality, outcome, wait_seconds)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET service = excluded.service, ticket_id = excluded.ticket_id,
 		direction = excluded.direction, from_number = excluded.from_number, to_number = excluded.to_number,
 		caller_id = excluded.caller_id, queue = excluded.queue, agent = excluded.agent, started_at = excluded.started_at,
 		offered_at = excluded.offered_at, answered_at = excluded.answered_at, ended_at = excluded.ended_at,
 		talk_seconds = excluded.talk_seconds, hold_seconds = excluded.hold_seconds, hangup_cause = excluded.hangup_cause,
 		hangup_by = excluded.hangup_by, transfers = excluded.transfers,
-		quality = COALESCE(excluded.quality, calls.quality)`,
+		quality = COALESCE(excluded.quality, calls.quality), outcome = excluded.outcome,
+		wait_seconds = excluded.wait_seconds`,
 		c.ID, c.Service, ticket, string(c.Direction), c.From, c.To, c.CallerID, c.Queue, c.Agent, micros(c.StartedAt),
 		microsPtr(c.OfferedAt), microsPtr(c.AnsweredAt), microsPtr(c.EndedAt), c.TalkSeconds, c.HoldSeconds,
-		c.HangupCause, c.HangupBy, string(tr), q)
+		c.HangupCause, c.HangupBy, string(tr), q, c.Outcome, c.WaitSeconds)
 	if err != nil {
 		return fmt.Errorf("store: saving call %s: %w", c.ID, cs.s.classify(err))
 	}
@@ -47,7 +50,8 @@ func (cs callStore) Save(ctx context.Context, c tickets.Call) error {
 }
 
 const callCols = `id, service, ticket_id, direction, from_number, to_number, caller_id, queue, agent, started_at,
-	offered_at, answered_at, ended_at, talk_seconds, hold_seconds, hangup_cause, hangup_by, transfers, quality`
+	offered_at, answered_at, ended_at, talk_seconds, hold_seconds, hangup_cause, hangup_by, transfers, quality, outcome,
+	wait_seconds`
 
 // qualityColumn is a call's quality as stored: JSON, or NULL when not measured.
 func qualityColumn(q *tickets.Quality) (sql.NullString, error) {
@@ -68,7 +72,8 @@ func scanCall(sc interface{ Scan(...any) error }) (tickets.Call, error) {
 	var q sql.NullString
 	var started int64
 	err := sc.Scan(&c.ID, &c.Service, &ticket, &dir, &c.From, &c.To, &c.CallerID, &c.Queue, &c.Agent, &started,
-		&offered, &answered, &ended, &c.TalkSeconds, &c.HoldSeconds, &c.HangupCause, &c.HangupBy, &tr, &q)
+		&offered, &answered, &ended, &c.TalkSeconds, &c.HoldSeconds, &c.HangupCause, &c.HangupBy, &tr, &q, &c.Outcome,
+		&c.WaitSeconds)
 	if err != nil {
 		return c, err
 	}
@@ -135,6 +140,61 @@ func (cs callStore) SetQuality(ctx context.Context, id string, q tickets.Quality
 	return nil
 }
 
+func (cs callStore) List(ctx context.Context, f tickets.CallFilter) ([]tickets.Call, error) {
+	if len(f.Services) == 0 {
+		return []tickets.Call{}, nil
+	}
+	where := []string{"service IN (?" + strings.Repeat(", ?", len(f.Services)-1) + ")"}
+	var args []any
+	for _, s := range f.Services {
+		args = append(args, s)
+	}
+	add := func(cond string, v any) { where, args = append(where, cond), append(args, v) }
+	if !f.From.IsZero() {
+		add("started_at >= ?", micros(f.From))
+	}
+	if !f.To.IsZero() {
+		add("started_at < ?", micros(f.To))
+	}
+	if f.Phone != "" {
+		where = append(where, "(from_number = ? OR to_number = ?)")
+		args = append(args, f.Phone, f.Phone)
+	}
+	if f.Agent != "" {
+		add("agent = ?", f.Agent)
+	}
+	if f.Queue != "" {
+		add("queue = ?", f.Queue)
+	}
+	if f.Outcome != "" {
+		add("outcome = ?", f.Outcome)
+	}
+	if !f.Before.IsZero() {
+		where = append(where, "(started_at < ? OR (started_at = ? AND id < ?))")
+		args = append(args, micros(f.Before), micros(f.Before), f.BeforeID)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 5000 {
+		limit = 100
+	}
+	args = append(args, limit)
+	rows, err := cs.s.query(ctx, `SELECT `+callCols+` FROM calls WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY started_at DESC, id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: listing calls: %w", err)
+	}
+	defer rows.Close()
+	out := []tickets.Call{}
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 type stateStore struct{ s *Store }
 
 func (ss stateStore) Record(ctx context.Context, c store.StateChange) error {
@@ -176,6 +236,48 @@ func (ss stateStore) Last(ctx context.Context, agent string) (store.StateChange,
 		WHERE agent = ? ORDER BY at DESC, id DESC LIMIT 1`, agent).Scan(&c.Agent, &c.Service, &c.From, &c.To, &c.Reason, &c.Call, &at)
 	c.At = fromMicros(at)
 	return c, ss.s.classify(err)
+}
+
+func (ss stateStore) Range(ctx context.Context, service string, agents []string, from, to time.Time) ([]store.StateChange, error) {
+	var out []store.StateChange
+	scan := func(rows *rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			var c store.StateChange
+			var at int64
+			if err := rows.Scan(&c.Agent, &c.Service, &c.From, &c.To, &c.Reason, &c.Call, &at); err != nil {
+				return err
+			}
+			c.At = fromMicros(at)
+			out = append(out, c)
+		}
+		return rows.Err()
+	}
+	for _, a := range agents {
+		rows, err := ss.s.query(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at FROM agent_states
+			WHERE agent = ? AND service = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1`, a, service, micros(from))
+		if err != nil {
+			return nil, fmt.Errorf("store: state history: %w", err)
+		}
+		if err := scan(rows); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := ss.s.query(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at FROM agent_states
+		WHERE service = ? AND at >= ? AND at < ? ORDER BY at, id`, service, micros(from), micros(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: state history: %w", err)
+	}
+	if err := scan(rows); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Agent != out[j].Agent {
+			return out[i].Agent < out[j].Agent
+		}
+		return out[i].At.Before(out[j].At)
+	})
+	return out, nil
 }
 
 type ctiStore struct{ s *Store }

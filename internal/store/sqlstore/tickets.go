@@ -22,9 +22,9 @@ func (ts ticketStore) Create(ctx context.Context, t *tickets.Ticket) error {
 	if t.UpdatedAt.IsZero() {
 		t.UpdatedAt = t.CreatedAt
 	}
-	err := ts.s.writeRow(ctx, `INSERT INTO tickets (service, subject, status, assignee, phone, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		t.Service, t.Subject, string(t.Status), t.Assignee, t.Phone, micros(t.CreatedAt), micros(t.UpdatedAt)).Scan(&t.ID)
+	err := ts.s.writeRow(ctx, `INSERT INTO tickets (service, subject, status, assignee, phone, callback, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.Service, t.Subject, string(t.Status), t.Assignee, t.Phone, boolInt(t.Callback), micros(t.CreatedAt), micros(t.UpdatedAt)).Scan(&t.ID)
 	if err != nil {
 		return fmt.Errorf("store: creating a ticket: %w", ts.s.classify(err))
 	}
@@ -32,14 +32,15 @@ func (ts ticketStore) Create(ctx context.Context, t *tickets.Ticket) error {
 	return nil
 }
 
-const ticketCols = `id, service, subject, status, assignee, phone, created_at, updated_at`
+const ticketCols = `id, service, subject, status, assignee, phone, callback, created_at, updated_at`
 
 func scanTicket(sc interface{ Scan(...any) error }) (tickets.Ticket, error) {
 	var t tickets.Ticket
 	var status string
+	var callback int
 	var created, updated int64
-	err := sc.Scan(&t.ID, &t.Service, &t.Subject, &status, &t.Assignee, &t.Phone, &created, &updated)
-	t.Status, t.CreatedAt, t.UpdatedAt = tickets.Status(status), fromMicros(created), fromMicros(updated)
+	err := sc.Scan(&t.ID, &t.Service, &t.Subject, &status, &t.Assignee, &t.Phone, &callback, &created, &updated)
+	t.Status, t.Callback, t.CreatedAt, t.UpdatedAt = tickets.Status(status), callback != 0, fromMicros(created), fromMicros(updated)
 	return t, err
 }
 
@@ -97,6 +98,9 @@ func (ts ticketStore) List(ctx context.Context, f tickets.Filter) ([]tickets.Tic
 		where = append(where, "assignee = ?")
 		args = append(args, f.Assignee)
 	}
+	if f.Callback {
+		where = append(where, "callback = 1")
+	}
 	if f.BeforeID > 0 {
 		where = append(where, "id < ?")
 		args = append(args, f.BeforeID)
@@ -139,6 +143,9 @@ func (ts ticketStore) Update(ctx context.Context, id int64, u tickets.Update, at
 		}
 		if u.Assignee != nil {
 			sets, args = append(sets, "assignee = ?"), append(args, *u.Assignee)
+		}
+		if u.Callback != nil {
+			sets, args = append(sets, "callback = ?"), append(args, boolInt(*u.Callback))
 		}
 		args = append(args, id)
 		if _, err := tx.exec(ctx, `UPDATE tickets SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...); err != nil {

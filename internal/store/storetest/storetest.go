@@ -54,6 +54,10 @@ func Run(t *testing.T, open Opener) {
 	t.Run("sessions", func(t *testing.T) { testSessions(t, open) })
 	t.Run("cti", func(t *testing.T) { testCTI(t, open) })
 	t.Run("quality", func(t *testing.T) { testQuality(t, open) })
+	t.Run("events", func(t *testing.T) { testEvents(t, open) })
+	t.Run("call history", func(t *testing.T) { testCallHistory(t, open) })
+	t.Run("state range", func(t *testing.T) { testStateRange(t, open) })
+	t.Run("callback", func(t *testing.T) { testCallback(t, open) })
 	t.Run("audio", func(t *testing.T) { testAudio(t, open) })
 	t.Run("tx", func(t *testing.T) { testTx(t, open) })
 	t.Run("concurrent", func(t *testing.T) { testConcurrent(t, open) })
@@ -466,5 +470,127 @@ func testRestart(t *testing.T, open Opener) {
 	ok(t, err)
 	if len(got.Calls) != 1 {
 		t.Fatal("ticket or call lost on restart")
+	}
+}
+
+func testEvents(t *testing.T, open Opener) {
+	st, _ := open(t)
+	base := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC) // a bucket's start
+	add := func(e store.CallEvent) {
+		t.Helper()
+		e.Service = "support"
+		ok(t, st.Events().Append(ctx, e))
+	}
+	add(store.CallEvent{Queue: "100", Call: "A", Kind: store.EventQueued, At: base.Add(time.Minute)})
+	add(store.CallEvent{Queue: "100", Call: "A", Agent: "kim", Kind: store.EventAnswered, At: base.Add(2 * time.Minute), Wait: 12, WithinSL: true})
+	add(store.CallEvent{Queue: "100", Call: "B", Kind: store.EventQueued, At: base.Add(14 * time.Minute)})
+	add(store.CallEvent{Queue: "100", Call: "B", Kind: store.EventAbandoned, At: base.Add(16 * time.Minute), Wait: 3, Short: true})
+	add(store.CallEvent{Queue: "100", Call: "A", Agent: "kim", Kind: store.EventHandled, At: base.Add(17 * time.Minute), Talk: 60, Hold: 5, AfterCall: 30})
+	add(store.CallEvent{Queue: "200", Call: "C", Agent: "lee", Kind: store.EventAnswered, At: base.Add(3 * time.Minute), Wait: 40})
+	ok(t, st.Events().Append(ctx, store.CallEvent{Service: "sales", Queue: "100", Call: "D", Kind: store.EventQueued, At: base}))
+	got, err := st.Events().Sums(ctx, "support", base, base.Add(time.Hour), "queue")
+	ok(t, err)
+	want := []store.EventSum{
+		{Bucket: base, Key: "100", Kind: "answered", Count: 1, Wait: 12, MaxWait: 12, WithinSL: 1},
+		{Bucket: base, Key: "100", Kind: "queued", Count: 2},
+		{Bucket: base, Key: "200", Kind: "answered", Count: 1, Wait: 40, MaxWait: 40},
+		{Bucket: base.Add(15 * time.Minute), Key: "100", Kind: "abandoned", Count: 1, Wait: 3, MaxWait: 3, Short: 1},
+		{Bucket: base.Add(15 * time.Minute), Key: "100", Kind: "handled", Count: 1, Talk: 60, Hold: 5, After: 30},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("sums by queue:\n got %+v\nwant %+v", got, want)
+	}
+	byAgent, err := st.Events().Sums(ctx, "support", base, base.Add(15*time.Minute), "agent")
+	ok(t, err)
+	if len(byAgent) != 3 || byAgent[0].Key != "" || byAgent[1].Key != "kim" || byAgent[2].Key != "lee" {
+		t.Fatalf("sums by agent: %+v", byAgent)
+	}
+}
+
+func testCallHistory(t *testing.T, open Opener) {
+	st, _ := open(t)
+	for i, c := range []tickets.Call{
+		{ID: "H1", Service: "support", Direction: tickets.Inbound, From: "0101", To: "0212345678", Queue: "100", Agent: "kim", Outcome: tickets.OutcomeAnswered, WaitSeconds: 4},
+		{ID: "H2", Service: "support", Direction: tickets.Inbound, From: "0102", To: "0212345678", Queue: "100", Outcome: tickets.OutcomeAbandoned, WaitSeconds: 9},
+		{ID: "H3", Service: "support", Direction: tickets.Outbound, From: "0212345678", To: "0101", Agent: "lee", Outcome: tickets.OutcomeAnswered},
+		{ID: "H4", Service: "sales", Direction: tickets.Inbound, From: "0101", Queue: "100", Outcome: tickets.OutcomeAnswered},
+	} {
+		c.StartedAt = t0.Add(time.Duration(i) * time.Minute)
+		ok(t, st.Calls().Save(ctx, c))
+	}
+	ids := func(f tickets.CallFilter) []string {
+		t.Helper()
+		l, err := st.Calls().List(ctx, f)
+		ok(t, err)
+		out := []string{}
+		for _, c := range l {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	svc := []string{"support"}
+	for _, c := range []struct {
+		f    tickets.CallFilter
+		want []string
+	}{
+		{tickets.CallFilter{Services: svc}, []string{"H3", "H2", "H1"}},
+		{tickets.CallFilter{Services: svc, Phone: "0101"}, []string{"H3", "H1"}},
+		{tickets.CallFilter{Services: svc, Outcome: "abandoned"}, []string{"H2"}},
+		{tickets.CallFilter{Services: svc, Agent: "lee"}, []string{"H3"}},
+		{tickets.CallFilter{Services: svc, Queue: "100"}, []string{"H2", "H1"}},
+		{tickets.CallFilter{Services: svc, From: t0.Add(time.Minute), To: t0.Add(2 * time.Minute)}, []string{"H2"}},
+		{tickets.CallFilter{Services: svc, Limit: 2}, []string{"H3", "H2"}},
+		{tickets.CallFilter{Services: svc, Before: t0.Add(2 * time.Minute), BeforeID: "H3"}, []string{"H2", "H1"}},
+		{tickets.CallFilter{Services: []string{"support", "sales"}}, []string{"H4", "H3", "H2", "H1"}},
+		{tickets.CallFilter{}, []string{}},
+	} {
+		if got := ids(c.f); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%+v: got %v, want %v", c.f, got, c.want)
+		}
+	}
+	got, err := st.Calls().Get(ctx, "H2")
+	ok(t, err)
+	if got.Outcome != "abandoned" || got.WaitSeconds != 9 {
+		t.Fatalf("outcome and wait: %+v", got)
+	}
+}
+
+func testStateRange(t *testing.T, open Opener) {
+	st, _ := open(t)
+	rec := func(agent, to string, at time.Time) {
+		ok(t, st.States().Record(ctx, store.StateChange{Agent: agent, Service: "support", To: to, At: at}))
+	}
+	rec("kim", "default", t0)
+	rec("kim", "ready", t0.Add(time.Minute))
+	rec("lee", "default", t0.Add(2*time.Minute))
+	rec("kim", "break", t0.Add(10*time.Minute))
+	rec("kim", "ready", t0.Add(20*time.Minute))
+	got, err := st.States().Range(ctx, "support", []string{"kim", "lee", "park"}, t0.Add(5*time.Minute), t0.Add(15*time.Minute))
+	ok(t, err)
+	var s []string
+	for _, c := range got {
+		s = append(s, c.Agent+":"+c.To)
+	}
+	if want := []string{"kim:ready", "kim:break", "lee:default"}; !reflect.DeepEqual(s, want) {
+		t.Fatalf("range: %v, want %v", s, want)
+	}
+}
+
+func testCallback(t *testing.T, open Opener) {
+	st, _ := open(t)
+	missed := tickets.Ticket{Service: "support", Subject: "부재중", Status: tickets.StatusNew, Phone: "0101", Callback: true, CreatedAt: t0}
+	ok(t, st.Tickets().Create(ctx, &missed))
+	other := ticket("support", "0102", "", tickets.StatusOpen, t0)
+	ok(t, st.Tickets().Create(ctx, &other))
+	l, err := st.Tickets().List(ctx, tickets.Filter{Services: []string{"support"}, Callback: true})
+	ok(t, err)
+	if len(l) != 1 || l[0].ID != missed.ID || !l[0].Callback {
+		t.Fatalf("missed calls: %+v", l)
+	}
+	off := false
+	got, err := st.Tickets().Update(ctx, missed.ID, tickets.Update{Callback: &off}, t0.Add(time.Minute))
+	ok(t, err)
+	if got.Callback {
+		t.Fatal("콜백 필요 not cleared")
 	}
 }
