@@ -223,6 +223,15 @@ func (d *dialog) markUp(up bool) {
 // settle says the dialog-making 2xx exchange is over.
 func (d *dialog) settle() { d.settleOnce.Do(func() { close(d.settled) }) }
 
+func (d *dialog) isSettled() bool {
+	select {
+	case <-d.settled:
+		return true
+	default:
+		return false
+	}
+}
+
 // bye ends the dialog from our side, once our 2xx has had its ACK (or its time). A dialog
 // the far end never learnt of (our 2xx never went out) needs none.
 func (d *dialog) bye() {

@@ -20,8 +20,10 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.onReinvite(req, tx)
 		return
 	}
-	if s.closing.Load() {
-		s.respond(tx, req, 503, "")
+	if s.draining.Load() {
+		res := sip.NewResponseFromRequest(req, 503, reasonPhrase(503), nil)
+		res.AppendHeader(sip.NewHeader("Retry-After", "30"))
+		s.send(tx, res)
 		return
 	}
 	if req.From() == nil || req.To() == nil || req.CallID() == nil || req.CSeq() == nil || req.Contact() == nil {
@@ -127,7 +129,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	l.mu.Unlock()
 	if !answered {
-		dlg.settle()
+		l.settled(dlg)
 		select {
 		case <-cancelled: // sipgo answered the CANCEL with 487
 		default:
@@ -144,7 +146,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	res.AppendHeader(sip.NewHeader("Allow", allow))
 	res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))
 	ack, sent := dlg.deliver2xx(tx, res, invite.CSeq().SeqNo)
-	dlg.settle()
+	l.settled(dlg)
 	switch {
 	case !sent:
 		dlg.markUp(false)

@@ -156,7 +156,10 @@ func (l *leg) release() {
 	if s.legs[l.id] == l {
 		delete(s.legs, l.id)
 	}
-	if dlg != nil && s.dialogs[dlg.key()] == l {
+	// An inbound leg ended between our 2xx and its ACK stays findable until the ACK comes
+	// (or its time runs out): the BYE waits for that ACK (RFC 3261 §15), and an ACK nobody
+	// takes would hold it back 64*T1.
+	if dlg != nil && s.dialogs[dlg.key()] == l && dlg.isSettled() {
 		delete(s.dialogs, dlg.key())
 	}
 	s.mu.Unlock()
@@ -166,6 +169,23 @@ func (l *leg) release() {
 	if ep != nil {
 		s.media.Detach(ep)
 	}
+}
+
+// settled says the dialog-making 2xx exchange is over, and forgets the dialog if the leg
+// ended meanwhile (release kept it for the ACK).
+func (l *leg) settled(dlg *dialog) {
+	dlg.settle()
+	l.mu.Lock()
+	ended := l.state == Ended
+	l.mu.Unlock()
+	if !ended {
+		return
+	}
+	l.s.mu.Lock()
+	if l.s.dialogs[dlg.key()] == l {
+		delete(l.s.dialogs, dlg.key())
+	}
+	l.s.mu.Unlock()
 }
 
 // setSession gives the leg its media, unless it has ended meanwhile: then the session is

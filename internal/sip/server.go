@@ -91,6 +91,8 @@ type Server struct {
 	handlerMu sync.Mutex
 	wire      atomic.Int64 // of which wire work still going on
 	closing   atomic.Bool
+	closed    chan struct{} // closed once Shutdown has finished
+	draining  atomic.Bool   // new calls are refused with 503
 }
 
 var _ telephony.Telephony = (*Server)(nil)
@@ -146,7 +148,8 @@ func New(cfg Config, handler telephony.Handler, m *media.Manager, logger ...*slo
 	}
 	cfg.Advertise = cfg.Advertise.Unmap()
 	s := &Server{cfg: cfg, log: cfg.Logger, media: m, reg: newRegistrar(), nonces: newNonces(cfg.NonceLifetime),
-		host: cfg.Advertise.String(), port: port, legs: map[telephony.LegID]*leg{}, dialogs: map[string]*leg{}}
+		host: cfg.Advertise.String(), port: port, legs: map[telephony.LegID]*leg{}, dialogs: map[string]*leg{},
+		closed: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.dir.Store(newDirectory(nil))
 	if handler != nil {
@@ -229,11 +232,11 @@ func (s *Server) Start(ctx context.Context) error {
 	s.srv.OnUpdate(s.handle(s.onUpdate))
 	s.srv.OnNoRoute(s.handle(s.onNoRoute))
 
-	s.wg.Add(3)
+	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.srv.ServeUDP(udp) }()
 	go func() { defer s.wg.Done(); s.srv.ServeTCP(tcp) }()
+	// Not counted in wg: it may itself be the one closing, and Close waits for wg.
 	go func() {
-		defer s.wg.Done()
 		select {
 		case <-ctx.Done():
 			s.Close()
@@ -264,13 +267,28 @@ func (s *Server) Addr() string {
 	return s.cfg.Listen
 }
 
+// Drain stops taking new calls: from now on an INVITE outside a dialog is answered 503
+// without the engine hearing of it. Calls already up go on, and phones still register.
+func (s *Server) Drain() { s.draining.Store(true) }
+
 // Close ends every leg — BYE, CANCEL or 503 as each stands, sent before the sockets close
-// — and stops serving. The engine hears nothing more.
+// — and stops serving, giving the goodbyes two seconds. The engine hears nothing more.
 func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}
+
+// Shutdown is Close with the time for goodbyes bounded by ctx: legs still waiting for an
+// answer to their BYE or CANCEL when it ends are given up. Any number of callers may close
+// at once; each returns when the server has stopped.
+func (s *Server) Shutdown(ctx context.Context) error {
 	if !s.closing.CompareAndSwap(false, true) {
-		s.wg.Wait()
+		<-s.closed
 		return nil
 	}
+	defer close(s.closed)
+	s.draining.Store(true)
 	s.mu.Lock()
 	legs := make([]*leg, 0, len(s.legs))
 	for _, l := range s.legs {
@@ -280,14 +298,21 @@ func (s *Server) Close() error {
 	for _, l := range legs {
 		s.Hangup(l.id, telephony.CauseShutdown)
 	}
-	// give the goodbyes a moment on the wire before the sockets go
-	for deadline := time.Now().Add(2 * time.Second); (s.Legs() > 0 || s.wire.Load() > 0) && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
+	// give the goodbyes their time on the wire before the sockets go
+	for (s.Legs() > 0 || s.wire.Load() > 0) && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if n := s.wire.Load(); n > 0 {
+		s.log.Warn("sip: stopping with goodbyes unanswered", "pending", n)
 	}
 	s.handlerMu.Lock()
 	s.cancel()
 	s.handlerMu.Unlock()
-	waitGroup(&s.handlers, 5*time.Second)
+	// what handlers still run give up at once now that s.ctx is done
+	waitGroup(&s.handlers, 2*time.Second)
 	var err error
 	if s.ua != nil {
 		err = s.ua.Close()
