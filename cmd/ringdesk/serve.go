@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"ringdesk/internal/provision"
 	"ringdesk/internal/server"
@@ -25,7 +26,12 @@ func serve(args []string) error {
 	logFormat := fs.str("log-format", "text", "text or json")
 	logLevel := fs.str("log-level", "info", "debug, info, warn or error")
 	pprofAddr := fs.str("pprof", "", "serve Go's profiler on this address (e.g. 127.0.0.1:6060); off by default")
+	drainFlag := fs.str("drain", "5s", "on SIGINT/SIGTERM, how long ending calls and stopping may take; a second signal stops at once")
 	if err := fs.parse(args); err != nil {
+		return err
+	}
+	drain, err := positiveDuration("drain", *drainFlag)
+	if err != nil {
 		return err
 	}
 	log, err := logger(*logFormat, *logLevel)
@@ -37,17 +43,45 @@ func serve(args []string) error {
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	s, err := server.Start(ctx, server.Config{DataDir: *data, DBURL: *db, HTTP: *httpAddr, SIP: *sipAddr, RTPPorts: *rtp,
-		Advertise: *adv, Apply: *apply, AdminPassword: os.Getenv("RINGDESK_ADMIN_PASSWORD"), Logger: log, Out: os.Stdout})
+	// Signals are taken before starting, so that one arriving during the start stops the
+	// server as soon as it is up rather than killing it half made.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	s, err := server.Start(context.Background(), server.Config{DataDir: *data, DBURL: *db, HTTP: *httpAddr, SIP: *sipAddr,
+		RTPPorts: *rtp, Advertise: *adv, Apply: *apply, AdminPassword: os.Getenv("RINGDESK_ADMIN_PASSWORD"), Logger: log,
+		Out: os.Stdout})
 	if err != nil {
 		return err
 	}
 	fmt.Printf("ringdesk %s: console http://%s/  SIP %s\n", version, s.HTTPAddr(), *sipAddr)
-	<-ctx.Done()
-	log.Info("stopping: ending calls")
-	return s.Close()
+	sig := <-sigs
+	log.Info("stopping: no new calls or logins; ending calls", "signal", sig.String(), "drain", drain.String())
+	ctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Shutdown(ctx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return err
+		}
+		log.Info("stopped")
+		return nil
+	case sig := <-sigs:
+		return fmt.Errorf("%s again: stopped at once, without waiting for calls to end", sig)
+	case <-time.After(drain + 2*time.Second):
+		return fmt.Errorf("did not stop within --drain %s", drain)
+	}
+}
+
+// positiveDuration reads a duration flag such as 5s or 1m30s.
+func positiveDuration(name, v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, usageError{fmt.Sprintf("--%s must be a duration such as 5s or 1m (got %q)", name, v)}
+	}
+	return d, nil
 }
 
 func logger(format, level string) (*slog.Logger, error) {

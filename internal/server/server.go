@@ -12,8 +12,11 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"ringdesk/internal/api"
@@ -66,6 +69,9 @@ type Server struct {
 	httpLn net.Listener
 
 	watch, stopWatch chan struct{}
+	draining         atomic.Bool
+	closeOnce        sync.Once
+	closeErr         error
 }
 
 // watchSite picks up configuration written by another process (ringdesk apply on a running
@@ -191,7 +197,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.http = &http.Server{Handler: s.API, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
+	s.http = &http.Server{Handler: s.drainGate(s.API), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
 	go s.http.Serve(s.httpLn)
 	s.watch, s.stopWatch = make(chan struct{}), make(chan struct{})
 	go s.watchSite()
@@ -204,25 +210,55 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 // HTTPAddr is where the console and API are served.
 func (s *Server) HTTPAddr() string { return s.httpLn.Addr().String() }
 
-// Close ends every call, logs agents out and stops.
+// Close ends every call, logs agents out and stops, giving it all five seconds.
 func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}
+
+// Shutdown stops the server cleanly within ctx: no new calls (SIP 503) or logins (HTTP 503)
+// from the first instant; every call is ended — BYE to each leg that is up, CANCEL or 503 to
+// the others — and the goodbyes are given until a second before ctx ends; then HTTP, media
+// and the store close. Calling it again waits for the first and returns its result.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() { s.closeErr = s.shutdown(ctx) })
+	return s.closeErr
+}
+
+// Drain stops taking new calls and logins; what is under way goes on. Shutdown drains first.
+func (s *Server) Drain() {
+	s.draining.Store(true)
+	if s.SIP != nil {
+		s.SIP.Drain()
+	}
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
 	var errs []error
+	s.Drain()
 	if s.stopWatch != nil {
 		close(s.stopWatch)
 		<-s.watch
 	}
-	if s.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		s.http.Shutdown(ctx)
-		cancel()
-	} else if s.httpLn != nil {
-		s.httpLn.Close()
-	}
 	if s.Engine != nil {
-		s.Engine.Close()
+		s.Engine.Close() // every call is aborted: its legs are hung up
 	}
 	if s.SIP != nil {
-		errs = append(errs, s.SIP.Close())
+		// the last second is for HTTP and the store
+		sipCtx, cancel := ctx, context.CancelFunc(func() {})
+		if d, ok := ctx.Deadline(); ok && time.Until(d) > 2*time.Second {
+			sipCtx, cancel = context.WithDeadline(ctx, d.Add(-time.Second))
+		}
+		errs = append(errs, s.SIP.Shutdown(sipCtx))
+		cancel()
+	}
+	if s.http != nil {
+		if err := s.http.Shutdown(ctx); err != nil {
+			s.http.Close() // connections still busy when the time is up
+		}
+	} else if s.httpLn != nil {
+		s.httpLn.Close()
 	}
 	if s.Media != nil {
 		s.Media.Close()
@@ -231,6 +267,26 @@ func (s *Server) Close() error {
 		errs = append(errs, s.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// drainGate refuses new logins while the server stops: the console and the CTI get a 503
+// they can show, rather than a session on a server about to go away. Everything else is
+// served to the end, so that agents on a call see it end.
+func (s *Server) drainGate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.draining.Load() && r.Method == http.MethodPost {
+			switch path.Clean(r.URL.Path) {
+			case "/api/v1/session", "/api/v1/cti/login":
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				w.Header().Set("Cache-Control", "no-store")
+				w.Header().Set("Retry-After", "30")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				io.WriteString(w, `{"error":{"code":"shutting_down","message":"서버가 종료 중이어서 로그인할 수 없습니다. 잠시 후 다시 시도해 주세요."}}`+"\n")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // prompts serves stored audio to the media layer.
