@@ -45,7 +45,7 @@ function showLogin(message) {
       ctx.me = r.agent
       await start()
     } catch (ex) {
-      err.textContent = ex.code === 'too_many_attempts' ? ex.message : t('login.failed')
+      err.textContent = ex.code === 'too_many_attempts' ? ex.message : ex.code === 'shutting_down' ? t('err.shutting_down') : t('login.failed')
     }
   } },
   h('h1', {}, t('app.title')),

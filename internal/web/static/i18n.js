@@ -61,6 +61,7 @@ const ko = {
   'noanswer.break': '휴식', 'noanswer.ready': '대기',
   'err.required': '필수 항목입니다.', 'err.digits': '숫자만 입력하세요.', 'err.generic': '요청을 처리하지 못했습니다.',
   'err.offline': '서버와 연결이 끊겼습니다. 다시 연결하는 중…',
+  'err.shutting_down': '서버가 종료 중이어서 로그인할 수 없습니다. 잠시 후 다시 시도해 주세요.',
 }
 
 const en = {
@@ -122,6 +123,7 @@ const en = {
   'noanswer.break': 'Break', 'noanswer.ready': 'Ready',
   'err.required': 'Required.', 'err.digits': 'Digits only.', 'err.generic': 'The request failed.',
   'err.offline': 'Connection to the server lost. Reconnecting…',
+  'err.shutting_down': 'The server is shutting down; logging in is not possible now. Try again in a moment.',
 }
 
 const tables = { ko, en }
