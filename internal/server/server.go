@@ -158,7 +158,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.Media, err = media.NewManager(media.Config{IP: adv, PortMin: lo, PortMax: split - 1, Logger: cfg.Logger}, prompts{s.Store}); err != nil {
 		return nil, err
 	}
-	if s.SIP, err = sip.New(sip.Config{Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger}, nil, s.Media); err != nil {
+	if n, err := s.Store.Registrations().DeleteExpired(ctx, time.Now()); err != nil {
+		return nil, err
+	} else if n > 0 {
+		cfg.Logger.Debug("expired phone registrations removed", "count", n)
+	}
+	if s.SIP, err = sip.New(sip.Config{Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger, Bindings: bindings{s.Store.Registrations()}},
+		nil, s.Media); err != nil {
 		return nil, err
 	}
 	if s.Phones, err = webrtc.New(webrtc.Config{IP: adv, PortMin: uint16(split), PortMax: uint16(hi), Logger: cfg.Logger}, s.SIP.BrowserReport); err != nil {
@@ -287,6 +293,31 @@ func (s *Server) drainGate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bindings keeps the registrar's bindings in the store.
+type bindings struct{ rs store.RegistrationStore }
+
+func (b bindings) SaveBindings(ctx context.Context, ext string, list []sip.Binding) error {
+	regs := make([]store.Registration, len(list))
+	for i, x := range list {
+		regs[i] = store.Registration{Extension: ext, Contact: x.Contact, Source: x.Source, Transport: x.Transport,
+			Expires: x.Expires, CallID: x.CallID, CSeq: x.CSeq}
+	}
+	return b.rs.Replace(ctx, ext, regs)
+}
+
+func (b bindings) LiveBindings(ctx context.Context, now time.Time) ([]sip.Binding, error) {
+	regs, err := b.rs.Live(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sip.Binding, len(regs))
+	for i, r := range regs {
+		out[i] = sip.Binding{Extension: r.Extension, Contact: r.Contact, Source: r.Source, Transport: r.Transport,
+			Expires: r.Expires, CallID: r.CallID, CSeq: r.CSeq}
+	}
+	return out, nil
 }
 
 // prompts serves stored audio to the media layer.

@@ -44,6 +44,8 @@ type Config struct {
 	// MinExpires, MaxExpires and DefaultExpires bound registrations, in seconds: 60, 3600
 	// and 600 when 0. Shorter requests are refused with 423, longer ones cut down.
 	MinExpires, MaxExpires, DefaultExpires int
+	// Bindings keeps registrations across restarts; nil keeps them in memory only.
+	Bindings BindingStore
 }
 
 // BrowserLegs is the browser softphone (internal/webrtc), reached through the same port:
@@ -197,6 +199,9 @@ func (discard) Report(telephony.Event) {}
 
 // Start binds UDP and TCP on the listen address and serves until Close or until ctx ends.
 func (s *Server) Start(ctx context.Context) error {
+	if err := s.loadBindings(ctx); err != nil {
+		return err
+	}
 	udp, tcp, err := listenBoth(s.cfg.Listen)
 	if err != nil {
 		return err
