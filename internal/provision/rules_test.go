@@ -70,6 +70,14 @@ func TestDefaults(t *testing.T) {
 	if s.Trunks[0].Port != 5060 || s.Trunks[1].Port != 5080 {
 		t.Errorf("trunk ports %d %d", s.Trunks[0].Port, s.Trunks[1].Port)
 	}
+	if s.SIP != (site.SIPSettings{MediaTimeoutSeconds: 60, SessionExpiresSeconds: 1800}) {
+		t.Errorf("sip defaults: %+v", s.SIP)
+	}
+	given := &site.Site{SIP: site.SIPSettings{MediaTimeoutSeconds: 20, SessionExpiresSeconds: 600}}
+	Defaults(given)
+	if given.SIP != (site.SIPSettings{MediaTimeoutSeconds: 20, SessionExpiresSeconds: 600}) {
+		t.Errorf("defaults overrode given sip settings: %+v", given.SIP)
+	}
 }
 
 // Each case breaks one rule of a valid site and must produce exactly the listed problems.
@@ -80,6 +88,16 @@ func TestValidateSiteRules(t *testing.T) {
 		change func(s *site.Site)
 		want   []string
 	}{
+		// site-wide settings
+		{"media timeout too short", func(s *site.Site) { s.SIP.MediaTimeoutSeconds = 4 },
+			[]string{"sip.media_timeout_seconds: must be 5 to 3600 seconds (got 4)"}},
+		{"media timeout too long", func(s *site.Site) { s.SIP.MediaTimeoutSeconds = 3601 },
+			[]string{"sip.media_timeout_seconds: must be 5 to 3600 seconds (got 3601)"}},
+		{"session interval below RFC 4028's floor", func(s *site.Site) { s.SIP.SessionExpiresSeconds = 89 },
+			[]string{"sip.session_expires_seconds: must be 90 to 86400 seconds (got 89)"}},
+		{"session interval negative, media timeout too", func(s *site.Site) { s.SIP.SessionExpiresSeconds, s.SIP.MediaTimeoutSeconds = -1, -1 },
+			[]string{"sip.media_timeout_seconds: must be 5 to 3600 seconds (got -1)", "sip.session_expires_seconds: must be 90 to 86400 seconds (got -1)"}},
+		{"sip settings at the bounds", func(s *site.Site) { s.SIP = site.SIPSettings{MediaTimeoutSeconds: 5, SessionExpiresSeconds: 86400} }, nil},
 		// services
 		{"service id missing", func(s *site.Site) { s.Services = append(s.Services, site.Service{}) },
 			[]string{"services[2].id: is required"}},

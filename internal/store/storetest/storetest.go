@@ -24,6 +24,7 @@ var t0 = time.Date(2026, 11, 24, 9, 30, 15, 123456000, time.UTC)
 // FullSite uses every field of every configuration type.
 func FullSite() *site.Site {
 	return &site.Site{
+		SIP: site.SIPSettings{MediaTimeoutSeconds: 45, SessionExpiresSeconds: 900},
 		Services: []site.Service{{
 			ID: "support", Name: "고객지원", CTI: true, RecallSeconds: 30, NoAnswer: site.NoAnswerBreak,
 			HoldAudio:          "sha256:abc",
@@ -129,6 +130,17 @@ func testSite(t *testing.T, open Opener) {
 	got, _ = st.Site().Load(ctx)
 	if got.Agents[0].Password != "" || got.Agents[0].SIPPassword != "" {
 		t.Fatal("plain-text passwords stored")
+	}
+	// settings change on their own, and a site without them loads without them
+	next.SIP.MediaTimeoutSeconds = 30
+	ok(t, st.Site().Save(ctx, next))
+	if got, _ = st.Site().Load(ctx); got.SIP != next.SIP {
+		t.Fatalf("sip settings: got %+v, want %+v", got.SIP, next.SIP)
+	}
+	next.SIP = site.SIPSettings{}
+	ok(t, st.Site().Save(ctx, next))
+	if got, _ = st.Site().Load(ctx); got.SIP != (site.SIPSettings{}) {
+		t.Fatalf("sip settings removed, but loaded %+v", got.SIP)
 	}
 	dup := FullSite()
 	dup.Agents = append(dup.Agents, dup.Agents[0])
