@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"time"
 
 	"ringdesk/internal/media"
 	"ringdesk/internal/telephony"
@@ -36,6 +37,10 @@ type leg struct {
 	code    int
 	// outbound: hangup is closed when the engine withdrew the leg before an answer
 	hangup chan struct{}
+	// the watch's view of its media, in the watch clock's time: when the far end was last
+	// heard (or the call answered), and its session's last arrival when the watch looked
+	activeAt time.Time
+	lastIn   time.Time
 }
 
 func (s *Server) newLeg(id telephony.LegID, d direction) *leg {
@@ -120,6 +125,9 @@ func (l *leg) fire(in input, ev telephony.Event) (action, bool) {
 	}
 	from := l.state
 	l.state = st.next
+	if st.next == Answered && from != Answered {
+		l.activeAt = l.s.clock.Now() // silence counts from the answer
+	}
 	switch in {
 	case inHold:
 		l.held = true

@@ -17,6 +17,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"ringdesk/internal/clock"
 	"ringdesk/internal/media"
 	"ringdesk/internal/site"
 	"ringdesk/internal/telephony"
@@ -46,6 +47,10 @@ type Config struct {
 	MinExpires, MaxExpires, DefaultExpires int
 	// Bindings keeps registrations across restarts; nil keeps them in memory only.
 	Bindings BindingStore
+	// Clock drives the watch over live legs (media timeouts, session timers); the wall
+	// clock when nil. WatchEvery is how often it looks: every second when 0.
+	Clock      clock.Clock
+	WatchEvery time.Duration
 }
 
 // BrowserLegs is the browser softphone (internal/webrtc), reached through the same port:
@@ -66,6 +71,10 @@ type Server struct {
 	h       atomic.Pointer[telephony.Handler]
 	browser atomic.Pointer[BrowserLegs]
 	dir     atomic.Pointer[directory]
+	timers  atomic.Pointer[timing] // the site's SIP settings, swapped with the directory
+	clock   clock.Clock
+	watchT  clock.Timer // the next look at the live legs; nil once stopped
+	watchMu sync.Mutex
 	reg     *registrar
 	nonces  *nonces
 	host    string // advertised address
@@ -127,6 +136,12 @@ func New(cfg Config, handler telephony.Handler, m *media.Manager, logger ...*slo
 	if cfg.DefaultExpires <= 0 {
 		cfg.DefaultExpires = 600
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.WatchEvery <= 0 {
+		cfg.WatchEvery = time.Second
+	}
 	cfg.DefaultExpires = max(min(cfg.DefaultExpires, cfg.MaxExpires), cfg.MinExpires)
 	host, portStr, err := net.SplitHostPort(cfg.Listen)
 	if err != nil {
@@ -151,9 +166,10 @@ func New(cfg Config, handler telephony.Handler, m *media.Manager, logger ...*slo
 	cfg.Advertise = cfg.Advertise.Unmap()
 	s := &Server{cfg: cfg, log: cfg.Logger, media: m, reg: newRegistrar(), nonces: newNonces(cfg.NonceLifetime),
 		host: cfg.Advertise.String(), port: port, legs: map[telephony.LegID]*leg{}, dialogs: map[string]*leg{},
-		closed: make(chan struct{})}
+		closed: make(chan struct{}), clock: cfg.Clock}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.dir.Store(newDirectory(nil))
+	s.timers.Store(timingOf(nil))
 	if handler != nil {
 		s.h.Store(&handler)
 	}
@@ -169,7 +185,10 @@ func (s *Server) SetBrowserLegs(b BrowserLegs) { s.browser.Store(&b) }
 // SetSite takes the configuration — extensions with their digest secrets, trunks with their
 // allow-lists, credentials and addresses — swapped whole, so a request sees the old or the new
 // configuration, never half of each.
-func (s *Server) SetSite(st *site.Site) { s.dir.Store(newDirectory(st)) }
+func (s *Server) SetSite(st *site.Site) {
+	s.dir.Store(newDirectory(st))
+	s.timers.Store(timingOf(st))
+}
 
 func (s *Server) handler() telephony.Handler {
 	if h := s.h.Load(); h != nil && *h != nil {
@@ -248,6 +267,7 @@ func (s *Server) Start(ctx context.Context) error {
 		case <-s.ctx.Done():
 		}
 	}()
+	s.startWatch()
 	waitServing(s.ua, udp.LocalAddr().String())
 	s.log.Info("sip serving", "listen", s.Addr(), "advertise", s.host)
 	return nil
@@ -294,6 +314,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	defer close(s.closed)
 	s.draining.Store(true)
+	s.stopWatch()
 	s.mu.Lock()
 	legs := make([]*leg, 0, len(s.legs))
 	for _, l := range s.legs {

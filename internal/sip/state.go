@@ -47,11 +47,12 @@ const (
 	inResume   input = "resume"    // a re-offer took us off hold
 	inDTMF     input = "dtmf"      // a digit
 	inPlayDone input = "play_done" // a non-looping play ended
+	inTimeout  input = "timeout"   // the far end sent no RTP for too long, or its session expired
 )
 
 // inputs lists every input, for the exhaustive transition test.
 var inputs = []input{inAnswer, inHangup, inRinging, inAnswered, inFailed, inCancel, inBye, inLost, inHold, inResume,
-	inDTMF, inPlayDone}
+	inDTMF, inPlayDone, inTimeout}
 
 // fromEngine reports whether the input is the engine's own command: those are never reported
 // back to it.
@@ -134,6 +135,11 @@ func transition(d direction, s State, in input) (step, bool) {
 			return step{next: Ended, report: telephony.HungUp}, true
 		case inLost:
 			return step{next: Ended, report: telephony.HungUp, act: actBye}, true
+		case inTimeout:
+			// the watch over SIP legs found it dead: we end it, and say so as a hang-up
+			if d != browser {
+				return step{next: Ended, report: telephony.HungUp, act: actBye}, true
+			}
 		case inHold:
 			return step{next: Answered, report: telephony.Held}, true
 		case inResume:

@@ -108,6 +108,14 @@ func (c *Call) ByeReceived() bool {
 	return c.byeReceived
 }
 
+// Mute stops (true) or restarts (false) the call's RTP, as a far end that died or hung
+// without a BYE would: the signalling stays as it was.
+func (c *Call) Mute(mute bool) {
+	c.audio.mu.Lock()
+	c.audio.muted = mute
+	c.audio.mu.Unlock()
+}
+
 // Hold puts the far end on hold: a re-INVITE with a=sendonly.
 func (c *Call) Hold() error { return c.reinviteOK("sendonly") }
 

@@ -343,6 +343,8 @@ type Dial struct {
 	Header []sip.Header
 	// Ringing, when set, is called for each provisional response above 100.
 	Ringing func(code int)
+	// Muted sends no RTP at all (Call.Mute restarts it).
+	Muted bool
 }
 
 // DialWith places a call. Cancelling ctx before the answer sends CANCEL; the error is then
@@ -353,6 +355,7 @@ func (u *UA) DialWith(ctx context.Context, number string, o Dial) (*Call, error)
 		return nil, err
 	}
 	fail := func(err error) (*Call, error) { a.close(); return nil, err }
+	a.muted = o.Muted
 	req := sip.NewRequest(sip.INVITE, serverURI(u.Server, number))
 	req.SetTransport(u.Transport)
 	fromUser := o.From
