@@ -201,7 +201,8 @@ func TestCancelWithRawPeer(t *testing.T) {
 	e.clean()
 }
 
-// TestEngineHangsUpAnsweredInbound: BYE goes to the caller; nothing is reported.
+// TestEngineHangsUpAnsweredInbound: BYE goes to the caller; nothing is reported but the
+// leg's quality.
 func TestEngineHangsUpAnsweredInbound(t *testing.T) {
 	e := newEnv(t)
 	e.h.answering(e.s)
@@ -214,8 +215,9 @@ func TestEngineHangsUpAnsweredInbound(t *testing.T) {
 	if !call.WaitEnded(5*time.Second) || !call.ByeReceived() {
 		t.Fatal("no BYE reached the caller")
 	}
+	e.h.wait(t, in.Leg, telephony.QualityReport)
 	e.h.quiet(t, in.Leg, 200*time.Millisecond)
-	if got := e.h.of(in.Leg); len(got) != 0 {
+	if got := e.h.of(in.Leg); len(got) != 1 {
 		t.Fatalf("reported %v", got)
 	}
 	e.clean()

@@ -110,7 +110,9 @@ func (l *leg) snapshot() (State, *dialog, *media.Session) {
 // fire feeds an input to the leg's state machine and delivers the report of the transition,
 // if any. It returns the transition's action and whether there was one. Network events are
 // delivered one at a time per leg; a final one releases the leg's media and forgets it before
-// the engine hears of it, so that nothing of it outlives the engine's knowledge.
+// the engine hears of it, so that nothing of it outlives the engine's knowledge. A SIP leg
+// that was answered is followed, once it ends, by one QualityReport: after its final report,
+// or on its own when the engine ended it.
 func (l *leg) fire(in input, ev telephony.Event) (action, bool) {
 	if !in.fromEngine() {
 		l.reporting.Lock()
@@ -123,7 +125,7 @@ func (l *leg) fire(in input, ev telephony.Event) (action, bool) {
 		l.mu.Unlock()
 		return actNone, false
 	}
-	from := l.state
+	from, sess := l.state, l.sess
 	l.state = st.next
 	if st.next == Answered && from != Answered {
 		l.activeAt = l.s.clock.Now() // silence counts from the answer
@@ -143,12 +145,29 @@ func (l *leg) fire(in input, ev telephony.Event) (action, bool) {
 	case l.dir == outbound && st.next == Cancelling:
 		close(l.hangup)
 	}
+	// A SIP leg that was up ends with what its media measured, whoever ended it.
+	var quality *telephony.Quality
+	if st.next == Ended && from == Answered && l.dir != browser && sess != nil {
+		q := sess.Quality()
+		quality = &q
+	}
 	if st.next == Ended {
 		l.release()
 	}
 	if st.report != "" {
 		ev.Leg, ev.Kind = l.id, st.report
 		l.s.handler().Report(ev)
+	}
+	if quality != nil {
+		qe := telephony.Event{Leg: l.id, Kind: telephony.QualityReport, Quality: quality}
+		if in.fromEngine() {
+			// the engine may be calling from its own loop: it hears of this later, not inside
+			// its own call
+			l.s.wg.Add(1)
+			go func() { defer l.s.wg.Done(); l.s.handler().Report(qe) }()
+		} else {
+			l.s.handler().Report(qe) // after the final report, under the same lock
+		}
 	}
 	return st.act, true
 }

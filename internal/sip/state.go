@@ -13,7 +13,7 @@ const (
 	Ringing    State = "ringing"    // placed: 180/183 heard
 	Cancelling State = "cancelling" // placed: the engine hung up before an answer; CANCEL is on its way
 	Answered   State = "answered"   // both: the call is up
-	Ended      State = "ended"      // final: nothing more is reported or done
+	Ended      State = "ended"      // final: nothing more is done, nor reported but the quality report
 )
 
 // States lists every state, for the exhaustive transition test.
@@ -79,7 +79,9 @@ type step struct {
 
 // transition is the leg state machine. ok is false when the input means nothing in that state
 // (a duplicate, a late response, a command for a leg already over): nothing changes then.
-// Every report happens on exactly one transition, and none after the leg has ended.
+// Every report happens on exactly one transition, and none after the leg has ended — with one
+// documented exception that is not a transition: a SIP leg that leaves Answered is followed by
+// one QualityReport (leg.fire), the last word on it, whoever ended it.
 func transition(d direction, s State, in input) (step, bool) {
 	placed := d == outbound || d == browser
 	switch {
