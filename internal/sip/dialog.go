@@ -139,6 +139,18 @@ func (d *dialog) sendAck() error {
 	return nil
 }
 
+// sendRefreshAck ACKs the 2xx to a re-INVITE of ours and keeps it, as sendAck does, for
+// that 2xx's retransmissions.
+func (d *dialog) sendRefreshAck(ack *sip.Request) {
+	if err := d.s.client(d.transport).WriteRequest(ack); err != nil {
+		d.s.log.Debug("ACK of a refresh not sent", "call-id", d.callID, "err", err)
+		return
+	}
+	d.mu.Lock()
+	d.ack = ack.Clone()
+	d.mu.Unlock()
+}
+
 // ackAgain answers a retransmitted 2xx with the ACK sent for the first.
 func (d *dialog) ackAgain() {
 	d.mu.Lock()

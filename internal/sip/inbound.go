@@ -52,6 +52,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 403, "") // neither a trunk nor one of our phones
 		return
 	}
+	tmr, tooSmall := negotiateUAS(req, s.timers.Load().sessionExpires)
+	if tooSmall {
+		s.refuseTooSmall(tx, req)
+		return
+	}
 	body := req.Body()
 	if ct := req.ContentType(); len(body) > 0 && ct != nil && !strings.HasPrefix(strings.ToLower(ct.Value()), "application/sdp") {
 		res := sip.NewResponseFromRequest(req, 415, reasonPhrase(415), nil)
@@ -145,6 +150,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	res.AppendHeader(s.contact(dlg.transport))
 	res.AppendHeader(sip.NewHeader("Allow", allow))
 	res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))
+	addTimerHeaders(res, tmr)
+	l.timerAsUAS(tmr, req)
 	ack, sent := dlg.deliver2xx(tx, res, invite.CSeq().SeqNo)
 	l.settled(dlg)
 	switch {

@@ -41,6 +41,7 @@ type leg struct {
 	// heard (or the call answered), and its session's last arrival when the watch looked
 	activeAt time.Time
 	lastIn   time.Time
+	timer    sessionTimer // RFC 4028, once answered
 }
 
 func (s *Server) newLeg(id telephony.LegID, d direction) *leg {

@@ -127,6 +127,10 @@ func (s *Server) place(ctx context.Context, l *leg, to telephony.Target) {
 		base.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<sip:"+to.CallerID+"@"+s.host+">"))
 	}
 	base.AppendHeader(sip.NewHeader("Allow", allow))
+	base.AppendHeader(sip.NewHeader("Supported", supported))
+	// RFC 4028: our interval, the refresher left to the far end
+	secs := s.timers.Load().sessionExpires
+	base.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(secs)))
 	base.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
 	base.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	base.SetBody(sess.Offer())
@@ -136,7 +140,7 @@ func (s *Server) place(ctx context.Context, l *leg, to telephony.Target) {
 	}
 	cli := s.client(dst.transport)
 
-	rang := false
+	rang, tooSmall := false, 0
 	for auths := 0; ; auths++ {
 		req := base.Clone()
 		tx, err := cli.TransactionRequest(ctx, req)
@@ -168,6 +172,17 @@ func (s *Server) place(ctx context.Context, l *leg, to telephony.Target) {
 				l.failed(telephony.CauseRejected, res.StatusCode)
 				return
 			}
+			base.CSeq().SeqNo = req.CSeq().SeqNo + 1
+			continue
+		case res.StatusCode == 422 && tooSmall < 2 && minSEOf(res) > secs:
+			// the far end wants a longer interval (RFC 4028 §7.4): ask again with its minimum
+			tooSmall++
+			auths--
+			secs = minSEOf(res)
+			base.RemoveHeader("Session-Expires")
+			base.RemoveHeader("Min-SE")
+			base.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(secs)))
+			base.AppendHeader(sip.NewHeader("Min-SE", strconv.Itoa(secs)))
 			base.CSeq().SeqNo = req.CSeq().SeqNo + 1
 			continue
 		default:
@@ -278,6 +293,7 @@ func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.
 		return
 	}
 	s.media.Silence(sess)
+	l.timerAsUAC(res)
 	if act, ok := l.fire(inAnswered, telephony.Event{Code: res.StatusCode}); ok && act == actBye {
 		dlg.bye()
 	}

@@ -429,6 +429,7 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	res.AppendHeader(sip.NewHeader("Allow", allow))
 	res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
 	res.AppendHeader(sip.NewHeader("Accept-Language", "en"))
+	res.AppendHeader(sip.NewHeader("Supported", supported))
 	res.AppendHeader(s.contact(req.Transport()))
 	s.send(tx, res)
 }

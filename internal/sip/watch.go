@@ -47,10 +47,11 @@ func (s *Server) watchTick() {
 	}
 }
 
-// watchLegs ends the answered SIP legs whose far end has gone quiet. A leg's silence is
-// measured from its answer or from the last packet the watch saw arrive, whichever is later,
-// held or not: a far end that holds keeps sending (RFC 3264 §8.4), and one that stopped has
-// gone.
+// watchLegs ends the answered SIP legs whose far end has gone: quiet for the media timeout,
+// or overdue with its session refresh (RFC 4028); and sends our refreshes when due. A leg's
+// silence is measured from its answer or from the last packet the watch saw arrive,
+// whichever is later, held or not: a far end that holds keeps sending (RFC 3264 §8.4), and
+// one that stopped has gone.
 func (s *Server) watchLegs(now time.Time) {
 	if s.ctx.Err() != nil {
 		return
@@ -65,9 +66,13 @@ func (s *Server) watchLegs(now time.Time) {
 	}
 	s.mu.Unlock()
 	for _, l := range legs {
-		if l.silentFor(now) >= tm.mediaTimeout {
+		switch {
+		case l.silentFor(now) >= tm.mediaTimeout:
 			s.log.Info("no RTP from the far end; ending the leg", "leg", l.id, "timeout", tm.mediaTimeout)
 			l.timedOut(telephony.CauseMediaTimeout)
+		case l.checkTimer(now):
+			s.log.Info("the session's refresh never came (RFC 4028); ending the leg", "leg", l.id)
+			l.timedOut(telephony.CauseSessionTimer)
 		}
 	}
 }

@@ -185,6 +185,17 @@ func (c *Call) do(ctx context.Context, req *sip.Request) (*sip.Response, error) 
 	return c.srv.Do(ctx, req)
 }
 
+// Refresh refreshes the session (RFC 4028) with an UPDATE carrying Session-Expires: secs, the
+// UA itself the refresher, and returns the response.
+func (c *Call) Refresh(secs int) (*sip.Response, error) {
+	req := sip.NewRequest(sip.UPDATE, c.remoteTarget())
+	req.AppendHeader(sip.NewHeader("Supported", "timer"))
+	req.AppendHeader(sip.NewHeader("Session-Expires", fmt.Sprintf("%d;refresher=uac", secs)))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return c.do(ctx, req)
+}
+
 // SendDTMF sends digits as RFC 4733 events in the call's RTP, one after another.
 func (c *Call) SendDTMF(digits string) error {
 	for i := 0; i < len(digits); i++ {
