@@ -66,7 +66,7 @@ func serverWith(t *testing.T, kept BindingStore) (*Server, *script) {
 		t.Fatal(err)
 	}
 	h := newScript()
-	s, err := New(Config{Listen: "127.0.0.1:0", Bindings: kept}, h, m, testLogger())
+	s, err := New(Config{Listen: "127.0.0.1:0", Bindings: kept, TrunkProbe: -1}, h, m, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -325,7 +325,8 @@ func newEnv(t *testing.T, cfg ...func(*Config)) *env {
 		t.Fatal(err)
 	}
 	h := newScript()
-	c := Config{Listen: "127.0.0.1:0"}
+	// no probes unless a test asks: its trunk is often at no address at all
+	c := Config{Listen: "127.0.0.1:0", TrunkProbe: -1}
 	for _, f := range cfg {
 		f(&c)
 	}

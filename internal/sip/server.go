@@ -51,6 +51,10 @@ type Config struct {
 	// clock when nil. WatchEvery is how often it looks: every second when 0.
 	Clock      clock.Clock
 	WatchEvery time.Duration
+	// TrunkProbe is how often each trunk is sent OPTIONS to tell whether it is up: every 30 s
+	// when 0, never when negative. A probe not answered within TrunkProbeTimeout (5 s, or
+	// TrunkProbe when shorter, when 0) is a miss.
+	TrunkProbe, TrunkProbeTimeout time.Duration
 }
 
 // BrowserLegs is the browser softphone (internal/webrtc), reached through the same port:
@@ -72,6 +76,7 @@ type Server struct {
 	browser atomic.Pointer[BrowserLegs]
 	dir     atomic.Pointer[directory]
 	timers  atomic.Pointer[timing] // the site's SIP settings, swapped with the directory
+	health  trunkHealth
 	clock   clock.Clock
 	watchT  clock.Timer // the next look at the live legs; nil once stopped
 	watchMu sync.Mutex
@@ -141,6 +146,12 @@ func New(cfg Config, handler telephony.Handler, m *media.Manager, logger ...*slo
 	}
 	if cfg.WatchEvery <= 0 {
 		cfg.WatchEvery = time.Second
+	}
+	if cfg.TrunkProbe == 0 {
+		cfg.TrunkProbe = 30 * time.Second
+	}
+	if cfg.TrunkProbeTimeout <= 0 {
+		cfg.TrunkProbeTimeout = min(5*time.Second, max(cfg.TrunkProbe, time.Second))
 	}
 	cfg.DefaultExpires = max(min(cfg.DefaultExpires, cfg.MaxExpires), cfg.MinExpires)
 	host, portStr, err := net.SplitHostPort(cfg.Listen)
@@ -269,6 +280,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}()
 	s.startWatch()
 	waitServing(s.ua, udp.LocalAddr().String())
+	s.startProbes()
 	s.log.Info("sip serving", "listen", s.Addr(), "advertise", s.host)
 	return nil
 }
@@ -315,6 +327,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer close(s.closed)
 	s.draining.Store(true)
 	s.stopWatch()
+	s.stopProbes()
 	s.mu.Lock()
 	legs := make([]*leg, 0, len(s.legs))
 	for _, l := range s.legs {

@@ -20,7 +20,7 @@ func startServer(t *testing.T, ctx context.Context) (*Server, *script) {
 	}
 	t.Cleanup(func() { m.Close() })
 	h := newScript()
-	s, err := New(Config{Listen: "127.0.0.1:0"}, h, m, testLogger())
+	s, err := New(Config{Listen: "127.0.0.1:0", TrunkProbe: -1}, h, m, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
