@@ -27,10 +27,15 @@ func serve(args []string) error {
 	logLevel := fs.str("log-level", "info", "debug, info, warn or error")
 	pprofAddr := fs.str("pprof", "", "serve Go's profiler on this address (e.g. 127.0.0.1:6060); off by default")
 	drainFlag := fs.str("drain", "5s", "on SIGINT/SIGTERM, how long ending calls and stopping may take; a second signal stops at once")
+	probeFlag := fs.str("trunk-probe", "30s", "how often each trunk is sent OPTIONS to tell whether it is up")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	drain, err := positiveDuration("drain", *drainFlag)
+	if err != nil {
+		return err
+	}
+	probe, err := positiveDuration("trunk-probe", *probeFlag)
 	if err != nil {
 		return err
 	}
@@ -50,7 +55,7 @@ func serve(args []string) error {
 	defer signal.Stop(sigs)
 	s, err := server.Start(context.Background(), server.Config{DataDir: *data, DBURL: *db, HTTP: *httpAddr, SIP: *sipAddr,
 		RTPPorts: *rtp, Advertise: *adv, Apply: *apply, AdminPassword: os.Getenv("RINGDESK_ADMIN_PASSWORD"), Logger: log,
-		Out: os.Stdout})
+		Out: os.Stdout, TrunkProbe: probe})
 	if err != nil {
 		return err
 	}

@@ -71,7 +71,7 @@ var docs = map[string]doc{
 	"GET /api/v1/agents/{login}":                       {summary: "An account", tag: "admin", resp: "Agent"},
 	"PUT /api/v1/agents/{login}":                       {summary: "Create or replace an account with its CTI 상담원 정보 (admin)", tag: "admin", body: "Agent", resp: "Agent"},
 	"DELETE /api/v1/agents/{login}":                    {summary: "Remove an account (admin)", tag: "admin"},
-	"GET /api/v1/trunks":                               {summary: "Trunks without passwords (admin)", tag: "admin", resp: "TrunkList"},
+	"GET /api/v1/trunks":                               {summary: "Trunks without passwords, each with its health from OPTIONS probes (admin)", tag: "admin", resp: "TrunkList"},
 	"PUT /api/v1/trunks/{id}":                          {summary: "Create or replace a trunk (admin)", tag: "admin", body: "Trunk", resp: "Trunk"},
 	"DELETE /api/v1/trunks/{id}":                       {summary: "Remove a trunk (admin)", tag: "admin"},
 }
@@ -178,7 +178,9 @@ func schemas() map[string]any {
 		"Agent":         agentS,
 		"AgentList":     obj(map[string]any{"agents": arr(ref("Agent"))}),
 		"Trunk":         trunk,
-		"TrunkList":     obj(map[string]any{"trunks": arr(ref("Trunk"))}),
+		"TrunkList":     obj(map[string]any{"trunks": arr(ref("TrunkState"))}),
+		"TrunkState": map[string]any{"allOf": []any{ref("Trunk"), obj(map[string]any{"status": enum("up", "down"),
+			"last_answer": nullable(str()), "rtt_ms": nullable(num())})}},
 	}
 }
 

@@ -38,6 +38,20 @@ type Config struct {
 	SessionTTL time.Duration
 	// Metrics writes the Prometheus text exposition for GET /metrics (optional).
 	Metrics func(w io.Writer)
+	// Trunks tells what probing knows of each trunk, for GET /api/v1/trunks (optional).
+	Trunks TrunkMonitor
+}
+
+// TrunkHealth is what the phone network knows of a trunk's reachability from its probes.
+type TrunkHealth struct {
+	Up         bool
+	LastAnswer time.Time // zero: it never answered
+	RTT        time.Duration
+}
+
+// TrunkMonitor tells each trunk's health, by trunk id.
+type TrunkMonitor interface {
+	TrunkHealth() map[string]TrunkHealth
 }
 
 // PhoneDirectory tells whether an agent's phone can be rung.
@@ -68,6 +82,7 @@ type Server struct {
 	signals SignalHandler
 	ttl     time.Duration
 	metrics func(w io.Writer)
+	trunks  TrunkMonitor
 	limiter *auth.Limiter
 	mux     *http.ServeMux
 
@@ -102,7 +117,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{eng: cfg.Engine, st: cfg.Store, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Logger,
 		changed: cfg.SiteChanged, console: cfg.Console, phones: cfg.Phones, signals: cfg.Signals,
-		ttl: cfg.SessionTTL, metrics: cfg.Metrics, limiter: auth.NewLimiter(cfg.Clock), mux: http.NewServeMux()}
+		ttl: cfg.SessionTTL, metrics: cfg.Metrics, trunks: cfg.Trunks, limiter: auth.NewLimiter(cfg.Clock), mux: http.NewServeMux()}
 	st, err := cfg.Store.Site().Load(ctx)
 	if err != nil {
 		return nil, err

@@ -534,14 +534,14 @@ func (c *checker) trunks() {
 		if len(t.Password) > maxSecretBytes {
 			c.add(e, ".password", "is longer than %d bytes", maxSecretBytes)
 		}
+		// trunks sharing a prefix are one route tried in site order: a call goes on to the
+		// next when one is down or cannot take it
 		switch other, dup := prefixes[t.Prefix]; {
 		case t.Prefix != "" && !digits(t.Prefix, false):
 			c.add(e, ".prefix", "%q must be digits", t.Prefix)
 		case dup && t.Prefix == "":
 			c.add(e, ".prefix", "is required: trunk %q already has no prefix, and only one trunk can be the route for unprefixed numbers", other)
-		case dup:
-			c.add(e, ".prefix", "%q already selects trunk %q", t.Prefix, other)
-		default:
+		case !dup:
 			prefixes[t.Prefix] = t.ID
 		}
 	}

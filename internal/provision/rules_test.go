@@ -292,10 +292,9 @@ func TestValidateSiteRules(t *testing.T) {
 			[]string{"trunks[0].username: is required with a password: the digest credentials toward the carrier"}},
 		{"prefix not digits", func(s *site.Site) { s.Trunks[0].Prefix = "9#"; s.Services[0].Favorites = s.Services[0].Favorites[:1] },
 			[]string{`trunks[0].prefix: "9#" must be digits`}},
-		{"prefix twice", func(s *site.Site) {
+		{"a prefix shared: a route with a fallback", func(s *site.Site) {
 			s.Trunks = append(s.Trunks, site.Trunk{ID: "backup", Host: "h", Port: 5060, Prefix: "9"})
-		},
-			[]string{`trunks[1].prefix: "9" already selects trunk "carrier"`}},
+		}, nil},
 		{"two trunks without a prefix", func(s *site.Site) {
 			s.Trunks = append(s.Trunks, site.Trunk{ID: "a", Host: "h", Port: 5060}, site.Trunk{ID: "b", Host: "h", Port: 5060})
 		}, []string{`trunks[2].prefix: is required: trunk "a" already has no prefix, and only one trunk can be the route for unprefixed numbers`}},

@@ -30,6 +30,7 @@ import (
 	"ringdesk/internal/site"
 	"ringdesk/internal/store"
 	"ringdesk/internal/store/database"
+	"ringdesk/internal/telephony"
 	"ringdesk/internal/web"
 	"ringdesk/internal/webrtc"
 )
@@ -53,6 +54,8 @@ type Config struct {
 	// Out receives what an operator must see once (the generated admin password, the apply
 	// report).
 	Out io.Writer
+	// TrunkProbe is how often each trunk is sent OPTIONS (30 s when 0; never when negative).
+	TrunkProbe time.Duration
 }
 
 // Server is a running Ringdesk.
@@ -163,15 +166,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	} else if n > 0 {
 		cfg.Logger.Debug("expired phone registrations removed", "count", n)
 	}
-	if s.SIP, err = sip.New(sip.Config{Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger, Bindings: bindings{s.Store.Registrations()}},
-		nil, s.Media); err != nil {
+	if s.SIP, err = sip.New(sip.Config{Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger, Bindings: bindings{s.Store.Registrations()},
+		TrunkProbe: cfg.TrunkProbe}, nil, s.Media); err != nil {
 		return nil, err
 	}
 	if s.Phones, err = webrtc.New(webrtc.Config{IP: adv, PortMin: uint16(split), PortMax: uint16(hi), Logger: cfg.Logger}, s.SIP.BrowserReport); err != nil {
 		return nil, err
 	}
 	s.SIP.SetBrowserLegs(s.Phones)
-	if s.Engine, err = engine.New(engine.Config{Clock: cfg.Clock, Store: s.Store, Bus: s.Bus, Phone: s.SIP, Logger: cfg.Logger}); err != nil {
+	if s.Engine, err = engine.New(engine.Config{Clock: cfg.Clock, Store: s.Store, Bus: s.Bus, Phone: fallbackRoutes{s.SIP},
+		Logger: cfg.Logger}); err != nil {
 		return nil, err
 	}
 	s.SIP.SetHandler(s.Engine)
@@ -199,7 +203,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			s.SIP.SetSite(st)
 			s.Engine.Reload(st)
 		},
-		Console: web.Handler(), Phones: s.SIP, Signals: s.Phones, Metrics: s.writeMetrics})
+		Console: web.Handler(), Phones: s.SIP, Signals: s.Phones, Metrics: s.writeMetrics, Trunks: trunkHealth{s.SIP}})
 	if err != nil {
 		return nil, err
 	}
@@ -318,6 +322,29 @@ func (b bindings) LiveBindings(ctx context.Context, now time.Time) ([]sip.Bindin
 			Expires: r.Expires, CallID: r.CallID, CSeq: r.CSeq}
 	}
 	return out, nil
+}
+
+// trunkHealth shows the SIP layer's trunk probes to the API.
+type trunkHealth struct{ sip *sip.Server }
+
+func (t trunkHealth) TrunkHealth() map[string]api.TrunkHealth {
+	out := map[string]api.TrunkHealth{}
+	for _, ts := range t.sip.TrunkStatus() {
+		out[ts.Trunk] = api.TrunkHealth{Up: ts.Up, LastAnswer: ts.LastAnswer, RTT: ts.RTT}
+	}
+	return out
+}
+
+// fallbackRoutes completes a call through a trunk with the site's other trunks of the same
+// prefix, in site order, for the SIP layer to fall back on. The engine does not fill
+// Target.Fallback yet; once it does, a target that has one passes through untouched.
+type fallbackRoutes struct{ *sip.Server }
+
+func (f fallbackRoutes) Place(leg telephony.LegID, to telephony.Target) {
+	if to.Kind == telephony.TargetTrunk && len(to.Fallback) == 0 {
+		to.Fallback = f.SameRoute(to.Trunk)
+	}
+	f.Server.Place(leg, to)
 }
 
 // prompts serves stored audio to the media layer.
