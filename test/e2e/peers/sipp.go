@@ -40,6 +40,14 @@ func SIPp(t testing.TB, timeout time.Duration, args ...string) (string, error) {
 // SIPpBackground starts SIPp (a UAS, say) and returns a function that waits for it to exit.
 func SIPpBackground(t testing.TB, timeout time.Duration, args ...string) func() (string, error) {
 	t.Helper()
+	wait, _ := SIPpStoppable(t, timeout, args...)
+	return wait
+}
+
+// SIPpStoppable is SIPpBackground that also returns a function stopping SIPp at once, as a
+// carrier that goes away.
+func SIPpStoppable(t testing.TB, timeout time.Duration, args ...string) (wait func() (string, error), stop func()) {
+	t.Helper()
 	Require(t, "sipp")
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -55,7 +63,12 @@ func SIPpBackground(t testing.TB, timeout time.Duration, args ...string) func() 
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() { cancel(); err := <-done; done <- err })
+	stop = func() {
+		cmd.Process.Kill()
+		err := <-done
+		done <- err
+	}
 	return func() (string, error) {
 		err := <-done
 		done <- err
@@ -66,7 +79,7 @@ func SIPpBackground(t testing.TB, timeout time.Duration, args ...string) func() 
 			return text, fmt.Errorf("sipp: %v\n%s", err, tail([]byte(text+out.String()), 3000))
 		}
 		return text, nil
-	}
+	}, stop
 }
 
 // Scenario copies a scenario file with placeholders filled in, and returns its path.
