@@ -87,7 +87,7 @@ func TestTrunkThatStopsAnsweringIsSkipped(t *testing.T) {
 	site = strings.Replace(site, "{ id: carrier, host: 127.0.0.1, port: "+peers.Itoa(firstPort),
 		"{ id: carrier, host: 127.0.0.1, port: "+peers.Itoa(secondPort), 1)
 	in := start(t, site, announcement(t), "--trunk-probe", "1s")
-	file, _ := filepath.Abs("sipp/probed_trunk_uas.xml")
+	file, _ := filepath.Abs("sipp/trunk_uas.xml")
 	carrier := func(port int) func() {
 		sc := peers.Scenario(t, file, map[string]string{"__CID__": callerID})
 		_, stop := peers.SIPpStoppable(t, 120*time.Second, "-sf", sc, "-i", "127.0.0.1", "-p", peers.Itoa(port),

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -44,8 +45,8 @@ func SIPpBackground(t testing.TB, timeout time.Duration, args ...string) func() 
 	return wait
 }
 
-// SIPpStoppable is SIPpBackground that also returns a function stopping SIPp at once, as a
-// carrier that goes away.
+// SIPpStoppable is SIPpBackground that also returns a function stopping SIPp, as a carrier
+// that goes away (or a scenario that serves until told to stop, run without -m).
 func SIPpStoppable(t testing.TB, timeout time.Duration, args ...string) (wait func() (string, error), stop func()) {
 	t.Helper()
 	Require(t, "sipp")
@@ -65,9 +66,16 @@ func SIPpStoppable(t testing.TB, timeout time.Duration, args ...string) (wait fu
 	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() { cancel(); err := <-done; done <- err })
 	stop = func() {
-		cmd.Process.Kill()
-		err := <-done
-		done <- err
+		// SIGUSR1 ends SIPp gracefully: its logs are written out
+		cmd.Process.Signal(syscall.SIGUSR1)
+		select {
+		case err := <-done:
+			done <- err
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			err := <-done
+			done <- err
+		}
 	}
 	return func() (string, error) {
 		err := <-done
