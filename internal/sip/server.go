@@ -309,7 +309,8 @@ func (s *Server) Addr() string {
 func (s *Server) Drain() { s.draining.Store(true) }
 
 // Close ends every leg — BYE, CANCEL or 503 as each stands, sent before the sockets close
-// — and stops serving, giving the goodbyes two seconds. The engine hears nothing more.
+// — and stops serving, giving the goodbyes two seconds. The engine hears nothing more but
+// the quality of the legs that were up.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

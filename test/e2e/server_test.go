@@ -103,7 +103,9 @@ func (in *instance) launch() {
 		"--sip", fmt.Sprintf("127.0.0.1:%d", in.SIP), "--rtp-ports", fmt.Sprintf("%d-%d", in.RTP, in.RTP+199),
 		"--apply", filepath.Join(in.dir, "site.yaml")}, in.args...)
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), "RINGDESK_ADMIN_PASSWORD="+adminPassword)
+	// the race detector's binary sleeps a second at exit unless told not to: the stop tests
+	// time the exit
+	cmd.Env = append(os.Environ(), "RINGDESK_ADMIN_PASSWORD="+adminPassword, "GORACE=atexit_sleep_ms=0")
 	cmd.Stdout, cmd.Stderr = in.log, in.log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
