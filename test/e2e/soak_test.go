@@ -199,7 +199,7 @@ func TestKillNineSoak(t *testing.T) {
 		go func() { defer wg.Done(); watchTickets(ctx, p, admin, ack) }()
 		go func() { defer wg.Done(); writeNotes(ctx, p, admin, ack, cycle) }()
 		go func() { defer wg.Done(); writeSettings(ctx, p, admin, ack) }()
-		stopSIPp := peers.SIPpStoppable(t, 60*time.Second, "-sn", "uac", fmt.Sprintf("127.0.0.1:%d", p.sip), "-s", did,
+		_, stopSIPp := peers.SIPpStoppable(t, 60*time.Second, "-sn", "uac", fmt.Sprintf("127.0.0.1:%d", p.sip), "-s", did,
 			"-i", "127.0.0.1", "-p", peers.Itoa(trunk), "-r", "4", "-l", "6", "-m", "200", "-d", "1500")
 		time.Sleep(time.Duration(3000+rng.IntN(4000)) * time.Millisecond) // let the load run, then kill at a random moment
 		p.kill()
