@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -59,6 +60,12 @@ func (l *listValue) Set(v string) error {
 
 func (f *flagSet) parse(args []string) error {
 	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			f.SetOutput(os.Stdout)
+			fmt.Fprintf(os.Stdout, "usage: ringdesk %s [flags]\n\n", f.Name())
+			f.PrintDefaults()
+			return helpShown{}
+		}
 		return usageError{fmt.Sprintf("%s: %v", f.Name(), err)}
 	}
 	if f.NArg() > 0 {
@@ -66,3 +73,8 @@ func (f *flagSet) parse(args []string) error {
 	}
 	return nil
 }
+
+// helpShown: -h or --help printed a command's flags; nothing else is done and the exit is 0.
+type helpShown struct{}
+
+func (helpShown) Error() string { return "help shown" }

@@ -41,6 +41,9 @@ func run(args []string) int {
 		return 2
 	}
 	if err != nil {
+		if _, ok := err.(helpShown); ok {
+			return 0
+		}
 		if u, ok := err.(usageError); ok {
 			fmt.Fprintln(os.Stderr, "ringdesk:", u.msg)
 			return 2
@@ -59,6 +62,7 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   ringdesk serve [--data DIR] [--http ADDR] [--sip ADDR] [--rtp-ports LOW-HIGH] [--apply FILE] [--db URL]
                  [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...
+                 [--drain DURATION]    (ringdesk serve --help lists every flag)
   ringdesk apply -f FILE [--data DIR | --db URL]
   ringdesk user passwd LOGIN [--data DIR | --db URL]    (new password from RINGDESK_PASSWORD or stdin)
   ringdesk version

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"ringdesk/internal/provision"
 	"ringdesk/internal/server"
@@ -28,7 +29,17 @@ func serve(args []string) error {
 	tlsCert := fs.str("tls-cert", "", "certificate chain (PEM): serve HTTPS on --http; with --tls-key")
 	tlsKey := fs.str("tls-key", "", "private key (PEM) of --tls-cert")
 	proxies := fs.list("trusted-proxy", "reverse proxy (address or CIDR) whose X-Forwarded-For/-Proto are believed")
+	drainFlag := fs.str("drain", "5s", "on SIGINT/SIGTERM, how long ending calls and stopping may take; a second signal stops at once")
+	probeFlag := fs.str("trunk-probe", "30s", "how often each trunk is sent OPTIONS to tell whether it is up")
 	if err := fs.parse(args); err != nil {
+		return err
+	}
+	drain, err := positiveDuration("drain", *drainFlag)
+	if err != nil {
+		return err
+	}
+	probe, err := positiveDuration("trunk-probe", *probeFlag)
+	if err != nil {
 		return err
 	}
 	log, err := logger(*logFormat, *logLevel)
@@ -47,18 +58,45 @@ func serve(args []string) error {
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	s, err := server.Start(ctx, server.Config{DataDir: *data, DBURL: *db, HTTP: *httpAddr, SIP: *sipAddr, RTPPorts: *rtp,
-		Advertise: *adv, Apply: *apply, AdminPassword: os.Getenv("RINGDESK_ADMIN_PASSWORD"), Logger: log, Out: os.Stdout,
-		TLSCert: *tlsCert, TLSKey: *tlsKey, TrustedProxies: trusted})
+	// Signals are taken before starting, so that one arriving during the start stops the
+	// server as soon as it is up rather than killing it half made.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	s, err := server.Start(context.Background(), server.Config{DataDir: *data, DBURL: *db, HTTP: *httpAddr, SIP: *sipAddr,
+		RTPPorts: *rtp, Advertise: *adv, Apply: *apply, AdminPassword: os.Getenv("RINGDESK_ADMIN_PASSWORD"), Logger: log,
+		Out: os.Stdout, TrunkProbe: probe, TLSCert: *tlsCert, TLSKey: *tlsKey, TrustedProxies: trusted})
 	if err != nil {
 		return err
 	}
 	fmt.Printf("ringdesk %s: console %s  SIP %s\n", version, s.ConsoleURL(), *sipAddr)
-	<-ctx.Done()
-	log.Info("stopping: ending calls")
-	return s.Close()
+	sig := <-sigs
+	log.Info("stopping: no new calls or logins; ending calls", "signal", sig.String(), "drain", drain.String())
+	ctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Shutdown(ctx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return err
+		}
+		log.Info("stopped")
+		return nil
+	case sig := <-sigs:
+		return fmt.Errorf("%s again: stopped at once, without waiting for calls to end", sig)
+	case <-time.After(drain + 2*time.Second):
+		return fmt.Errorf("did not stop within --drain %s", drain)
+	}
+}
+
+// positiveDuration reads a duration flag such as 5s or 1m30s.
+func positiveDuration(name, v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, usageError{fmt.Sprintf("--%s must be a duration such as 5s or 1m (got %q)", name, v)}
+	}
+	return d, nil
 }
 
 func logger(format, level string) (*slog.Logger, error) {

@@ -632,11 +632,38 @@ func (s *Server) deleteAgent(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	return nil
 }
 
+// trunkState is a trunk as GET /api/v1/trunks shows it: its settings and its health.
+type trunkState struct {
+	site.Trunk
+	Status     string     `json:"status,omitempty"`      // up | down
+	LastAnswer *time.Time `json:"last_answer,omitempty"` // null: it never answered a probe
+	RTTMs      *float64   `json:"rtt_ms,omitempty"`      // the last answer's round trip
+}
+
 func (s *Server) listTrunks(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	if err := requireAdmin(p); err != nil {
 		return err
 	}
-	writeJSON(w, 200, map[string]any{"trunks": nonNilSlice(publicSite(s.site().Site).Trunks)})
+	var health map[string]TrunkHealth
+	if s.trunks != nil {
+		health = s.trunks.TrunkHealth()
+	}
+	list := []trunkState{}
+	for _, t := range publicSite(s.site().Site).Trunks {
+		ts := trunkState{Trunk: t}
+		if h, ok := health[t.ID]; ok {
+			ts.Status = "down"
+			if h.Up {
+				ts.Status = "up"
+			}
+			if !h.LastAnswer.IsZero() {
+				at, ms := h.LastAnswer.UTC(), float64(h.RTT.Microseconds())/1000
+				ts.LastAnswer, ts.RTTMs = &at, &ms
+			}
+		}
+		list = append(list, ts)
+	}
+	writeJSON(w, 200, map[string]any{"trunks": list})
 	return nil
 }
 

@@ -71,7 +71,7 @@ var docs = map[string]doc{
 	"GET /api/v1/agents/{login}":                       {summary: "An account", tag: "admin", resp: "Agent"},
 	"PUT /api/v1/agents/{login}":                       {summary: "Create or replace an account with its CTI 상담원 정보 (admin)", tag: "admin", body: "Agent", resp: "Agent"},
 	"DELETE /api/v1/agents/{login}":                    {summary: "Remove an account (admin)", tag: "admin"},
-	"GET /api/v1/trunks":                               {summary: "Trunks without passwords (admin)", tag: "admin", resp: "TrunkList"},
+	"GET /api/v1/trunks":                               {summary: "Trunks without passwords, each with its health from OPTIONS probes (admin)", tag: "admin", resp: "TrunkList"},
 	"PUT /api/v1/trunks/{id}":                          {summary: "Create or replace a trunk (admin)", tag: "admin", body: "Trunk", resp: "Trunk"},
 	"DELETE /api/v1/trunks/{id}":                       {summary: "Remove a trunk (admin)", tag: "admin"},
 }
@@ -160,7 +160,8 @@ func schemas() map[string]any {
 		"TicketPatch":   obj(map[string]any{"status": enum("new", "open", "pending", "solved", "closed"), "subject": str(), "assignee": str(), "note": str()}),
 		"Call":          callS,
 		"Transfer":      transfer,
-		"Site":          obj(map[string]any{"services": arr(ref("Service")), "agents": arr(ref("Agent")), "trunks": arr(ref("Trunk"))}),
+		"Site": obj(map[string]any{"sip": obj(map[string]any{"media_timeout_seconds": integer(), "session_expires_seconds": integer()}),
+			"services": arr(ref("Service")), "agents": arr(ref("Agent")), "trunks": arr(ref("Trunk"))}),
 		"Service":       service,
 		"ServiceList":   obj(map[string]any{"services": arr(ref("Service"))}),
 		"CallerID":      callerID,
@@ -177,7 +178,9 @@ func schemas() map[string]any {
 		"Agent":         agentS,
 		"AgentList":     obj(map[string]any{"agents": arr(ref("Agent"))}),
 		"Trunk":         trunk,
-		"TrunkList":     obj(map[string]any{"trunks": arr(ref("Trunk"))}),
+		"TrunkList":     obj(map[string]any{"trunks": arr(ref("TrunkState"))}),
+		"TrunkState": map[string]any{"allOf": []any{ref("Trunk"), obj(map[string]any{"status": enum("up", "down"),
+			"last_answer": nullable(str()), "rtt_ms": nullable(num())})}},
 	}
 }
 

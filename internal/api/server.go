@@ -44,6 +44,20 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
 	// believed (for throttling, logs and the Secure cookie); from anyone else they are ignored.
 	TrustedProxies []netip.Prefix
+	// Trunks tells what probing knows of each trunk, for GET /api/v1/trunks (optional).
+	Trunks TrunkMonitor
+}
+
+// TrunkHealth is what the phone network knows of a trunk's reachability from its probes.
+type TrunkHealth struct {
+	Up         bool
+	LastAnswer time.Time // zero: it never answered
+	RTT        time.Duration
+}
+
+// TrunkMonitor tells each trunk's health, by trunk id.
+type TrunkMonitor interface {
+	TrunkHealth() map[string]TrunkHealth
 }
 
 // PhoneDirectory tells whether an agent's phone can be rung.
@@ -78,6 +92,7 @@ type Server struct {
 	verifier *auth.Verifier
 	proxies  []netip.Prefix
 	sockets  *socketSet
+	trunks   TrunkMonitor
 	mux      *http.ServeMux
 
 	writeMu sync.Mutex // serialises configuration edits: load, change, validate, save
@@ -102,7 +117,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{eng: cfg.Engine, st: cfg.Store, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Logger,
 		dir: cfg.Directory, console: cfg.Console, phones: cfg.Phones, signals: cfg.Signals,
-		ttl: cfg.SessionTTL, metrics: cfg.Metrics, limiter: auth.NewLimiter(cfg.Clock), proxies: slices.Clone(cfg.TrustedProxies),
+		ttl: cfg.SessionTTL, metrics: cfg.Metrics, trunks: cfg.Trunks, limiter: auth.NewLimiter(cfg.Clock), proxies: slices.Clone(cfg.TrustedProxies),
 		sockets: newSocketSet(), mux: http.NewServeMux()}
 	var err error
 	if s.verifier, err = auth.NewVerifier(cfg.Clock, 0); err != nil {

@@ -31,6 +31,8 @@ type Counts struct {
 // Report says what an apply changed.
 type Report struct {
 	Services, Agents, Trunks Counts
+	// Settings counts the site-wide settings the file gives ("sip").
+	Settings Counts
 	// Audio lists the prompts the file names, by the path written there: Created for the
 	// ones the store did not have yet.
 	Audio   Counts
@@ -39,7 +41,7 @@ type Report struct {
 
 // Changed reports whether anything was created or updated.
 func (r Report) Changed() bool {
-	for _, c := range []Counts{r.Services, r.Agents, r.Trunks, r.Audio} {
+	for _, c := range []Counts{r.Services, r.Agents, r.Trunks, r.Settings, r.Audio} {
 		if len(c.Created)+len(c.Updated) > 0 {
 			return true
 		}
@@ -73,8 +75,11 @@ func (r Report) String() string {
 	if n := len(r.Audio.Created) + len(r.Audio.Unchanged); n > 0 {
 		audio = fmt.Sprintf("audio: %d new, %d already stored", len(r.Audio.Created), len(r.Audio.Unchanged))
 	}
-	return strings.Join([]string{line("services", r.Services), line("agents", r.Agents), line("trunks", r.Trunks), audio,
-		fmt.Sprintf("configuration version %d", r.Version)}, "\n")
+	lines := []string{line("services", r.Services), line("agents", r.Agents), line("trunks", r.Trunks)}
+	if len(r.Settings.Created)+len(r.Settings.Updated)+len(r.Settings.Unchanged) > 0 {
+		lines = append(lines, line("settings", r.Settings))
+	}
+	return strings.Join(append(lines, audio, fmt.Sprintf("configuration version %d", r.Version)), "\n")
 }
 
 // Apply reads the site file at path, checks all of it against the stored site, and writes it
@@ -252,5 +257,12 @@ func (r *Report) tally(before, after, file *site.Site) {
 	}
 	for _, t := range after.Trunks {
 		count(&r.Trunks, "t:"+t.ID, t.ID, trunkFP(t))
+	}
+	if file.SIP != (site.SIPSettings{}) {
+		if before.SIP == after.SIP {
+			r.Settings.Unchanged = append(r.Settings.Unchanged, "sip")
+		} else {
+			r.Settings.Updated = append(r.Settings.Updated, "sip")
+		}
 	}
 }

@@ -414,7 +414,6 @@ func TestApplyFirstDraft(t *testing.T) {
 		`43: trunks[0].allow[1]: "10.0.0.300" is not an IP address or CIDR (e.g. 203.0.113.7 or 203.0.113.0/24)`,
 		"45: trunks[1].username: is required with a password: the digest credentials toward the carrier",
 		`47: trunks[1].port: must be a whole number (got "0x13c4")`,
-		`49: trunks[1].prefix: "9" already selects trunk "carrier"`,
 	})
 }
 
@@ -427,5 +426,48 @@ func TestShippedExample(t *testing.T) {
 	}
 	if !slices.Equal(rep.Services.Created, []string{"support"}) || len(rep.Agents.Created) != 4 || len(rep.Trunks.Created) != 1 {
 		t.Fatalf("created %+v", rep)
+	}
+}
+
+// TestApplySIPSettings: the site-wide SIP settings are applied with their lines checked,
+// idempotently; a file that leaves one out keeps the stored value.
+func TestApplySIPSettings(t *testing.T) {
+	st := newStore(t)
+	apply(t, st, siteDir(t, example(t)))
+	if got := loadSite(t, st).SIP; got != (site.SIPSettings{MediaTimeoutSeconds: 60, SessionExpiresSeconds: 1800}) {
+		t.Fatalf("defaults stored: %+v", got)
+	}
+	v0 := version(t, st)
+	path := siteDir(t, "sip:\n  media_timeout_seconds: 20\n  session_expires_seconds: 600\n")
+	rep := apply(t, st, path)
+	if !slices.Equal(rep.Settings.Updated, []string{"sip"}) || !rep.Changed() || !strings.Contains(rep.String(), "settings: 1 updated (sip)") {
+		t.Fatalf("report:\n%s", rep)
+	}
+	if got := loadSite(t, st).SIP; got != (site.SIPSettings{MediaTimeoutSeconds: 20, SessionExpiresSeconds: 600}) {
+		t.Fatalf("stored: %+v", got)
+	}
+	v1 := version(t, st)
+	if v1 == v0 {
+		t.Fatal("the version did not move")
+	}
+	rep = apply(t, st, path)
+	if rep.Changed() || !slices.Equal(rep.Settings.Unchanged, []string{"sip"}) || version(t, st) != v1 {
+		t.Fatalf("the same file again changed something:\n%s", rep)
+	}
+	// one setting given: the other is kept
+	apply(t, st, siteDir(t, "sip:\n  media_timeout_seconds: 30\n"))
+	if got := loadSite(t, st).SIP; got != (site.SIPSettings{MediaTimeoutSeconds: 30, SessionExpiresSeconds: 600}) {
+		t.Fatalf("after a partial file: %+v", got)
+	}
+	// out of range: refused whole, with the line, nothing written
+	bad := siteDir(t, "trunks:\n  - { id: spare, host: spare.example, prefix: \"7\" }\nsip:\n  media_timeout_seconds: 2\n")
+	_, err := Apply(ctx, st, bad)
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("got %v", err)
+	}
+	sameLines(t, brief(ps), []string{"4: sip.media_timeout_seconds: must be 5 to 3600 seconds (got 2)"})
+	if s := loadSite(t, st); len(s.Trunks) != 2 || s.SIP.MediaTimeoutSeconds != 30 {
+		t.Fatalf("a refused file changed the site: %+v", s.SIP)
 	}
 }

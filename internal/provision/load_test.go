@@ -74,6 +74,12 @@ func TestLoadFormProblems(t *testing.T) {
 			[]string{"2: a second YAML document (after ---): put services, agents and trunks in one document"}},
 		{"empty", "# nothing yet\n",
 			[]string{"0: the file is empty: nothing to apply (it should list services, agents or trunks)"}},
+		{"sip settings misspelt", "sip:\n  media_timout_seconds: 30\n",
+			[]string{`2: sip.media_timout_seconds: unknown field "media_timout_seconds" (did you mean "media_timeout_seconds"?)`}},
+		{"sip settings not a mapping", "sip: 60\n",
+			[]string{`1: sip: must be a mapping of fields (got "60")`}},
+		{"session interval not a number", "sip:\n  session_expires_seconds: 30m\n",
+			[]string{`2: sip.session_expires_seconds: must be a whole number (got "30m")`}},
 		{"merge from something not a mapping", "x-list: &l [1]\nagents:\n  - <<: *l\n    login: a\n",
 			[]string{"3: agents[0]: << must name a mapping to merge in (<<: *defaults)"}},
 	}

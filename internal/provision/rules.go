@@ -14,7 +14,8 @@ import (
 
 // Defaults fills what a site may leave out: recall time 30 s, no_answer break, a service's
 // name from its id, strategy longest_idle, role agent, phone sip for an agent with an
-// extension, trunk port 5060. A 0 recall time or port counts as left out.
+// extension, trunk port 5060, a media timeout of 60 s and a session interval of 1800 s. A 0
+// recall time, port or SIP setting counts as left out.
 func Defaults(s *site.Site) {
 	for i := range s.Services {
 		svc := &s.Services[i]
@@ -47,18 +48,29 @@ func Defaults(s *site.Site) {
 			s.Trunks[i].Port = 5060
 		}
 	}
+	if s.SIP.MediaTimeoutSeconds == 0 {
+		s.SIP.MediaTimeoutSeconds = site.DefaultMediaTimeoutSeconds
+	}
+	if s.SIP.SessionExpiresSeconds == 0 {
+		s.SIP.SessionExpiresSeconds = site.DefaultSessionExpiresSeconds
+	}
 }
 
 // Limits the rules enforce, named so that messages and tests agree.
 const (
 	minRecall, maxRecall = 5, 600
-	maxAfterCall         = 3600
-	maxExtensionDigits   = 10
-	maxNumberDigits      = 32
-	maxTextBytes         = 1000 // the 강성종료 announcement text
-	maxNameRunes         = 100
-	maxSecretBytes       = 1024
-	maxDialPatterns      = 100
+	// a far end may be silent a few seconds (a phone's own silence suppression, a network
+	// hiccup) and a call may not outlive a dead peer by more than an hour
+	minMediaTimeout, maxMediaTimeout = 5, 3600
+	// RFC 4028 §4: no session interval below 90 s; above a day a dead call lingers too long
+	minSessionExpires, maxSessionExpires = 90, 86400
+	maxAfterCall                         = 3600
+	maxExtensionDigits                   = 10
+	maxNumberDigits                      = 32
+	maxTextBytes                         = 1000 // the 강성종료 announcement text
+	maxNameRunes                         = 100
+	maxSecretBytes                       = 1024
+	maxDialPatterns                      = 100
 )
 
 var (
@@ -141,7 +153,20 @@ func validate(s *site.Site, name namer) []Problem {
 		c.agent(c.at("agents", i), &s.Agents[i], seenLogin)
 	}
 	c.trunks()
+	c.sip()
 	return c.list
+}
+
+func (c *checker) sip() {
+	st := c.s.SIP
+	if v := st.MediaTimeoutSeconds; v < minMediaTimeout || v > maxMediaTimeout {
+		c.list = append(c.list, Problem{Path: "sip.media_timeout_seconds",
+			Reason: fmt.Sprintf("must be %d to %d seconds (got %d)", minMediaTimeout, maxMediaTimeout, v)})
+	}
+	if v := st.SessionExpiresSeconds; v < minSessionExpires || v > maxSessionExpires {
+		c.list = append(c.list, Problem{Path: "sip.session_expires_seconds",
+			Reason: fmt.Sprintf("must be %d to %d seconds (got %d)", minSessionExpires, maxSessionExpires, v)})
+	}
 }
 
 type checker struct {
@@ -534,14 +559,14 @@ func (c *checker) trunks() {
 		if len(t.Password) > maxSecretBytes {
 			c.add(e, ".password", "is longer than %d bytes", maxSecretBytes)
 		}
+		// trunks sharing a prefix are one route tried in site order: a call goes on to the
+		// next when one is down or cannot take it
 		switch other, dup := prefixes[t.Prefix]; {
 		case t.Prefix != "" && !digits(t.Prefix, false):
 			c.add(e, ".prefix", "%q must be digits", t.Prefix)
 		case dup && t.Prefix == "":
 			c.add(e, ".prefix", "is required: trunk %q already has no prefix, and only one trunk can be the route for unprefixed numbers", other)
-		case dup:
-			c.add(e, ".prefix", "%q already selects trunk %q", t.Prefix, other)
-		default:
+		case !dup:
 			prefixes[t.Prefix] = t.ID
 		}
 	}

@@ -70,6 +70,14 @@ func TestDefaults(t *testing.T) {
 	if s.Trunks[0].Port != 5060 || s.Trunks[1].Port != 5080 {
 		t.Errorf("trunk ports %d %d", s.Trunks[0].Port, s.Trunks[1].Port)
 	}
+	if s.SIP != (site.SIPSettings{MediaTimeoutSeconds: 60, SessionExpiresSeconds: 1800}) {
+		t.Errorf("sip defaults: %+v", s.SIP)
+	}
+	given := &site.Site{SIP: site.SIPSettings{MediaTimeoutSeconds: 20, SessionExpiresSeconds: 600}}
+	Defaults(given)
+	if given.SIP != (site.SIPSettings{MediaTimeoutSeconds: 20, SessionExpiresSeconds: 600}) {
+		t.Errorf("defaults overrode given sip settings: %+v", given.SIP)
+	}
 }
 
 // Each case breaks one rule of a valid site and must produce exactly the listed problems.
@@ -80,6 +88,16 @@ func TestValidateSiteRules(t *testing.T) {
 		change func(s *site.Site)
 		want   []string
 	}{
+		// site-wide settings
+		{"media timeout too short", func(s *site.Site) { s.SIP.MediaTimeoutSeconds = 4 },
+			[]string{"sip.media_timeout_seconds: must be 5 to 3600 seconds (got 4)"}},
+		{"media timeout too long", func(s *site.Site) { s.SIP.MediaTimeoutSeconds = 3601 },
+			[]string{"sip.media_timeout_seconds: must be 5 to 3600 seconds (got 3601)"}},
+		{"session interval below RFC 4028's floor", func(s *site.Site) { s.SIP.SessionExpiresSeconds = 89 },
+			[]string{"sip.session_expires_seconds: must be 90 to 86400 seconds (got 89)"}},
+		{"session interval negative, media timeout too", func(s *site.Site) { s.SIP.SessionExpiresSeconds, s.SIP.MediaTimeoutSeconds = -1, -1 },
+			[]string{"sip.media_timeout_seconds: must be 5 to 3600 seconds (got -1)", "sip.session_expires_seconds: must be 90 to 86400 seconds (got -1)"}},
+		{"sip settings at the bounds", func(s *site.Site) { s.SIP = site.SIPSettings{MediaTimeoutSeconds: 5, SessionExpiresSeconds: 86400} }, nil},
 		// services
 		{"service id missing", func(s *site.Site) { s.Services = append(s.Services, site.Service{}) },
 			[]string{"services[2].id: is required"}},
@@ -274,10 +292,9 @@ func TestValidateSiteRules(t *testing.T) {
 			[]string{"trunks[0].username: is required with a password: the digest credentials toward the carrier"}},
 		{"prefix not digits", func(s *site.Site) { s.Trunks[0].Prefix = "9#"; s.Services[0].Favorites = s.Services[0].Favorites[:1] },
 			[]string{`trunks[0].prefix: "9#" must be digits`}},
-		{"prefix twice", func(s *site.Site) {
+		{"a prefix shared: a route with a fallback", func(s *site.Site) {
 			s.Trunks = append(s.Trunks, site.Trunk{ID: "backup", Host: "h", Port: 5060, Prefix: "9"})
-		},
-			[]string{`trunks[1].prefix: "9" already selects trunk "carrier"`}},
+		}, nil},
 		{"two trunks without a prefix", func(s *site.Site) {
 			s.Trunks = append(s.Trunks, site.Trunk{ID: "a", Host: "h", Port: 5060}, site.Trunk{ID: "b", Host: "h", Port: 5060})
 		}, []string{`trunks[2].prefix: is required: trunk "a" already has no prefix, and only one trunk can be the route for unprefixed numbers`}},

@@ -47,6 +47,21 @@ func (s *Server) writeMetrics(w io.Writer) {
 	c("ringdesk_rtp_packets_lost_total", "RTP packets the far ends sent that never arrived.", t.Lost)
 	c("ringdesk_rtp_packets_malformed_total", "Packets on RTP ports that were not usable RTP.", t.Malformed)
 	g("ringdesk_rtp_jitter_max_milliseconds", "Largest interarrival jitter of an open session.", t.Jitter)
+	trunks := s.SIP.TrunkStatus()
+	fmt.Fprint(w, "# HELP ringdesk_trunk_up Whether the trunk answers OPTIONS (1) or missed two probes in a row (0).\n# TYPE ringdesk_trunk_up gauge\n")
+	for _, ts := range trunks {
+		up := 0
+		if ts.Up {
+			up = 1
+		}
+		fmt.Fprintf(w, "ringdesk_trunk_up{trunk=%q} %d\n", ts.Trunk, up)
+	}
+	fmt.Fprint(w, "# HELP ringdesk_trunk_rtt_seconds Round trip of the trunk's last answer to OPTIONS.\n# TYPE ringdesk_trunk_rtt_seconds gauge\n")
+	for _, ts := range trunks {
+		if !ts.LastAnswer.IsZero() {
+			fmt.Fprintf(w, "ringdesk_trunk_rtt_seconds{trunk=%q} %g\n", ts.Trunk, ts.RTT.Seconds())
+		}
+	}
 }
 
 // rss reads the resident set size from /proc (0 where there is none).

@@ -62,6 +62,12 @@ func rigSite(trunkPort int) *site.Site {
 
 func newRig(t *testing.T, mutate ...func(*site.Site)) *rig {
 	t.Helper()
+	return newRigWith(t, nil, mutate...)
+}
+
+// newRigWith is newRig with the server's configuration changed first.
+func newRigWith(t *testing.T, cfg func(*Config), mutate ...func(*site.Site)) *rig {
+	t.Helper()
 	dir := t.TempDir()
 	r := &rig{t: t}
 	// the carrier exists first: the site points the trunk at it
@@ -88,8 +94,11 @@ func newRig(t *testing.T, mutate ...func(*site.Site)) *rig {
 	st.Site().Save(context.Background(), s)
 	st.Close()
 	lo := 20000 + rand.IntN(400)*100
-	r.srv, err = Start(context.Background(), Config{DataDir: dir, HTTP: "127.0.0.1:0", SIP: "127.0.0.1:0",
-		RTPPorts: fmt.Sprintf("%d-%d", lo, lo+99)})
+	c := Config{DataDir: dir, HTTP: "127.0.0.1:0", SIP: "127.0.0.1:0", RTPPorts: fmt.Sprintf("%d-%d", lo, lo+99)}
+	if cfg != nil {
+		cfg(&c)
+	}
+	r.srv, err = Start(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}

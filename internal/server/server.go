@@ -12,8 +12,11 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"ringdesk/internal/api"
@@ -55,6 +58,8 @@ type Config struct {
 	TLSCert, TLSKey string
 	// TrustedProxies are reverse proxies whose X-Forwarded-For/-Proto are believed.
 	TrustedProxies []netip.Prefix
+	// TrunkProbe is how often each trunk is sent OPTIONS (30 s when 0; never when negative).
+	TrunkProbe time.Duration
 }
 
 // Server is a running Ringdesk.
@@ -74,6 +79,9 @@ type Server struct {
 
 	stopWatch context.CancelFunc
 	watched   chan struct{}
+	draining  atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // watchEvery is how soon configuration written by another process (ringdesk apply on a
@@ -146,7 +154,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.Media, err = media.NewManager(media.Config{IP: adv, PortMin: lo, PortMax: split - 1, Logger: cfg.Logger}, prompts{s.Store}); err != nil {
 		return nil, err
 	}
-	if s.SIP, err = sip.New(sip.Config{Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger}, nil, s.Media); err != nil {
+	if n, err := s.Store.Registrations().DeleteExpired(ctx, time.Now()); err != nil {
+		return nil, err
+	} else if n > 0 {
+		cfg.Logger.Debug("expired phone registrations removed", "count", n)
+	}
+	if s.SIP, err = sip.New(sip.Config{Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger, Bindings: bindings{s.Store.Registrations()},
+		TrunkProbe: cfg.TrunkProbe}, nil, s.Media); err != nil {
 		return nil, err
 	}
 	if s.Phones, err = webrtc.New(webrtc.Config{IP: adv, PortMin: uint16(split), PortMax: uint16(hi), Logger: cfg.Logger}, s.SIP.BrowserReport); err != nil {
@@ -181,11 +195,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.API, err = api.New(ctx, api.Config{Engine: s.Engine, Store: s.Store, Directory: s.Directory, Bus: s.Bus,
 		Clock: cfg.Clock, Logger: cfg.Logger, Console: web.Handler(), Phones: s.SIP, Signals: s.Phones,
-		Metrics: s.writeMetrics, TrustedProxies: cfg.TrustedProxies})
+		Metrics: s.writeMetrics, TrustedProxies: cfg.TrustedProxies, Trunks: trunkHealth{s.SIP}})
 	if err != nil {
 		return nil, err
 	}
-	s.http = serveHTTP(s.httpLn, s.API, cert, cfg.TrustedProxies, cfg.Logger)
+	s.http = serveHTTP(s.httpLn, s.drainGate(s.API), cert, cfg.TrustedProxies, cfg.Logger)
 	wctx, stop := context.WithCancel(context.Background())
 	s.stopWatch, s.watched = stop, make(chan struct{})
 	go func() { defer close(s.watched); s.Directory.Watch(wctx, watchEvery) }()
@@ -206,25 +220,55 @@ func (s *Server) ConsoleURL() string {
 	return "http://" + s.HTTPAddr() + "/"
 }
 
-// Close ends every call, logs agents out and stops.
+// Close ends every call, logs agents out and stops, giving it all five seconds.
 func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}
+
+// Shutdown stops the server cleanly within ctx: no new calls (SIP 503) or logins (HTTP 503)
+// from the first instant; every call is ended — BYE to each leg that is up, CANCEL or 503 to
+// the others — and the goodbyes are given until a second before ctx ends; then HTTP, media
+// and the store close. Calling it again waits for the first and returns its result.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() { s.closeErr = s.shutdown(ctx) })
+	return s.closeErr
+}
+
+// Drain stops taking new calls and logins; what is under way goes on. Shutdown drains first.
+func (s *Server) Drain() {
+	s.draining.Store(true)
+	if s.SIP != nil {
+		s.SIP.Drain()
+	}
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
 	var errs []error
+	s.Drain()
 	if s.stopWatch != nil {
 		s.stopWatch()
 		<-s.watched
 	}
-	if s.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		s.http.Shutdown(ctx)
-		cancel()
-	} else if s.httpLn != nil {
-		s.httpLn.Close()
-	}
 	if s.Engine != nil {
-		s.Engine.Close()
+		s.Engine.Close() // every call is aborted: its legs are hung up
 	}
 	if s.SIP != nil {
-		errs = append(errs, s.SIP.Close())
+		// the last second is for HTTP and the store
+		sipCtx, cancel := ctx, context.CancelFunc(func() {})
+		if d, ok := ctx.Deadline(); ok && time.Until(d) > 2*time.Second {
+			sipCtx, cancel = context.WithDeadline(ctx, d.Add(-time.Second))
+		}
+		errs = append(errs, s.SIP.Shutdown(sipCtx))
+		cancel()
+	}
+	if s.http != nil {
+		if err := s.http.Shutdown(ctx); err != nil {
+			s.http.Close() // connections still busy when the time is up
+		}
+	} else if s.httpLn != nil {
+		s.httpLn.Close()
 	}
 	if s.Media != nil {
 		s.Media.Close()
@@ -233,6 +277,62 @@ func (s *Server) Close() error {
 		errs = append(errs, s.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// drainGate refuses new logins while the server stops: the console and the CTI get a 503
+// they can show, rather than a session on a server about to go away. Everything else is
+// served to the end, so that agents on a call see it end.
+func (s *Server) drainGate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.draining.Load() && r.Method == http.MethodPost {
+			switch path.Clean(r.URL.Path) {
+			case "/api/v1/session", "/api/v1/cti/login":
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				w.Header().Set("Cache-Control", "no-store")
+				w.Header().Set("Retry-After", "30")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				io.WriteString(w, `{"error":{"code":"shutting_down","message":"서버가 종료 중이어서 로그인할 수 없습니다. 잠시 후 다시 시도해 주세요."}}`+"\n")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bindings keeps the registrar's bindings in the store.
+type bindings struct{ rs store.RegistrationStore }
+
+func (b bindings) SaveBindings(ctx context.Context, ext string, list []sip.Binding) error {
+	regs := make([]store.Registration, len(list))
+	for i, x := range list {
+		regs[i] = store.Registration{Extension: ext, Contact: x.Contact, Source: x.Source, Transport: x.Transport,
+			Expires: x.Expires, CallID: x.CallID, CSeq: x.CSeq}
+	}
+	return b.rs.Replace(ctx, ext, regs)
+}
+
+func (b bindings) LiveBindings(ctx context.Context, now time.Time) ([]sip.Binding, error) {
+	regs, err := b.rs.Live(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sip.Binding, len(regs))
+	for i, r := range regs {
+		out[i] = sip.Binding{Extension: r.Extension, Contact: r.Contact, Source: r.Source, Transport: r.Transport,
+			Expires: r.Expires, CallID: r.CallID, CSeq: r.CSeq}
+	}
+	return out, nil
+}
+
+// trunkHealth shows the SIP layer's trunk probes to the API.
+type trunkHealth struct{ sip *sip.Server }
+
+func (t trunkHealth) TrunkHealth() map[string]api.TrunkHealth {
+	out := map[string]api.TrunkHealth{}
+	for _, ts := range t.sip.TrunkStatus() {
+		out[ts.Trunk] = api.TrunkHealth{Up: ts.Up, LastAnswer: ts.LastAnswer, RTT: ts.RTT}
+	}
+	return out
 }
 
 // prompts serves stored audio to the media layer.

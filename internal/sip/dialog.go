@@ -139,6 +139,18 @@ func (d *dialog) sendAck() error {
 	return nil
 }
 
+// sendRefreshAck ACKs the 2xx to a re-INVITE of ours and keeps it, as sendAck does, for
+// that 2xx's retransmissions.
+func (d *dialog) sendRefreshAck(ack *sip.Request) {
+	if err := d.s.client(d.transport).WriteRequest(ack); err != nil {
+		d.s.log.Debug("ACK of a refresh not sent", "call-id", d.callID, "err", err)
+		return
+	}
+	d.mu.Lock()
+	d.ack = ack.Clone()
+	d.mu.Unlock()
+}
+
 // ackAgain answers a retransmitted 2xx with the ACK sent for the first.
 func (d *dialog) ackAgain() {
 	d.mu.Lock()
@@ -222,6 +234,15 @@ func (d *dialog) markUp(up bool) {
 
 // settle says the dialog-making 2xx exchange is over.
 func (d *dialog) settle() { d.settleOnce.Do(func() { close(d.settled) }) }
+
+func (d *dialog) isSettled() bool {
+	select {
+	case <-d.settled:
+		return true
+	default:
+		return false
+	}
+}
 
 // bye ends the dialog from our side, once our 2xx has had its ACK (or its time). A dialog
 // the far end never learnt of (our 2xx never went out) needs none.

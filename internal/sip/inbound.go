@@ -20,8 +20,10 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.onReinvite(req, tx)
 		return
 	}
-	if s.closing.Load() {
-		s.respond(tx, req, 503, "")
+	if s.draining.Load() {
+		res := sip.NewResponseFromRequest(req, 503, reasonPhrase(503), nil)
+		res.AppendHeader(sip.NewHeader("Retry-After", "30"))
+		s.send(tx, res)
 		return
 	}
 	if req.From() == nil || req.To() == nil || req.CallID() == nil || req.CSeq() == nil || req.Contact() == nil {
@@ -48,6 +50,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 	case !fromTrunk:
 		s.respond(tx, req, 403, "") // neither a trunk nor one of our phones
+		return
+	}
+	tmr, tooSmall := negotiateUAS(req, s.timers.Load().sessionExpires)
+	if tooSmall {
+		s.refuseTooSmall(tx, req)
 		return
 	}
 	body := req.Body()
@@ -127,7 +134,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	l.mu.Unlock()
 	if !answered {
-		dlg.settle()
+		l.settled(dlg)
 		select {
 		case <-cancelled: // sipgo answered the CANCEL with 487
 		default:
@@ -143,8 +150,10 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	res.AppendHeader(s.contact(dlg.transport))
 	res.AppendHeader(sip.NewHeader("Allow", allow))
 	res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))
+	addTimerHeaders(res, tmr)
+	l.timerAsUAS(tmr, req)
 	ack, sent := dlg.deliver2xx(tx, res, invite.CSeq().SeqNo)
-	dlg.settle()
+	l.settled(dlg)
 	switch {
 	case !sent:
 		dlg.markUp(false)

@@ -203,7 +203,8 @@ func TestCancelWithRawPeer(t *testing.T) {
 	e.clean()
 }
 
-// TestEngineHangsUpAnsweredInbound: BYE goes to the caller; nothing is reported.
+// TestEngineHangsUpAnsweredInbound: BYE goes to the caller; nothing is reported but the
+// leg's quality.
 func TestEngineHangsUpAnsweredInbound(t *testing.T) {
 	e := newEnv(t)
 	e.h.answering(e.s)
@@ -216,8 +217,9 @@ func TestEngineHangsUpAnsweredInbound(t *testing.T) {
 	if !call.WaitEnded(5*time.Second) || !call.ByeReceived() {
 		t.Fatal("no BYE reached the caller")
 	}
+	e.h.wait(t, in.Leg, telephony.QualityReport)
 	e.h.quiet(t, in.Leg, 200*time.Millisecond)
-	if got := e.h.of(in.Leg); len(got) != 0 {
+	if got := e.h.of(in.Leg); len(got) != 1 {
 		t.Fatalf("reported %v", got)
 	}
 	e.clean()
@@ -279,5 +281,30 @@ func TestDelayedOffer(t *testing.T) {
 		t.Fatalf("heard %s", h)
 	}
 	call.Hangup()
+	e.clean()
+}
+
+// TestHangupBeforeTheACKSendsBYEOnTheACK: the engine hangs up a call it has just answered,
+// before the caller's ACK arrives. The BYE must wait for that ACK (RFC 3261 §15) and go out
+// as soon as it lands. Fails before the fix: the ended leg was forgotten at once, its ACK was
+// matched to nothing, and the BYE waited the whole 64*T1 for an ACK that had come.
+func TestHangupBeforeTheACKSendsBYEOnTheACK(t *testing.T) {
+	e := newEnv(t)
+	e.h.answering(e.s)
+	r := newRaw(t, e.addr)
+	inv := r.invite("0212345678", "0101", sdpOffer(r.port()+2))
+	r.send(inv)
+	ok := r.response(sip.INVITE, 200)
+	if ok.StatusCode != 200 {
+		t.Fatalf("answered %d", ok.StatusCode)
+	}
+	e.s.Hangup(e.h.call(t, 1).Leg, telephony.CauseNormal)
+	acked := time.Now()
+	r.send(r.ack(inv, ok))
+	bye := r.request(sip.BYE)
+	if waited := time.Since(acked); waited > 32*testT1 {
+		t.Fatalf("the BYE came %v after the ACK; it waited for an ACK that had come", waited)
+	}
+	r.send(reply(bye, 200, "", nil))
 	e.clean()
 }

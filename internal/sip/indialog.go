@@ -74,6 +74,12 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 488, "")
 		return
 	}
+	// every re-INVITE we accept refreshes the session (RFC 4028 §9)
+	tmr, tooSmall := negotiateUAS(req, s.timers.Load().sessionExpires)
+	if tooSmall {
+		s.refuseTooSmall(tx, req)
+		return
+	}
 	if !dlg.beginReinvite() {
 		res := sip.NewResponseFromRequest(req, 500, "Server Internal Error: a re-INVITE is pending", nil)
 		res.AppendHeader(sip.NewHeader("Retry-After", "1"))
@@ -100,6 +106,8 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	res.AppendHeader(s.contact(dlg.transport))
 	res.AppendHeader(sip.NewHeader("Allow", allow))
+	addTimerHeaders(res, tmr)
+	l.timerAsUAS(tmr, req)
 	if offerless {
 		ack, _ := dlg.deliver2xx(tx, res, req.CSeq().SeqNo)
 		if ack == nil || sess.Accept(ack.Body()) != nil {
@@ -120,11 +128,19 @@ func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 	if l == nil {
 		return
 	}
+	// an UPDATE refreshes the session as a re-INVITE does (RFC 4028 §9)
+	tmr, tooSmall := negotiateUAS(req, s.timers.Load().sessionExpires)
+	if tooSmall {
+		s.refuseTooSmall(tx, req)
+		return
+	}
 	dlg.refreshTarget(req)
 	_, _, sess := l.snapshot()
 	if len(req.Body()) == 0 || sess == nil {
 		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
 		res.AppendHeader(s.contact(dlg.transport))
+		addTimerHeaders(res, tmr)
+		l.timerAsUAS(tmr, req)
 		s.send(tx, res)
 		return
 	}
@@ -136,6 +152,8 @@ func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 	res := sip.NewResponseFromRequest(req, 200, "OK", ours)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	res.AppendHeader(s.contact(dlg.transport))
+	addTimerHeaders(res, tmr)
+	l.timerAsUAS(tmr, req)
 	s.send(tx, res)
 	l.holdChanged(hold)
 }

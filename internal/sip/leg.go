@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"time"
 
 	"ringdesk/internal/media"
 	"ringdesk/internal/telephony"
@@ -36,6 +37,11 @@ type leg struct {
 	code    int
 	// outbound: hangup is closed when the engine withdrew the leg before an answer
 	hangup chan struct{}
+	// the watch's view of its media, in the watch clock's time: when the far end was last
+	// heard (or the call answered), and its session's last arrival when the watch looked
+	activeAt time.Time
+	lastIn   time.Time
+	timer    sessionTimer // RFC 4028, once answered
 }
 
 func (s *Server) newLeg(id telephony.LegID, d direction) *leg {
@@ -105,7 +111,9 @@ func (l *leg) snapshot() (State, *dialog, *media.Session) {
 // fire feeds an input to the leg's state machine and delivers the report of the transition,
 // if any. It returns the transition's action and whether there was one. Network events are
 // delivered one at a time per leg; a final one releases the leg's media and forgets it before
-// the engine hears of it, so that nothing of it outlives the engine's knowledge.
+// the engine hears of it, so that nothing of it outlives the engine's knowledge. A SIP leg
+// that was answered is followed, once it ends, by one QualityReport: after its final report,
+// or on its own when the engine ended it.
 func (l *leg) fire(in input, ev telephony.Event) (action, bool) {
 	if !in.fromEngine() {
 		l.reporting.Lock()
@@ -118,8 +126,11 @@ func (l *leg) fire(in input, ev telephony.Event) (action, bool) {
 		l.mu.Unlock()
 		return actNone, false
 	}
-	from := l.state
+	from, sess := l.state, l.sess
 	l.state = st.next
+	if st.next == Answered && from != Answered {
+		l.activeAt = l.s.clock.Now() // silence counts from the answer
+	}
 	switch in {
 	case inHold:
 		l.held = true
@@ -135,12 +146,29 @@ func (l *leg) fire(in input, ev telephony.Event) (action, bool) {
 	case l.dir == outbound && st.next == Cancelling:
 		close(l.hangup)
 	}
+	// A SIP leg that was up ends with what its media measured, whoever ended it.
+	var quality *telephony.Quality
+	if st.next == Ended && from == Answered && l.dir != browser && sess != nil {
+		q := sess.Quality()
+		quality = &q
+	}
 	if st.next == Ended {
 		l.release()
 	}
 	if st.report != "" {
 		ev.Leg, ev.Kind = l.id, st.report
 		l.s.handler().Report(ev)
+	}
+	if quality != nil {
+		qe := telephony.Event{Leg: l.id, Kind: telephony.QualityReport, Quality: quality}
+		if in.fromEngine() {
+			// the engine may be calling from its own loop: it hears of this later, not inside
+			// its own call
+			l.s.wg.Add(1)
+			go func() { defer l.s.wg.Done(); l.s.handler().Report(qe) }()
+		} else {
+			l.s.handler().Report(qe) // after the final report, under the same lock
+		}
 	}
 	return st.act, true
 }
@@ -156,7 +184,10 @@ func (l *leg) release() {
 	if s.legs[l.id] == l {
 		delete(s.legs, l.id)
 	}
-	if dlg != nil && s.dialogs[dlg.key()] == l {
+	// An inbound leg ended between our 2xx and its ACK stays findable until the ACK comes
+	// (or its time runs out): the BYE waits for that ACK (RFC 3261 §15), and an ACK nobody
+	// takes would hold it back 64*T1.
+	if dlg != nil && s.dialogs[dlg.key()] == l && dlg.isSettled() {
 		delete(s.dialogs, dlg.key())
 	}
 	s.mu.Unlock()
@@ -166,6 +197,23 @@ func (l *leg) release() {
 	if ep != nil {
 		s.media.Detach(ep)
 	}
+}
+
+// settled says the dialog-making 2xx exchange is over, and forgets the dialog if the leg
+// ended meanwhile (release kept it for the ACK).
+func (l *leg) settled(dlg *dialog) {
+	dlg.settle()
+	l.mu.Lock()
+	ended := l.state == Ended
+	l.mu.Unlock()
+	if !ended {
+		return
+	}
+	l.s.mu.Lock()
+	if l.s.dialogs[dlg.key()] == l {
+		delete(l.s.dialogs, dlg.key())
+	}
+	l.s.mu.Unlock()
 }
 
 // setSession gives the leg its media, unless it has ended meanwhile: then the session is

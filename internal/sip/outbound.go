@@ -11,6 +11,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"ringdesk/internal/media"
 	"ringdesk/internal/telephony"
 )
 
@@ -86,27 +87,74 @@ func (s *Server) route(to telephony.Target) (destination, telephony.Cause, int) 
 	return destination{}, telephony.CauseRejected, 500
 }
 
-// place runs a placed leg's INVITE transaction(s) to its final response.
+// place runs a placed leg's INVITE transaction(s) to its final response. A call through a
+// trunk tries the target's trunk and then its fallbacks (trunkOrder), moving on only when a
+// trunk cannot take the call at all.
 func (s *Server) place(ctx context.Context, l *leg, to telephony.Target) {
-	dst, cause, code := s.route(to)
-	if code != 0 {
-		l.failed(cause, code)
+	trunks := []string{""}
+	if to.Kind == telephony.TargetTrunk {
+		trunks = s.trunkOrder(to.Trunk, to.Fallback)
+	}
+	var sess *media.Session
+	rang := false
+	for i, id := range trunks {
+		target := to
+		if to.Kind == telephony.TargetTrunk {
+			target.Trunk = id
+		}
+		last := i == len(trunks)-1
+		dst, cause, code := s.route(target)
+		if code != 0 {
+			if !last {
+				continue // a fallback that is not configured (any more)
+			}
+			l.failed(cause, code)
+			return
+		}
+		if sess == nil {
+			var err error
+			if sess, err = s.media.NewSession(); err != nil {
+				s.log.Error("no media for a placed call", "leg", l.id, "err", err)
+				l.failed(telephony.CauseUnavailable, Status(err))
+				return
+			}
+			if !l.setSession(sess) {
+				return
+			}
+		}
+		if st, _, _ := l.snapshot(); st == Cancelling {
+			l.fire(inFailed, telephony.Event{}) // hung up before (another) INVITE went out
+			return
+		}
+		o := s.invite(ctx, l, dst, target, sess, &rang, last)
+		switch {
+		case o.done:
+			return
+		case o.moveOn && !last:
+			s.log.Info("trunk could not take the call; trying the next", "leg", l.id, "trunk", id, "next", trunks[i+1],
+				"status", o.code)
+			continue
+		}
+		l.failed(o.cause, o.code)
 		return
 	}
-	sess, err := s.media.NewSession()
-	if err != nil {
-		s.log.Error("no media for a placed call", "leg", l.id, "err", err)
-		l.failed(telephony.CauseUnavailable, Status(err))
-		return
-	}
-	if !l.setSession(sess) {
-		return
-	}
-	if st, _, _ := l.snapshot(); st == Cancelling {
-		l.fire(inFailed, telephony.Event{}) // hung up before anything went out
-		return
-	}
+}
 
+// attempt is how one INVITE (with its challenges and 422s) ended, when it did not end the
+// leg itself: the failure to report, or moveOn when another trunk may take the call.
+type attempt struct {
+	done   bool // answered (or withdrawn while answering): nothing more to do
+	cause  telephony.Cause
+	code   int
+	moveOn bool // the trunk could not be reached, never answered, or answered 503
+}
+
+// invite sends one destination our INVITE and follows it to a final response: digest
+// challenges are answered, a 422 is asked again with the far end's Min-SE (RFC 4028 §7.4),
+// and a 2xx answers the leg. When more trunks follow (last false), an INVITE that gets no
+// response at all within 8*T1 is given up so that the next can be tried.
+func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telephony.Target, sess *media.Session, rang *bool,
+	last bool) attempt {
 	fromUser := to.CallerID
 	if fromUser == "" {
 		fromUser = "ringdesk"
@@ -127,6 +175,10 @@ func (s *Server) place(ctx context.Context, l *leg, to telephony.Target) {
 		base.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<sip:"+to.CallerID+"@"+s.host+">"))
 	}
 	base.AppendHeader(sip.NewHeader("Allow", allow))
+	base.AppendHeader(sip.NewHeader("Supported", supported))
+	// RFC 4028: our interval, the refresher left to the far end
+	secs := s.timers.Load().sessionExpires
+	base.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(secs)))
 	base.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
 	base.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	base.SetBody(sess.Offer())
@@ -135,56 +187,81 @@ func (s *Server) place(ctx context.Context, l *leg, to telephony.Target) {
 		base.SetDestination(dst.dest)
 	}
 	cli := s.client(dst.transport)
+	silence := time.Duration(0)
+	if !last {
+		silence = 8 * sip.T1
+	}
 
-	rang := false
-	for auths := 0; ; auths++ {
+	auths, tooSmall := 0, 0
+	for {
 		req := base.Clone()
 		tx, err := cli.TransactionRequest(ctx, req)
 		if err != nil {
 			s.log.Info("INVITE not sent", "leg", l.id, "to", dst.ruri.String(), "err", err)
-			l.failed(telephony.CauseUnavailable, 503)
-			return
+			return attempt{cause: telephony.CauseUnavailable, code: 503, moveOn: true}
 		}
-		res, err := l.awaitFinal(ctx, cli, req, tx, &rang)
+		heard := false
+		res, err := l.awaitFinal(ctx, cli, req, tx, rang, silence, &heard)
+		withdrawn := false
+		if st, _, _ := l.snapshot(); st == Cancelling {
+			withdrawn = true
+		}
 		switch {
 		case err != nil:
 			c := 503
-			if errors.Is(err, sip.ErrTransactionTimeout) {
+			if errors.Is(err, sip.ErrTransactionTimeout) || errors.Is(err, errNoResponse) {
 				c = 408
 			}
 			s.log.Info("INVITE got no final response", "leg", l.id, "to", dst.ruri.String(), "err", err)
-			l.failed(causeOf(c, rang), c)
-			return
+			return attempt{cause: causeOf(c, *rang), code: c, moveOn: !heard && !withdrawn}
 		case res.IsSuccess():
 			s.answered(l, cli, req, res, tx, dst.dest != "")
-			return
+			return attempt{done: true}
 		case (res.StatusCode == 401 || res.StatusCode == 407) && dst.password != "" && auths < 2:
-			if st, _, _ := l.snapshot(); st == Cancelling {
-				l.fire(inFailed, telephony.Event{})
-				return
+			if withdrawn {
+				return attempt{cause: telephony.CauseCancelled, code: 487}
 			}
 			if err := answerChallenge(base, res, dst.user, dst.password); err != nil {
 				s.log.Info("carrier challenge not answered", "leg", l.id, "err", err)
-				l.failed(telephony.CauseRejected, res.StatusCode)
-				return
+				return attempt{cause: telephony.CauseRejected, code: res.StatusCode}
 			}
+			auths++
 			base.CSeq().SeqNo = req.CSeq().SeqNo + 1
-			continue
+		case res.StatusCode == 422 && tooSmall < 2 && minSEOf(res) > secs && !withdrawn:
+			// the far end wants a longer interval (RFC 4028 §7.4): ask again with its minimum
+			tooSmall++
+			secs = minSEOf(res)
+			base.RemoveHeader("Session-Expires")
+			base.RemoveHeader("Min-SE")
+			base.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(secs)))
+			base.AppendHeader(sip.NewHeader("Min-SE", strconv.Itoa(secs)))
+			base.CSeq().SeqNo = req.CSeq().SeqNo + 1
 		default:
-			l.failed(causeOf(res.StatusCode, rang), res.StatusCode)
-			return
+			return attempt{cause: causeOf(res.StatusCode, *rang), code: res.StatusCode,
+				moveOn: res.StatusCode == 503 && !withdrawn}
 		}
 	}
 }
 
+// errNoResponse: an INVITE got no response at all in the time allowed before another trunk
+// is tried.
+var errNoResponse = errors.New("no response")
+
 // awaitFinal reads an INVITE transaction's responses until its final one, reporting ringing,
 // and sends CANCEL when the engine withdraws the leg: at once if a provisional response
 // has come, else as soon as one does (RFC 3261 §9.1). A CANCEL that gets no final response
-// within 64*T1 gives the transaction up.
-func (l *leg) awaitFinal(ctx context.Context, cli *sipgo.Client, req *sip.Request, tx sip.ClientTransaction, rang *bool) (*sip.Response, error) {
+// within 64*T1 gives the transaction up, and so does silence (no response at all) for the
+// given time when it is not 0. heard says whether any response came.
+func (l *leg) awaitFinal(ctx context.Context, cli *sipgo.Client, req *sip.Request, tx sip.ClientTransaction, rang *bool,
+	silence time.Duration, heard *bool) (*sip.Response, error) {
 	provisional, withdrawn, cancelled := false, false, false
 	hangup := l.hangup
-	var giveUp <-chan time.Time
+	var giveUp, quiet <-chan time.Time
+	if silence > 0 {
+		t := time.NewTimer(silence)
+		defer t.Stop()
+		quiet = t.C
+	}
 	cancel := func() {
 		if cancelled {
 			return
@@ -197,6 +274,7 @@ func (l *leg) awaitFinal(ctx context.Context, cli *sipgo.Client, req *sip.Reques
 	for {
 		select {
 		case res := <-tx.Responses():
+			*heard, quiet = true, nil
 			if !res.IsProvisional() {
 				return res, nil
 			}
@@ -216,6 +294,11 @@ func (l *leg) awaitFinal(ctx context.Context, cli *sipgo.Client, req *sip.Reques
 		case <-giveUp:
 			tx.Terminate()
 			return nil, errors.New("no final response after CANCEL")
+		case <-quiet:
+			// nothing at all from this destination: another may take the call (a late 2xx
+			// is ACKed and ended as a stray)
+			tx.Terminate()
+			return nil, errNoResponse
 		case <-tx.Done():
 			return nil, tx.Err()
 		case <-ctx.Done():
@@ -278,6 +361,7 @@ func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.
 		return
 	}
 	s.media.Silence(sess)
+	l.timerAsUAC(res)
 	if act, ok := l.fire(inAnswered, telephony.Event{Code: res.StatusCode}); ok && act == actBye {
 		dlg.bye()
 	}

@@ -11,6 +11,7 @@ import (
 
 // binding is where a registered phone is reached.
 type binding struct {
+	ext       string
 	contact   sip.Uri
 	source    string // host:port the REGISTER came from: with rport and received, where a phone behind NAT listens
 	transport string // UDP or TCP, as the REGISTER came
@@ -29,8 +30,12 @@ func (b binding) behindNAT() bool { return hostOnly(b.source) != b.contact.Host 
 // grow the table.
 const maxBindings = 8
 
-// registrar keeps bindings in memory: phones re-register, and a restart costs one interval.
+// registrar keeps bindings in memory, written through to a BindingStore when there is one, so
+// that a restart finds every phone where it was.
 type registrar struct {
+	// wmu serialises changes, store write included, so that what is stored is what is held;
+	// mu alone guards the table, so that calls looking a phone up never wait on the store.
+	wmu      sync.Mutex
 	mu       sync.Mutex
 	bindings map[string][]binding // extension → bindings, the newest last
 }
@@ -87,15 +92,18 @@ func (r *registrar) from(ext, source string, now time.Time) bool {
 // update applies one REGISTER's contacts at once (RFC 3261 §10.3 steps 6-8): each binding is
 // added, refreshed, or removed when it expires now. It refuses the whole request, changing
 // nothing, when a binding was last set by a later request of the same Call-ID (a
-// retransmission or reordering overtaking a newer REGISTER).
-func (r *registrar) update(ext string, adds []binding, now time.Time) bool {
+// retransmission or reordering overtaking a newer REGISTER). save, when not nil, is given the
+// extension's new bindings before they take effect; if it fails nothing changes.
+func (r *registrar) update(ext string, adds []binding, now time.Time, save func([]binding) error) (bool, error) {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	list := append([]binding(nil), r.liveLocked(ext, now)...)
+	r.mu.Unlock()
 	for _, b := range adds {
 		for _, x := range list {
 			if sameContact(x.contact, b.contact) && x.callID == b.callID && x.cseq >= b.cseq {
-				return false
+				return false, nil
 			}
 		}
 	}
@@ -114,18 +122,46 @@ func (r *registrar) update(ext string, adds []binding, now time.Time) bool {
 	if len(list) > maxBindings {
 		list = list[len(list)-maxBindings:]
 	}
+	if save != nil {
+		if err := save(list); err != nil {
+			return false, err
+		}
+	}
+	r.mu.Lock()
 	if len(list) == 0 {
 		delete(r.bindings, ext)
 	} else {
 		r.bindings[ext] = list
 	}
-	return true
+	r.mu.Unlock()
+	return true, nil
 }
 
-func (r *registrar) clear(ext string) {
+// clear removes every binding of an extension, after save (when not nil) has stored that.
+func (r *registrar) clear(ext string, save func([]binding) error) error {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	if save != nil {
+		if err := save(nil); err != nil {
+			return err
+		}
+	}
 	r.mu.Lock()
 	delete(r.bindings, ext)
 	r.mu.Unlock()
+	return nil
+}
+
+// load takes the bindings kept from before a restart, in place of any held.
+func (r *registrar) load(list []binding) {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	clear(r.bindings)
+	for _, b := range list {
+		r.bindings[b.ext] = append(r.bindings[b.ext], b)
+	}
 }
 
 // count reports how many extensions have live bindings.
@@ -186,7 +222,11 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 				s.respond(tx, req, 400, "Bad Request: * needs Expires: 0 and no other contact")
 				return
 			}
-			s.reg.clear(ext)
+			if err := s.reg.clear(ext, s.saveBindings(ext)); err != nil {
+				s.log.Error("sip: the registration could not be stored; refused", "extension", ext, "err", err)
+				s.respond(tx, req, 500, "Server Internal Error: registration not stored")
+				return
+			}
 			s.log.Info("phone unregistered", "extension", ext, "from", req.Source())
 			s.registerOK(req, tx, ext, now)
 			return
@@ -211,12 +251,19 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 		exp = min(exp, s.cfg.MaxExpires)
-		adds = append(adds, binding{contact: *c.Address.Clone(), source: req.Source(), transport: strings.ToUpper(req.Transport()),
+		adds = append(adds, binding{ext: ext, contact: *c.Address.Clone(), source: req.Source(), transport: strings.ToUpper(req.Transport()),
 			expires: now.Add(time.Duration(exp) * time.Second), callID: req.CallID().Value(), cseq: req.CSeq().SeqNo})
 	}
-	if len(adds) > 0 && !s.reg.update(ext, adds, now) {
-		s.respond(tx, req, 500, "Server Internal Error: out of order REGISTER")
-		return
+	if len(adds) > 0 {
+		switch ok, err := s.reg.update(ext, adds, now, s.saveBindings(ext)); {
+		case err != nil:
+			s.log.Error("sip: the registration could not be stored; refused", "extension", ext, "err", err)
+			s.respond(tx, req, 500, "Server Internal Error: registration not stored")
+			return
+		case !ok:
+			s.respond(tx, req, 500, "Server Internal Error: out of order REGISTER")
+			return
+		}
 	}
 	if len(adds) > 0 {
 		s.log.Debug("phone registered", "extension", ext, "contact", adds[len(adds)-1].contact.String(), "from", req.Source(),

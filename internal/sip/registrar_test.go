@@ -141,16 +141,23 @@ func TestRegisterOutOfOrder(t *testing.T) {
 		return binding{contact: sip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: 7000}, callID: "c",
 			cseq: cseq, expires: now.Add(exp)}
 	}
-	if !e.s.reg.update("1001", []binding{b(5, time.Minute)}, now) {
+	update := func(b binding) bool {
+		ok, err := e.s.reg.update("1001", []binding{b}, now, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !update(b(5, time.Minute)) {
 		t.Fatal("first")
 	}
-	if e.s.reg.update("1001", []binding{b(4, 0)}, now) {
+	if update(b(4, 0)) {
 		t.Fatal("an older CSeq removed the binding")
 	}
 	if !e.s.Registered("1001") {
 		t.Fatal("binding lost")
 	}
-	if !e.s.reg.update("1001", []binding{b(6, 0)}, now) || e.s.Registered("1001") {
+	if !update(b(6, 0)) || e.s.Registered("1001") {
 		t.Fatal("a newer CSeq could not remove it")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"ringdesk/internal/clock"
 	"ringdesk/internal/directory"
 	"ringdesk/internal/fault"
 	"ringdesk/internal/media"
@@ -46,6 +47,16 @@ type Config struct {
 	// MinExpires, MaxExpires and DefaultExpires bound registrations, in seconds: 60, 3600
 	// and 600 when 0. Shorter requests are refused with 423, longer ones cut down.
 	MinExpires, MaxExpires, DefaultExpires int
+	// Bindings keeps registrations across restarts; nil keeps them in memory only.
+	Bindings BindingStore
+	// Clock drives the watch over live legs (media timeouts, session timers); the wall
+	// clock when nil. WatchEvery is how often it looks: every second when 0.
+	Clock      clock.Clock
+	WatchEvery time.Duration
+	// TrunkProbe is how often each trunk is sent OPTIONS to tell whether it is up: every 30 s
+	// when 0, never when negative. A probe not answered within TrunkProbeTimeout (5 s, or
+	// TrunkProbe when shorter, when 0) is a miss.
+	TrunkProbe, TrunkProbeTimeout time.Duration
 }
 
 // BrowserLegs is the browser softphone (internal/webrtc), reached through the same port:
@@ -66,6 +77,11 @@ type Server struct {
 	h       atomic.Pointer[telephony.Handler]
 	browser atomic.Pointer[BrowserLegs]
 	dir     atomic.Pointer[directory.Index]
+	timers  atomic.Pointer[timing] // the site's SIP settings, swapped with the directory
+	health  trunkHealth
+	clock   clock.Clock
+	watchT  clock.Timer // the next look at the live legs; nil once stopped
+	watchMu sync.Mutex
 	reg     *registrar
 	nonces  *nonces
 	host    string // advertised address
@@ -93,6 +109,8 @@ type Server struct {
 	handlerMu sync.Mutex
 	wire      atomic.Int64 // of which wire work still going on
 	closing   atomic.Bool
+	closed    chan struct{} // closed once Shutdown has finished
+	draining  atomic.Bool   // new calls are refused with 503
 }
 
 var _ telephony.Telephony = (*Server)(nil)
@@ -125,6 +143,18 @@ func New(cfg Config, handler telephony.Handler, m *media.Manager, logger ...*slo
 	if cfg.DefaultExpires <= 0 {
 		cfg.DefaultExpires = 600
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.WatchEvery <= 0 {
+		cfg.WatchEvery = time.Second
+	}
+	if cfg.TrunkProbe == 0 {
+		cfg.TrunkProbe = 30 * time.Second
+	}
+	if cfg.TrunkProbeTimeout <= 0 {
+		cfg.TrunkProbeTimeout = min(5*time.Second, max(cfg.TrunkProbe, time.Second))
+	}
 	cfg.DefaultExpires = max(min(cfg.DefaultExpires, cfg.MaxExpires), cfg.MinExpires)
 	host, portStr, err := net.SplitHostPort(cfg.Listen)
 	if err != nil {
@@ -148,9 +178,11 @@ func New(cfg Config, handler telephony.Handler, m *media.Manager, logger ...*slo
 	}
 	cfg.Advertise = cfg.Advertise.Unmap()
 	s := &Server{cfg: cfg, log: cfg.Logger, media: m, reg: newRegistrar(), nonces: newNonces(cfg.NonceLifetime),
-		host: cfg.Advertise.String(), port: port, legs: map[telephony.LegID]*leg{}, dialogs: map[string]*leg{}}
+		host: cfg.Advertise.String(), port: port, legs: map[telephony.LegID]*leg{}, dialogs: map[string]*leg{},
+		closed: make(chan struct{}), clock: cfg.Clock}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.dir.Store(directory.New(nil, 0))
+	s.timers.Store(timingOf(nil))
 	if handler != nil {
 		s.h.Store(&handler)
 	}
@@ -166,7 +198,10 @@ func (s *Server) SetBrowserLegs(b BrowserLegs) { s.browser.Store(&b) }
 // SetDirectory takes a configuration — extensions with their digest secrets, trunks with their
 // allow-lists, credentials and addresses — swapped whole, so a request sees the old or the new
 // configuration, never half of each. The server subscribes it to its directory.
-func (s *Server) SetDirectory(x *directory.Index) { s.dir.Store(x) }
+func (s *Server) SetDirectory(x *directory.Index) {
+	s.dir.Store(x)
+	s.timers.Store(timingOf(x.Site))
+}
 
 // SetSite indexes a configuration and takes it (tests and tools that have no directory).
 func (s *Server) SetSite(st *site.Site) { s.SetDirectory(directory.New(st, 0)) }
@@ -206,6 +241,9 @@ func (discard) Report(telephony.Event)              {}
 
 // Start binds UDP and TCP on the listen address and serves until Close or until ctx ends.
 func (s *Server) Start(ctx context.Context) error {
+	if err := s.loadBindings(ctx); err != nil {
+		return err
+	}
 	udp, tcp, err := listenBoth(s.cfg.Listen)
 	if err != nil {
 		return err
@@ -241,18 +279,20 @@ func (s *Server) Start(ctx context.Context) error {
 	s.srv.OnUpdate(s.handle(s.onUpdate))
 	s.srv.OnNoRoute(s.handle(s.onNoRoute))
 
-	s.wg.Add(3)
+	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.srv.ServeUDP(udp) }()
 	go func() { defer s.wg.Done(); s.srv.ServeTCP(tcp) }()
+	// Not counted in wg: it may itself be the one closing, and Close waits for wg.
 	go func() {
-		defer s.wg.Done()
 		select {
 		case <-ctx.Done():
 			s.Close()
 		case <-s.ctx.Done():
 		}
 	}()
+	s.startWatch()
 	waitServing(s.ua, udp.LocalAddr().String())
+	s.startProbes()
 	s.log.Info("sip serving", "listen", s.Addr(), "advertise", s.host)
 	return nil
 }
@@ -276,13 +316,31 @@ func (s *Server) Addr() string {
 	return s.cfg.Listen
 }
 
+// Drain stops taking new calls: from now on an INVITE outside a dialog is answered 503
+// without the engine hearing of it. Calls already up go on, and phones still register.
+func (s *Server) Drain() { s.draining.Store(true) }
+
 // Close ends every leg — BYE, CANCEL or 503 as each stands, sent before the sockets close
-// — and stops serving. The engine hears nothing more.
+// — and stops serving, giving the goodbyes two seconds. The engine hears nothing more but
+// the quality of the legs that were up.
 func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}
+
+// Shutdown is Close with the time for goodbyes bounded by ctx: legs still waiting for an
+// answer to their BYE or CANCEL when it ends are given up. Any number of callers may close
+// at once; each returns when the server has stopped.
+func (s *Server) Shutdown(ctx context.Context) error {
 	if !s.closing.CompareAndSwap(false, true) {
-		s.wg.Wait()
+		<-s.closed
 		return nil
 	}
+	defer close(s.closed)
+	s.draining.Store(true)
+	s.stopWatch()
+	s.stopProbes()
 	s.mu.Lock()
 	legs := make([]*leg, 0, len(s.legs))
 	for _, l := range s.legs {
@@ -292,14 +350,21 @@ func (s *Server) Close() error {
 	for _, l := range legs {
 		s.Hangup(l.id, telephony.CauseShutdown)
 	}
-	// give the goodbyes a moment on the wire before the sockets go
-	for deadline := time.Now().Add(2 * time.Second); (s.Legs() > 0 || s.wire.Load() > 0) && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
+	// give the goodbyes their time on the wire before the sockets go
+	for (s.Legs() > 0 || s.wire.Load() > 0) && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if n := s.wire.Load(); n > 0 {
+		s.log.Warn("sip: stopping with goodbyes unanswered", "pending", n)
 	}
 	s.handlerMu.Lock()
 	s.cancel()
 	s.handlerMu.Unlock()
-	waitGroup(&s.handlers, 5*time.Second)
+	// what handlers still run give up at once now that s.ctx is done
+	waitGroup(&s.handlers, 2*time.Second)
 	var err error
 	if s.ua != nil {
 		err = s.ua.Close()
@@ -390,6 +455,7 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	res.AppendHeader(sip.NewHeader("Allow", allow))
 	res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
 	res.AppendHeader(sip.NewHeader("Accept-Language", "en"))
+	res.AppendHeader(sip.NewHeader("Supported", supported))
 	res.AppendHeader(s.contact(req.Transport()))
 	s.send(tx, res)
 }

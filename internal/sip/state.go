@@ -13,7 +13,7 @@ const (
 	Ringing    State = "ringing"    // placed: 180/183 heard
 	Cancelling State = "cancelling" // placed: the engine hung up before an answer; CANCEL is on its way
 	Answered   State = "answered"   // both: the call is up
-	Ended      State = "ended"      // final: nothing more is reported or done
+	Ended      State = "ended"      // final: nothing more is done, nor reported but the quality report
 )
 
 // States lists every state, for the exhaustive transition test.
@@ -47,11 +47,12 @@ const (
 	inResume   input = "resume"    // a re-offer took us off hold
 	inDTMF     input = "dtmf"      // a digit
 	inPlayDone input = "play_done" // a non-looping play ended
+	inTimeout  input = "timeout"   // the far end sent no RTP for too long, or its session expired
 )
 
 // inputs lists every input, for the exhaustive transition test.
 var inputs = []input{inAnswer, inHangup, inRinging, inAnswered, inFailed, inCancel, inBye, inLost, inHold, inResume,
-	inDTMF, inPlayDone}
+	inDTMF, inPlayDone, inTimeout}
 
 // fromEngine reports whether the input is the engine's own command: those are never reported
 // back to it.
@@ -78,7 +79,9 @@ type step struct {
 
 // transition is the leg state machine. ok is false when the input means nothing in that state
 // (a duplicate, a late response, a command for a leg already over): nothing changes then.
-// Every report happens on exactly one transition, and none after the leg has ended.
+// Every report happens on exactly one transition, and none after the leg has ended — with one
+// documented exception that is not a transition: a SIP leg that leaves Answered is followed by
+// one QualityReport (leg.fire), the last word on it, whoever ended it.
 func transition(d direction, s State, in input) (step, bool) {
 	placed := d == outbound || d == browser
 	switch {
@@ -134,6 +137,11 @@ func transition(d direction, s State, in input) (step, bool) {
 			return step{next: Ended, report: telephony.HungUp}, true
 		case inLost:
 			return step{next: Ended, report: telephony.HungUp, act: actBye}, true
+		case inTimeout:
+			// the watch over SIP legs found it dead: we end it, and say so as a hang-up
+			if d != browser {
+				return step{next: Ended, report: telephony.HungUp, act: actBye}, true
+			}
 		case inHold:
 			return step{next: Answered, report: telephony.Held}, true
 		case inResume:

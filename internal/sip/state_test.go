@@ -51,6 +51,7 @@ func TestTransitionsExhaustive(t *testing.T) {
 	add(br, Answered, inHangup, Ended, none, actDrop)
 	add(all, Answered, inBye, Ended, telephony.HungUp, actNone)
 	add(all, Answered, inLost, Ended, telephony.HungUp, actBye)
+	add([]direction{inbound, outbound}, Answered, inTimeout, Ended, telephony.HungUp, actBye)
 	add(all, Answered, inHold, Answered, telephony.Held, actNone)
 	add(all, Answered, inResume, Answered, telephony.Resumed, actNone)
 	add(all, Answered, inDTMF, Answered, telephony.DTMF, actNone)

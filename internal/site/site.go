@@ -47,11 +47,44 @@ const (
 // DefaultRecallSeconds is the recall time (호회수 시간) when a service sets none.
 const DefaultRecallSeconds = 30
 
+// The SIP settings a site leaves out (0).
+const (
+	DefaultMediaTimeoutSeconds   = 60
+	DefaultSessionExpiresSeconds = 1800
+)
+
 // Site is the whole configuration.
 type Site struct {
-	Services []Service `json:"services" yaml:"services"`
-	Agents   []Agent   `json:"agents" yaml:"agents"`
-	Trunks   []Trunk   `json:"trunks" yaml:"trunks"`
+	SIP      SIPSettings `json:"sip" yaml:"sip"`
+	Services []Service   `json:"services" yaml:"services"`
+	Agents   []Agent     `json:"agents" yaml:"agents"`
+	Trunks   []Trunk     `json:"trunks" yaml:"trunks"`
+}
+
+// SIPSettings are the phone network's settings for the whole site. 0 means the default.
+type SIPSettings struct {
+	// MediaTimeoutSeconds: a call leg whose far end has sent no RTP for this long is ended
+	// (cause media_timeout). Held legs count too: a far end that holds keeps sending.
+	MediaTimeoutSeconds int `json:"media_timeout_seconds" yaml:"media_timeout_seconds"`
+	// SessionExpiresSeconds is the RFC 4028 session interval asked of peers that support
+	// session timers: a call whose refresh never comes is ended.
+	SessionExpiresSeconds int `json:"session_expires_seconds" yaml:"session_expires_seconds"`
+}
+
+// MediaTimeout is the media timeout with its default.
+func (s SIPSettings) MediaTimeout() int {
+	if s.MediaTimeoutSeconds <= 0 {
+		return DefaultMediaTimeoutSeconds
+	}
+	return s.MediaTimeoutSeconds
+}
+
+// SessionExpires is the session interval with its default.
+func (s SIPSettings) SessionExpires() int {
+	if s.SessionExpiresSeconds <= 0 {
+		return DefaultSessionExpiresSeconds
+	}
+	return s.SessionExpiresSeconds
 }
 
 // Service is one help desk with its own tickets, numbers and phone settings.

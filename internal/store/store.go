@@ -25,6 +25,7 @@ type Store interface {
 	Audio() AudioStore
 	CTI() CTIStore
 	Events() EventStore
+	Registrations() RegistrationStore
 	// InTx runs fn with a Store whose writes commit together when fn returns nil and are
 	// rolled back otherwise.
 	InTx(ctx context.Context, fn func(tx Store) error) error
@@ -198,4 +199,29 @@ type AudioStore interface {
 	// Put stores a and sets its ID; storing the same bytes again is a no-op.
 	Put(ctx context.Context, a *Audio) error
 	Get(ctx context.Context, id string) (Audio, error)
+}
+
+// Registration is one phone's binding as the registrar holds it (RFC 3261 §10.3): where calls
+// for an extension go until it expires.
+type Registration struct {
+	Extension string
+	Contact   string // the Contact URI as the phone registered it
+	Source    string // host:port the REGISTER came from: where a phone behind NAT listens
+	Transport string // UDP or TCP, as the REGISTER came
+	Expires   time.Time
+	CallID    string // of the REGISTER that set it, to tell a newer request from a stale one
+	CSeq      uint32
+}
+
+// RegistrationStore keeps phones' registrations, so that a restart does not make every desk
+// phone unreachable until its own re-register timer fires.
+type RegistrationStore interface {
+	// Replace sets an extension's bindings to list, the newest last; an empty list removes
+	// them all.
+	Replace(ctx context.Context, extension string, list []Registration) error
+	// Live returns every binding that expires after now: by extension, each extension's
+	// newest last.
+	Live(ctx context.Context, now time.Time) ([]Registration, error)
+	// DeleteExpired removes the bindings that expired at or before now and says how many.
+	DeleteExpired(ctx context.Context, now time.Time) (int, error)
 }

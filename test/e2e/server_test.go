@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,13 +46,36 @@ type instance struct {
 	dir  string
 	SIP  int
 	HTTP int
+	RTP  int
 	base string
-	log  *bytes.Buffer
+	log  *syncBuffer
+	args []string // extra serve flags
+
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited
+}
+
+// syncBuffer is the process's output, read while it writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // start writes the site file (with %d placeholders filled by the trunk's port) and runs
-// `ringdesk serve --apply` on fresh ports.
-func start(t *testing.T, siteYAML string, files map[string][]byte) *instance {
+// `ringdesk serve --apply` on fresh ports, with any extra serve flags.
+func start(t *testing.T, siteYAML string, files map[string][]byte, args ...string) *instance {
 	t.Helper()
 	dir := t.TempDir()
 	for name, b := range files {
@@ -59,31 +83,36 @@ func start(t *testing.T, siteYAML string, files map[string][]byte) *instance {
 		os.WriteFile(filepath.Join(dir, name), b, 0o644)
 	}
 	os.WriteFile(filepath.Join(dir, "site.yaml"), []byte(siteYAML), 0o644)
-	in := &instance{t: t, dir: dir, SIP: peers.Port(t), HTTP: peers.Port(t), log: &bytes.Buffer{}}
-	rtp := peers.Ports(t, 200)
+	in := &instance{t: t, dir: dir, SIP: peers.Port(t), HTTP: peers.Port(t), RTP: peers.Ports(t, 200), log: &syncBuffer{}, args: args}
 	in.base = fmt.Sprintf("http://127.0.0.1:%d", in.HTTP)
-	cmd := exec.Command(binary, "serve", "--data", filepath.Join(dir, "data"), "--http", fmt.Sprintf("127.0.0.1:%d", in.HTTP),
-		"--sip", fmt.Sprintf("127.0.0.1:%d", in.SIP), "--rtp-ports", fmt.Sprintf("%d-%d", rtp, rtp+199),
-		"--apply", filepath.Join(dir, "site.yaml"))
-	cmd.Env = append(os.Environ(), "RINGDESK_ADMIN_PASSWORD="+adminPassword)
-	cmd.Stdout, cmd.Stderr = in.log, in.log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+		in.stop()
 		if t.Failed() {
 			t.Logf("ringdesk output:\n%s", lastBytes(in.log.String(), 6000))
 		}
 	})
+	in.launch()
+	return in
+}
+
+// launch runs serve on the instance's data directory and ports and waits until it answers.
+func (in *instance) launch() {
+	t := in.t
+	t.Helper()
+	args := append([]string{"serve", "--data", filepath.Join(in.dir, "data"), "--http", fmt.Sprintf("127.0.0.1:%d", in.HTTP),
+		"--sip", fmt.Sprintf("127.0.0.1:%d", in.SIP), "--rtp-ports", fmt.Sprintf("%d-%d", in.RTP, in.RTP+199),
+		"--apply", filepath.Join(in.dir, "site.yaml")}, in.args...)
+	cmd := exec.Command(binary, args...)
+	// the race detector's binary sleeps a second at exit unless told not to: the stop tests
+	// time the exit
+	cmd.Env = append(os.Environ(), "RINGDESK_ADMIN_PASSWORD="+adminPassword, "GORACE=atexit_sleep_ms=0")
+	cmd.Stdout, cmd.Stderr = in.log, in.log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	in.cmd, in.done = cmd, make(chan struct{})
+	done := in.done
+	go func() { cmd.Wait(); close(done) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		res, err := http.Get(in.base + "/api/v1/health")
@@ -103,7 +132,33 @@ func start(t *testing.T, siteYAML string, files map[string][]byte) *instance {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return in
+}
+
+// signal sends sig and returns how long the process took to exit and its exit code; ok is
+// false when it had not exited after wait (it is then killed).
+func (in *instance) signal(sig os.Signal, wait time.Duration) (took time.Duration, code int, ok bool) {
+	began := time.Now()
+	in.cmd.Process.Signal(sig)
+	select {
+	case <-in.done:
+		return time.Since(began), in.cmd.ProcessState.ExitCode(), true
+	case <-time.After(wait):
+		in.cmd.Process.Kill()
+		<-in.done
+		return time.Since(began), -1, false
+	}
+}
+
+// stop ends the process if it still runs: SIGINT, then SIGKILL after 10 s.
+func (in *instance) stop() {
+	if in.cmd == nil {
+		return
+	}
+	select {
+	case <-in.done:
+	default:
+		in.signal(os.Interrupt, 10*time.Second)
+	}
 }
 
 func lastBytes(s string, n int) string {

@@ -117,6 +117,9 @@ func (p *process) api(token, method, path string, body any) (int, []byte) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		return 0, nil
@@ -193,20 +196,31 @@ func TestKillNineSoak(t *testing.T) {
 				t.Fatalf("cycle %d: %s cannot go 대기: %d %s", cycle, login, code, b)
 			}
 		}
+		ack.mu.Lock()
+		ticketsBefore := len(ack.tickets)
+		ack.mu.Unlock()
 		ctx, stop := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		wg.Add(3)
 		go func() { defer wg.Done(); watchTickets(ctx, p, admin, ack) }()
 		go func() { defer wg.Done(); writeNotes(ctx, p, admin, ack, cycle) }()
 		go func() { defer wg.Done(); writeSettings(ctx, p, admin, ack) }()
-		stopSIPp := peers.SIPpStoppable(t, 60*time.Second, "-sn", "uac", fmt.Sprintf("127.0.0.1:%d", p.sip), "-s", did,
+		_, stopSIPp := peers.SIPpStoppable(t, 60*time.Second, "-sn", "uac", fmt.Sprintf("127.0.0.1:%d", p.sip), "-s", did,
 			"-i", "127.0.0.1", "-p", peers.Itoa(trunk), "-r", "4", "-l", "6", "-m", "200", "-d", "1500")
-		time.Sleep(time.Duration(3000+rng.IntN(4000)) * time.Millisecond) // let the load run, then kill at a random moment
+		// let the load run, then kill at a random moment once a call has been answered
+		deadline := time.Now().Add(time.Duration(3000+rng.IntN(4000)) * time.Millisecond)
+		for time.Now().Before(deadline) || func() bool { ack.mu.Lock(); defer ack.mu.Unlock(); return len(ack.tickets) == ticketsBefore }() && time.Now().Before(deadline.Add(20*time.Second)) {
+			time.Sleep(50 * time.Millisecond)
+		}
 		p.kill()
 		stop()
 		wg.Wait()
 		stopSIPp() // its calls died with the server
 		ack.mu.Lock()
+		if len(ack.tickets) == ticketsBefore {
+			ack.mu.Unlock()
+			t.Fatalf("cycle %d: no call was answered before the kill: the phones did not stay registered across the restart, or calls stopped flowing", cycle)
+		}
 		t.Logf("cycle %d: killed with %d tickets, %d notes, favourites v%d acknowledged so far", cycle, len(ack.tickets),
 			countNotes(ack), ack.favorites)
 		ack.mu.Unlock()

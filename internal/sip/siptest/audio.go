@@ -32,6 +32,7 @@ type audio struct {
 	lastTS  uint32 // timestamp of the last telephone-event seen, to count each event once
 	seenEv  bool
 	sending bool
+	muted   bool   // the stream stops: no packets, as from a far end that died
 	ts      uint32 // our stream's timestamp, shared by audio and events
 	seq     uint16
 	ssrc    uint32
@@ -135,10 +136,12 @@ func (a *audio) send() {
 		}
 		frame = media.Encode(a.codec, frame[:0], pcm)
 		a.mu.Lock()
-		ts := a.ts
+		ts, muted := a.ts, a.muted
 		a.ts += 160
 		a.mu.Unlock()
-		a.packet(a.codec.PayloadType, false, ts, frame)
+		if !muted {
+			a.packet(a.codec.PayloadType, false, ts, frame)
+		}
 		next = next.Add(20 * time.Millisecond)
 		t.Reset(time.Until(next))
 	}

@@ -108,6 +108,14 @@ func (c *Call) ByeReceived() bool {
 	return c.byeReceived
 }
 
+// Mute stops (true) or restarts (false) the call's RTP, as a far end that died or hung
+// without a BYE would: the signalling stays as it was.
+func (c *Call) Mute(mute bool) {
+	c.audio.mu.Lock()
+	c.audio.muted = mute
+	c.audio.mu.Unlock()
+}
+
 // Hold puts the far end on hold: a re-INVITE with a=sendonly.
 func (c *Call) Hold() error { return c.reinviteOK("sendonly") }
 
@@ -175,6 +183,17 @@ func (c *Call) do(ctx context.Context, req *sip.Request) (*sip.Response, error) 
 		return c.cli.Do(ctx, req)
 	}
 	return c.srv.Do(ctx, req)
+}
+
+// Refresh refreshes the session (RFC 4028) with an UPDATE carrying Session-Expires: secs, the
+// UA itself the refresher, and returns the response.
+func (c *Call) Refresh(secs int) (*sip.Response, error) {
+	req := sip.NewRequest(sip.UPDATE, c.remoteTarget())
+	req.AppendHeader(sip.NewHeader("Supported", "timer"))
+	req.AppendHeader(sip.NewHeader("Session-Expires", fmt.Sprintf("%d;refresher=uac", secs)))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return c.do(ctx, req)
 }
 
 // SendDTMF sends digits as RFC 4733 events in the call's RTP, one after another.

@@ -64,6 +64,7 @@ type UA struct {
 	incoming chan *Call
 	calls    map[string]*Call // by dialog id
 	invites  []*sip.Request
+	within   []*sip.Request // re-INVITEs and UPDATEs received inside calls
 	reject   int
 	authUser string
 	authPass string
@@ -118,6 +119,7 @@ func newUA(t testing.TB, name, server, user, password string, o Options) *UA {
 	u.srv.OnInvite(u.handle(u.onInvite))
 	u.srv.OnAck(u.handle(u.onAck))
 	u.srv.OnBye(u.handle(u.onBye))
+	u.srv.OnUpdate(u.handle(u.onUpdate))
 	u.srv.OnOptions(u.handle(func(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	}))
@@ -343,6 +345,8 @@ type Dial struct {
 	Header []sip.Header
 	// Ringing, when set, is called for each provisional response above 100.
 	Ringing func(code int)
+	// Muted sends no RTP at all (Call.Mute restarts it).
+	Muted bool
 }
 
 // DialWith places a call. Cancelling ctx before the answer sends CANCEL; the error is then
@@ -353,6 +357,7 @@ func (u *UA) DialWith(ctx context.Context, number string, o Dial) (*Call, error)
 		return nil, err
 	}
 	fail := func(err error) (*Call, error) { a.close(); return nil, err }
+	a.muted = o.Muted
 	req := sip.NewRequest(sip.INVITE, serverURI(u.Server, number))
 	req.SetTransport(u.Transport)
 	fromUser := o.From
@@ -577,19 +582,51 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 }
 
-// onReinvite answers the server's re-INVITEs (it sends none today) with our media.
+// onReinvite answers the server's re-INVITEs (session refreshes) with our media. Like a UA
+// that supports session timers, it accepts the interval asked (RFC 4028 §9).
 func (u *UA) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	c := u.callOf(req)
 	if c == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "No Such Call", nil))
 		return
 	}
+	u.mu.Lock()
+	u.within = append(u.within, req)
+	u.mu.Unlock()
 	if len(req.Body()) > 0 {
 		c.audio.setRemote(req.Body())
 	}
 	res := sip.NewSDPResponseFromRequest(req, c.audio.sdp("sendrecv"))
 	res.AppendHeader(&u.dua.ContactHDR)
+	copyTimer(req, res)
 	tx.Respond(res)
+}
+
+// onUpdate answers an UPDATE without an offer (a session refresh) with 200.
+func (u *UA) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
+	if u.callOf(req) == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "No Such Call", nil))
+		return
+	}
+	u.mu.Lock()
+	u.within = append(u.within, req)
+	u.mu.Unlock()
+	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+	copyTimer(req, res)
+	tx.Respond(res)
+}
+
+func copyTimer(req *sip.Request, res *sip.Response) {
+	if h := req.GetHeader("Session-Expires"); h != nil {
+		res.AppendHeader(sip.NewHeader("Session-Expires", h.Value()))
+	}
+}
+
+// Within returns the re-INVITEs and UPDATEs the UA received inside its calls, oldest first.
+func (u *UA) Within() []*sip.Request {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]*sip.Request(nil), u.within...)
 }
 
 func (u *UA) callOf(req *sip.Request) *Call {

@@ -27,19 +27,25 @@ type trunkDoc struct {
 }
 
 func (ss siteStore) Load(ctx context.Context) (*site.Site, error) {
-	rows, err := ss.s.query(ctx, `SELECT kind, doc FROM config ORDER BY kind, pos`)
+	rows, err := ss.s.query(ctx, `SELECT kind, id, doc FROM config ORDER BY kind, pos`)
 	if err != nil {
 		return nil, fmt.Errorf("store: loading the site: %w", err)
 	}
 	defer rows.Close()
 	out := &site.Site{Services: []site.Service{}, Agents: []site.Agent{}, Trunks: []site.Trunk{}}
 	for rows.Next() {
-		var kind string
+		var kind, id string
 		var doc []byte
-		if err := rows.Scan(&kind, &doc); err != nil {
+		if err := rows.Scan(&kind, &id, &doc); err != nil {
 			return nil, err
 		}
 		switch kind {
+		case "settings":
+			if id == "sip" {
+				if err := json.Unmarshal(doc, &out.SIP); err != nil {
+					return nil, fmt.Errorf("store: sip settings document: %w", err)
+				}
+			}
 		case "service":
 			var v site.Service
 			if err := json.Unmarshal(doc, &v); err != nil {
@@ -128,6 +134,15 @@ func (ss siteStore) Save(ctx context.Context, st *site.Site) error {
 				return err
 			}
 			want = append(want, entry{"trunk", t.ID, i, b})
+		}
+		// the site-wide settings are one document; a site that never set them has none, so
+		// that it loads as it was saved
+		if st.SIP != (site.SIPSettings{}) {
+			b, err := json.Marshal(st.SIP)
+			if err != nil {
+				return err
+			}
+			want = append(want, entry{"settings", "sip", 0, b})
 		}
 		return tx.replaceConfig(ctx, want)
 	})

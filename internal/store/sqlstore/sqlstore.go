@@ -136,6 +136,9 @@ func (s *Store) Sessions() store.SessionStore { return sessionStore{s} }
 func (s *Store) Audio() store.AudioStore      { return audioStore{s} }
 func (s *Store) CTI() store.CTIStore          { return ctiStore{s} }
 func (s *Store) Events() store.EventStore     { return eventStore{s} }
+func (s *Store) Registrations() store.RegistrationStore {
+	return registrationStore{s}
+}
 
 // Close closes the connections.
 func (s *Store) Close() error {

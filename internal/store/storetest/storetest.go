@@ -24,6 +24,7 @@ var t0 = time.Date(2026, 11, 24, 9, 30, 15, 123456000, time.UTC)
 // FullSite uses every field of every configuration type.
 func FullSite() *site.Site {
 	return &site.Site{
+		SIP: site.SIPSettings{MediaTimeoutSeconds: 45, SessionExpiresSeconds: 900},
 		Services: []site.Service{{
 			ID: "support", Name: "고객지원", CTI: true, RecallSeconds: 30, NoAnswer: site.NoAnswerBreak,
 			HoldAudio:          "sha256:abc",
@@ -62,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("tx", func(t *testing.T) { testTx(t, open) })
 	t.Run("concurrent", func(t *testing.T) { testConcurrent(t, open) })
 	t.Run("restart", func(t *testing.T) { testRestart(t, open) })
+	t.Run("registrations", func(t *testing.T) { testRegistrations(t, open) })
 }
 
 func ok(t *testing.T, err error) {
@@ -134,6 +136,17 @@ func testSite(t *testing.T, open Opener) {
 	got, _ = st.Site().Load(ctx)
 	if got.Agents[0].Password != "" || got.Agents[0].SIPPassword != "" {
 		t.Fatal("plain-text passwords stored")
+	}
+	// settings change on their own, and a site without them loads without them
+	next.SIP.MediaTimeoutSeconds = 30
+	ok(t, st.Site().Save(ctx, next))
+	if got, _ = st.Site().Load(ctx); got.SIP != next.SIP {
+		t.Fatalf("sip settings: got %+v, want %+v", got.SIP, next.SIP)
+	}
+	next.SIP = site.SIPSettings{}
+	ok(t, st.Site().Save(ctx, next))
+	if got, _ = st.Site().Load(ctx); got.SIP != (site.SIPSettings{}) {
+		t.Fatalf("sip settings removed, but loaded %+v", got.SIP)
 	}
 	dup := FullSite()
 	dup.Agents = append(dup.Agents, dup.Agents[0])
@@ -592,5 +605,55 @@ func testCallback(t *testing.T, open Opener) {
 	ok(t, err)
 	if got.Callback {
 		t.Fatal("콜백 필요 not cleared")
+	}
+}
+
+// testRegistrations: an extension's bindings are replaced whole and come back in order with
+// every field; expired ones are not live and can be removed; they survive a restart.
+func testRegistrations(t *testing.T, open Opener) {
+	st, reopen := open(t)
+	rs := st.Registrations()
+	reg := func(ext, contact string, expires time.Time, cseq uint32) store.Registration {
+		return store.Registration{Extension: ext, Contact: contact, Source: "192.0.2.7:5062", Transport: "TCP",
+			Expires: expires, CallID: "reg-" + ext + "@192.0.2.7", CSeq: cseq}
+	}
+	live, err := rs.Live(ctx, t0)
+	ok(t, err)
+	if len(live) != 0 {
+		t.Fatalf("a new store has registrations: %+v", live)
+	}
+	a1 := reg("1001", "sip:1001@192.0.2.7:5062;transport=tcp", t0.Add(time.Hour), 7)
+	a2 := reg("1001", "sip:1001@198.51.100.1:5060", t0.Add(30*time.Minute), 8)
+	b := reg("1002", "sip:1002@192.0.2.8", t0.Add(10*time.Second), 1)
+	ok(t, rs.Replace(ctx, "1001", []store.Registration{a1, a2}))
+	ok(t, rs.Replace(ctx, "1002", []store.Registration{b}))
+	live, err = rs.Live(ctx, t0)
+	ok(t, err)
+	if want := []store.Registration{a1, a2, b}; !reflect.DeepEqual(live, want) {
+		t.Fatalf("live:\n got %+v\nwant %+v", live, want)
+	}
+	// replaced whole: a refresh that drops a binding drops it
+	a2.CSeq, a2.Expires = 9, t0.Add(time.Hour)
+	ok(t, rs.Replace(ctx, "1001", []store.Registration{a2}))
+	live, _ = rs.Live(ctx, t0.Add(20*time.Second)) // b has expired by then
+	if want := []store.Registration{a2}; !reflect.DeepEqual(live, want) {
+		t.Fatalf("after a refresh and an expiry:\n got %+v\nwant %+v", live, want)
+	}
+	n, err := rs.DeleteExpired(ctx, t0.Add(20*time.Second))
+	ok(t, err)
+	if n != 1 {
+		t.Fatalf("removed %d expired registrations, want 1", n)
+	}
+	ok(t, st.Close())
+	st = reopen()
+	defer st.Close()
+	live, err = st.Registrations().Live(ctx, t0)
+	ok(t, err)
+	if want := []store.Registration{a2}; !reflect.DeepEqual(live, want) {
+		t.Fatalf("after a restart:\n got %+v\nwant %+v", live, want)
+	}
+	ok(t, st.Registrations().Replace(ctx, "1001", nil))
+	if live, _ := st.Registrations().Live(ctx, t0); len(live) != 0 {
+		t.Fatalf("an empty replace left %+v", live)
 	}
 }

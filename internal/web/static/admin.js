@@ -235,7 +235,19 @@ function agentForm(ctx, a, isNew) {
 async function trunksView(ctx, body) {
   const r = await get('/api/v1/trunks')
   const forms = r.trunks.map((tr) => trunkForm(tr, false))
-  clear(body, h('h3', {}, t('admin.trunks')), forms, trunkForm({ port: 5060, allow: [] }, true))
+  clear(body, h('h3', {}, t('admin.trunks')), trunkHealth(r.trunks), forms, trunkForm({ port: 5060, allow: [] }, true))
+}
+
+// trunkHealth is the trunks' state as the server's OPTIONS probes find it: up or down, when
+// each last answered and how long that answer took.
+function trunkHealth(trunks) {
+  const rows = trunks.map((tr) => h('tr', { 'data-trunk': tr.id },
+    h('td', {}, tr.id),
+    h('td', {}, tr.status ? h('span', { class: 'badge trunk-' + tr.status }, t('trunk.' + tr.status)) : '—'),
+    h('td', {}, tr.last_answer ? new Date(tr.last_answer).toLocaleString() : t('trunk.never')),
+    h('td', {}, tr.rtt_ms != null ? tr.rtt_ms.toFixed(1) : '—')))
+  return h('table', { class: 'list', id: 'trunk-health' }, h('thead', {}, h('tr', {}, h('th', {}, t('admin.id')),
+    h('th', {}, t('trunk.status')), h('th', {}, t('trunk.lastanswer')), h('th', {}, t('trunk.rtt')))), h('tbody', {}, rows))
 }
 
 function trunkForm(tr, isNew) {

@@ -46,7 +46,7 @@ function showLogin(message) {
       await start()
     } catch (ex) {
       err.textContent = ex.code === 'too_many_attempts' ? t('login.throttled', { s: ex.retryAfter || 60 })
-        : ex.code === 'busy' ? t('login.busy') : t('login.failed')
+        : ex.code === 'busy' ? t('login.busy') : ex.code === 'shutting_down' ? t('err.shutting_down') : t('login.failed')
     }
   } },
   h('h1', {}, t('app.title')),

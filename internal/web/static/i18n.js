@@ -61,11 +61,14 @@ const ko = {
   'admin.username': '사용자', 'admin.number': '번호', 'admin.queue': '큐', 'admin.members': '상담원',
   'admin.status': '상태', 'admin.greeting': '인사말', 'admin.keep': '(변경하지 않으려면 비워 두세요)',
   'cid.requested': '등록 요청', 'cid.registered': '등록 완료', 'cid.rejected': '반려',
+  'trunk.status': '상태', 'trunk.up': '정상', 'trunk.down': '장애', 'trunk.lastanswer': '마지막 응답', 'trunk.rtt': '응답 시간(ms)',
+  'trunk.never': '없음',
   'role.agent': '상담원', 'role.manager': '매니저', 'role.admin': '관리자',
   'phonekind.sip': 'SIP 전화기', 'phonekind.browser': '브라우저 전화',
   'noanswer.break': '휴식', 'noanswer.ready': '대기',
   'err.required': '필수 항목입니다.', 'err.digits': '숫자만 입력하세요.', 'err.generic': '요청을 처리하지 못했습니다.',
   'err.offline': '서버와 연결이 끊겼습니다. 다시 연결하는 중…',
+  'err.shutting_down': '서버가 종료 중이어서 로그인할 수 없습니다. 잠시 후 다시 시도해 주세요.',
 }
 
 const en = {
@@ -127,11 +130,14 @@ const en = {
   'admin.username': 'Username', 'admin.number': 'Number', 'admin.queue': 'Queue', 'admin.members': 'Members',
   'admin.status': 'Status', 'admin.greeting': 'Greeting', 'admin.keep': '(leave empty to keep)',
   'cid.requested': 'Requested', 'cid.registered': 'Registered', 'cid.rejected': 'Rejected',
+  'trunk.status': 'Status', 'trunk.up': 'Up', 'trunk.down': 'Down', 'trunk.lastanswer': 'Last answer', 'trunk.rtt': 'Round trip (ms)',
+  'trunk.never': 'never',
   'role.agent': 'Agent', 'role.manager': 'Manager', 'role.admin': 'Administrator',
   'phonekind.sip': 'SIP phone', 'phonekind.browser': 'Browser phone',
   'noanswer.break': 'Break', 'noanswer.ready': 'Ready',
   'err.required': 'Required.', 'err.digits': 'Digits only.', 'err.generic': 'The request failed.',
   'err.offline': 'Connection to the server lost. Reconnecting…',
+  'err.shutting_down': 'The server is shutting down; logging in is not possible now. Try again in a moment.',
 }
 
 const tables = { ko, en }

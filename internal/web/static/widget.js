@@ -103,7 +103,7 @@ export class Widget {
       if (v && v.state) await this.setView(v)
       return true
     } catch (e) {
-      toast(e.message, 'error')
+      toast(e.code === 'shutting_down' ? t('err.shutting_down') : e.message, 'error')
       this.refresh()
       return false
     }

@@ -140,6 +140,8 @@ try {
   // trunks: a prefix that is not digits
   await boss.goto(base + '/#/admin/trunks')
   await boss.waitForSelector('form.trunk[data-trunk=carrier]')
+  const health = (await boss.textContent('#trunk-health tr[data-trunk=carrier] .badge')).trim()
+  expect(['정상', '장애'].includes(health), `the trunk list shows the carrier's state from OPTIONS probes (got ${health})`)
   await boss.fill('form.trunk[data-trunk=carrier] input[name=prefix]', '9x')
   await boss.click('form.trunk[data-trunk=carrier] button[type=submit]')
   expect((await boss.textContent('form.trunk[data-trunk=carrier] [data-error-for=prefix]')).trim() !== '', 'a trunk prefix with letters is refused beside the field')

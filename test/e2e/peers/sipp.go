@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -40,6 +41,14 @@ func SIPp(t testing.TB, timeout time.Duration, args ...string) (string, error) {
 // SIPpBackground starts SIPp (a UAS, say) and returns a function that waits for it to exit.
 func SIPpBackground(t testing.TB, timeout time.Duration, args ...string) func() (string, error) {
 	t.Helper()
+	wait, _ := SIPpStoppable(t, timeout, args...)
+	return wait
+}
+
+// SIPpStoppable is SIPpBackground that also returns a function stopping SIPp, as a carrier
+// that goes away (or a scenario that serves until told to stop, run without -m).
+func SIPpStoppable(t testing.TB, timeout time.Duration, args ...string) (wait func() (string, error), stop func()) {
+	t.Helper()
 	Require(t, "sipp")
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -55,7 +64,19 @@ func SIPpBackground(t testing.TB, timeout time.Duration, args ...string) func() 
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() { cancel(); err := <-done; done <- err })
+	stop = func() {
+		// SIGUSR1 ends SIPp gracefully: its logs are written out
+		cmd.Process.Signal(syscall.SIGUSR1)
+		select {
+		case err := <-done:
+			done <- err
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			err := <-done
+			done <- err
+		}
+	}
 	return func() (string, error) {
 		err := <-done
 		done <- err
@@ -66,7 +87,7 @@ func SIPpBackground(t testing.TB, timeout time.Duration, args ...string) func() 
 			return text, fmt.Errorf("sipp: %v\n%s", err, tail([]byte(text+out.String()), 3000))
 		}
 		return text, nil
-	}
+	}, stop
 }
 
 // Scenario copies a scenario file with placeholders filled in, and returns its path.
