@@ -136,26 +136,9 @@ func (e *Engine) Logout(login string) error {
 
 // SetState is 기본/휴식/대기/업무.
 func (e *Engine) SetState(login string, state agent.State, reason string) error {
-	ev := agent.Event{}
-	switch state {
-	case agent.Default:
-		ev.Kind = agent.SetDefault
-	case agent.Break:
-		ev.Kind = agent.SetBreak
-	case agent.Ready:
-		ev.Kind = agent.SetReady
-	case agent.Work:
-		ev.Kind = agent.SetWork
-		r, ok := agent.ParseReason(reason)
-		if !ok {
-			return refusal(agent.ErrBadReason)
-		}
-		ev.Reason = r
-	default:
-		return invalid("invalid_state_name", "상태는 기본, 휴식, 대기, 업무 중 하나여야 합니다")
-	}
-	if state != agent.Work && reason != "" {
-		return invalid("invalid_reason", "사유는 업무 상태에만 줄 수 있습니다")
+	ev, err := stateEvent(state, reason)
+	if err != nil {
+		return err
 	}
 	return e.withAgent(login, func(l *loop, a *agentRT) error {
 		return l.apply(a, ev)
@@ -182,8 +165,11 @@ func (e *Engine) withAgent(login string, f func(l *loop, a *agentRT) error) erro
 func (l *loop) apply(a *agentRT, ev agent.Event) error { return l.applyReason(a, ev, "") }
 
 // applyReason is apply with a reason recorded for a change that has none of its own (a
-// restart, a supervisor's action).
-func (l *loop) applyReason(a *agentRT, ev agent.Event, why string) error {
+// restart).
+func (l *loop) applyReason(a *agentRT, ev agent.Event, why string) error { return l.applyAs(a, ev, why, "") }
+
+// applyAs is applyReason for a change someone else made: by is the manager.
+func (l *loop) applyAs(a *agentRT, ev agent.Event, why, by string) error {
 	ev.At = l.now()
 	next, err := agent.Apply(a.st, ev)
 	if err != nil {
@@ -201,13 +187,16 @@ func (l *loop) applyReason(a *agentRT, ev agent.Event, why string) error {
 		reason = why
 	}
 	rec := store.StateChange{Agent: a.login, Service: l.service, From: string(prev.State), To: string(next.State),
-		Reason: reason, Call: next.Call, At: ev.At}
+		Reason: reason, Call: next.Call, At: ev.At, By: by}
 	if rec.Call == "" {
 		rec.Call = prev.Call
 	}
 	l.store(func(ctx context.Context, tx store.Store) error { return tx.States().Record(ctx, rec) })
-	l.publish(events.Event{Type: events.AgentState, At: ev.At, Service: l.service, Agent: a.login, Call: next.Call,
-		Data: map[string]string{"from": string(prev.State), "to": string(next.State), "reason": reason}})
+	data := map[string]string{"from": string(prev.State), "to": string(next.State), "reason": reason}
+	if by != "" {
+		data["by"] = by
+	}
+	l.publish(events.Event{Type: events.AgentState, At: ev.At, Service: l.service, Agent: a.login, Call: next.Call, Data: data})
 	switch {
 	case next.State == agent.AfterCall && l.cfg != nil && l.cfg.AfterCallSeconds > 0:
 		// wrap-up time: back to 대기 by itself unless the agent answers the notice first

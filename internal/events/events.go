@@ -11,6 +11,7 @@ import (
 const (
 	AgentState   = "agent.state"   // data: {"from","to","reason"}
 	AgentNotice  = "agent.notice"  // data: {"kind","message"}: e.g. a dial that failed
+	AgentForced  = "agent.forced"  // data: {"by","by_name","to","reason"}: a manager changed the agent's state
 	CallOffered  = "call.offered"  // data: {"from","to","queue","service","recall_at"}
 	CallRecalled = "call.recalled" // data: {"reason":"rejected"|"timeout"|...}
 	CallRinging  = "call.ringing"  // the agent's phone (or the dialled party) rings

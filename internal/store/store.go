@@ -83,6 +83,8 @@ type StateChange struct {
 	Reason  string    `json:"reason"`
 	Call    string    `json:"call"`
 	At      time.Time `json:"at"`
+	// By is the manager who changed the agent's state; "" when the agent did, or the system.
+	By string `json:"by,omitempty"`
 }
 
 // StateStore keeps the agent-state history.

@@ -198,8 +198,8 @@ func (cs callStore) List(ctx context.Context, f tickets.CallFilter) ([]tickets.C
 type stateStore struct{ s *Store }
 
 func (ss stateStore) Record(ctx context.Context, c store.StateChange) error {
-	_, err := ss.s.exec(ctx, `INSERT INTO agent_states (agent, service, from_state, to_state, reason, call_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		c.Agent, c.Service, c.From, c.To, c.Reason, c.Call, micros(c.At))
+	_, err := ss.s.exec(ctx, `INSERT INTO agent_states (agent, service, from_state, to_state, reason, call_id, at, changed_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.Agent, c.Service, c.From, c.To, c.Reason, c.Call, micros(c.At), c.By)
 	if err != nil {
 		return fmt.Errorf("store: recording a state change: %w", err)
 	}
@@ -210,7 +210,7 @@ func (ss stateStore) List(ctx context.Context, agent string, since time.Time, li
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := ss.s.query(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at FROM agent_states
+	rows, err := ss.s.query(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at, changed_by FROM agent_states
 		WHERE agent = ? AND at >= ? ORDER BY at, id LIMIT ?`, agent, micros(since), limit)
 	if err != nil {
 		return nil, err
@@ -220,7 +220,7 @@ func (ss stateStore) List(ctx context.Context, agent string, since time.Time, li
 	for rows.Next() {
 		var c store.StateChange
 		var at int64
-		if err := rows.Scan(&c.Agent, &c.Service, &c.From, &c.To, &c.Reason, &c.Call, &at); err != nil {
+		if err := rows.Scan(&c.Agent, &c.Service, &c.From, &c.To, &c.Reason, &c.Call, &at, &c.By); err != nil {
 			return nil, err
 		}
 		c.At = fromMicros(at)
@@ -232,8 +232,8 @@ func (ss stateStore) List(ctx context.Context, agent string, since time.Time, li
 func (ss stateStore) Last(ctx context.Context, agent string) (store.StateChange, error) {
 	var c store.StateChange
 	var at int64
-	err := ss.s.row(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at FROM agent_states
-		WHERE agent = ? ORDER BY at DESC, id DESC LIMIT 1`, agent).Scan(&c.Agent, &c.Service, &c.From, &c.To, &c.Reason, &c.Call, &at)
+	err := ss.s.row(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at, changed_by FROM agent_states
+		WHERE agent = ? ORDER BY at DESC, id DESC LIMIT 1`, agent).Scan(&c.Agent, &c.Service, &c.From, &c.To, &c.Reason, &c.Call, &at, &c.By)
 	c.At = fromMicros(at)
 	return c, ss.s.classify(err)
 }
@@ -245,7 +245,7 @@ func (ss stateStore) Range(ctx context.Context, service string, agents []string,
 		for rows.Next() {
 			var c store.StateChange
 			var at int64
-			if err := rows.Scan(&c.Agent, &c.Service, &c.From, &c.To, &c.Reason, &c.Call, &at); err != nil {
+			if err := rows.Scan(&c.Agent, &c.Service, &c.From, &c.To, &c.Reason, &c.Call, &at, &c.By); err != nil {
 				return err
 			}
 			c.At = fromMicros(at)
@@ -254,7 +254,7 @@ func (ss stateStore) Range(ctx context.Context, service string, agents []string,
 		return rows.Err()
 	}
 	for _, a := range agents {
-		rows, err := ss.s.query(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at FROM agent_states
+		rows, err := ss.s.query(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at, changed_by FROM agent_states
 			WHERE agent = ? AND service = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1`, a, service, micros(from))
 		if err != nil {
 			return nil, fmt.Errorf("store: state history: %w", err)
@@ -263,7 +263,7 @@ func (ss stateStore) Range(ctx context.Context, service string, agents []string,
 			return nil, err
 		}
 	}
-	rows, err := ss.s.query(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at FROM agent_states
+	rows, err := ss.s.query(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at, changed_by FROM agent_states
 		WHERE service = ? AND at >= ? AND at < ? ORDER BY at, id`, service, micros(from), micros(to))
 	if err != nil {
 		return nil, fmt.Errorf("store: state history: %w", err)

@@ -26,3 +26,5 @@ ALTER TABLE calls ADD COLUMN wait_seconds REAL NOT NULL DEFAULT 0;
 CREATE INDEX calls_service_started ON calls (service, started_at);
 
 CREATE INDEX agent_states_service_at ON agent_states (service, at);
+-- who changed an agent's state when it was not the agent (a manager); '' for the agent itself
+ALTER TABLE agent_states ADD COLUMN changed_by TEXT NOT NULL DEFAULT '';
