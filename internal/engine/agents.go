@@ -166,7 +166,9 @@ func (l *loop) apply(a *agentRT, ev agent.Event) error { return l.applyReason(a,
 
 // applyReason is apply with a reason recorded for a change that has none of its own (a
 // restart).
-func (l *loop) applyReason(a *agentRT, ev agent.Event, why string) error { return l.applyAs(a, ev, why, "") }
+func (l *loop) applyReason(a *agentRT, ev agent.Event, why string) error {
+	return l.applyAs(a, ev, why, "")
+}
 
 // applyAs is applyReason for a change someone else made: by is the manager.
 func (l *loop) applyAs(a *agentRT, ev agent.Event, why, by string) error {
