@@ -75,15 +75,15 @@ func NewManager(cfg Config, prompts PromptSource) (*Manager, error) {
 		clips: map[string]*clipLoad{}, nodes: map[Endpoint]*node{}, sessions: map[*Session]struct{}{}}, nil
 }
 
-// NewSession opens an RTP session on the next free even port. It sends nothing until it
-// knows the far end's address (Answer or Accept), and hears nothing until told (Play,
-// Silence, Bridge).
+// NewSession opens an RTP session on a free even port drawn at random, with its RTCP on the
+// port above. It sends nothing until it knows the far end's address (Answer or Accept), and
+// hears nothing until told (Play, Silence, Bridge).
 func (m *Manager) NewSession() (*Session, error) {
-	conn, port, err := m.ports.open()
+	conn, ctl, port, err := m.ports.open()
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{m: m, conn: conn, port: port, local: netip.AddrPortFrom(m.cfg.IP, uint16(port)),
+	s := &Session{m: m, conn: conn, ctl: ctl, port: port, local: netip.AddrPortFrom(m.cfg.IP, uint16(port)),
 		t0: time.Now(), sdpID: m.cfg.SessionID(), done: make(chan struct{})}
 	s.peer.Store(&peerState{codec: PCMU, dtmf: -1})
 	s.sinks.Store(&sinks{})

@@ -34,7 +34,14 @@ type received struct {
 
 func newPeer(t testing.TB, codec Codec) *rtpPeer {
 	t.Helper()
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	return newPeerAt(t, codec, "127.0.0.1")
+}
+
+// newPeerAt is a peer on another loopback address, for tests that need a stranger or a
+// phone behind NAT to come from an address of its own.
+func newPeerAt(t testing.TB, codec Codec, ip string) *rtpPeer {
+	t.Helper()
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(ip), 0)))
 	if err != nil {
 		t.Fatal(err)
 	}

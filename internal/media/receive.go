@@ -68,13 +68,18 @@ func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 		c.rtcp.Add(1)
 		return
 	}
+	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+	p := s.peer.Load()
+	if p.closed {
+		return
+	}
+	if src != p.latched && !p.mayLatch(src) {
+		c.foreign.Add(1)
+		return
+	}
 	r := &s.rx
 	if err := r.pkt.Unmarshal(b); err != nil {
 		c.malformed.Add(1)
-		return
-	}
-	p := s.peer.Load()
-	if p.closed {
 		return
 	}
 	h := &r.pkt.Header
@@ -95,16 +100,7 @@ func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 		c.malformed.Add(1) // RFC 4733 §2.3: an event is at least four bytes
 		return
 	}
-	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 	if src != p.latched {
-		// Symmetric RTP: the first packet tells where the far end really is (a phone behind
-		// NAT sends from another address than its SDP says) and we answer there. After that,
-		// only the address its SDP names may take over (a stray packet from where it was
-		// before a re-INVITE must not keep it); anyone else's packets are counted and dropped.
-		if p.latched.IsValid() && src != p.remote {
-			c.foreign.Add(1)
-			return
-		}
 		s.latch(src, p.latched)
 	}
 	c.packetsIn.Add(1)
@@ -140,6 +136,19 @@ func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 	if k.audio != nil {
 		k.audio(payload)
 	}
+}
+
+// mayLatch reports whether packets from src may (re)latch the session. Symmetric RTP: a
+// phone behind NAT sends from another address than its SDP names, and we answer where its
+// packets come from. But only the address its SDP names, or (until one has latched) an
+// address the signalling layer vouched for, may do so: anyone else sending to the port first
+// would otherwise take the leg's audio. After latching, only the SDP's address may take over
+// (a stray packet from where the far end was before a re-INVITE must not keep the stream).
+func (p *peerState) mayLatch(src netip.AddrPort) bool {
+	if src == p.remote {
+		return true
+	}
+	return !p.latched.IsValid() && p.vouched.IsValid() && src.Addr() == p.vouched
 }
 
 // latch records src as the far end's source in place of was, unless another was learned

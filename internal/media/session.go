@@ -18,6 +18,7 @@ import (
 type Session struct {
 	m     *Manager
 	conn  *net.UDPConn
+	ctl   *net.UDPConn // RTCP, on the port above
 	port  int
 	local netip.AddrPort
 	t0    time.Time // the stream clock's origin (monotonic)
@@ -41,6 +42,7 @@ type peerState struct {
 	dtmf    int            // its telephone-event payload type, -1 if none
 	remote  netip.AddrPort // from its SDP; invalid until known
 	latched netip.AddrPort // where its packets come from (symmetric RTP); invalid until one arrives
+	vouched netip.Addr     // an address the signalling layer vouches for (ExpectSource)
 	hold    bool           // it does not want our audio (sendonly, inactive, c=0.0.0.0)
 	closed  bool
 }
@@ -69,6 +71,24 @@ func (s *Session) Codec() Codec { return s.peer.Load().codec }
 // Remote is where the session sends: the source its packets come from once one arrived,
 // before that the address in the far end's SDP.
 func (s *Session) Remote() netip.AddrPort { return s.peer.Load().dest() }
+
+// ExpectSource vouches for ip as the far end's: until the session has latched, packets from
+// ip on any port may latch it, besides those from the exact address its SDP names. The SIP
+// layer calls it with a phone's signalling source address when the phone is behind NAT (its
+// SDP names a private address it cannot be reached at). Anyone else's packets are counted as
+// Foreign and dropped, so that nobody can take a leg's audio by sending to its port first.
+// An invalid ip withdraws the vouching.
+func (s *Session) ExpectSource(ip netip.Addr) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.peer.Load()
+	if p.closed {
+		return
+	}
+	n := *p
+	n.vouched = ip.Unmap()
+	s.peer.Store(&n)
+}
 
 // Held reports whether the far end's last description put us on hold.
 func (s *Session) Held() bool { return s.peer.Load().hold }
@@ -208,6 +228,7 @@ func (s *Session) Close() error {
 	s.mu.Unlock()
 	s.m.Detach(s)
 	err := s.conn.Close()
+	s.ctl.Close()
 	<-s.done
 	s.m.ports.release(s.port)
 	s.m.sessionClosed(s)

@@ -16,7 +16,8 @@ type Stats struct {
 	Jitter float64
 	// Malformed counts datagrams that are not RTP we can parse; RTCP counts RTCP arriving on
 	// the RTP port; UnknownPT counts RTP in a format that was not negotiated; Foreign counts
-	// RTP from an address other than the far end's once its source is known. None of these is
+	// RTP from an address that is neither the far end's (where its packets come from, once
+	// known) nor one its SDP or the signalling layer named. None of these is
 	// in PacketsIn.
 	Malformed, RTCP, UnknownPT, Foreign uint64
 	// LastIn is when the far end's last packet arrived (zero if none has).
