@@ -39,6 +39,8 @@ type Manager struct {
 	ports   *portPool
 	sched   *scheduler
 	prompts PromptSource
+	// rtcpInterval is RFC 3550's report interval; tests shorten it
+	rtcpInterval time.Duration
 
 	clipMu sync.Mutex
 	clips  map[string]*clipLoad // stored prompts, by id
@@ -72,7 +74,7 @@ func NewManager(cfg Config, prompts PromptSource) (*Manager, error) {
 	}
 	loadBuiltins()
 	return &Manager{cfg: cfg, log: cfg.Logger, ports: ports, sched: newScheduler(cfg.Pacers), prompts: prompts,
-		clips: map[string]*clipLoad{}, nodes: map[Endpoint]*node{}, sessions: map[*Session]struct{}{}}, nil
+		rtcpInterval: rtcpInterval, clips: map[string]*clipLoad{}, nodes: map[Endpoint]*node{}, sessions: map[*Session]struct{}{}}, nil
 }
 
 // NewSession opens an RTP session on a free even port drawn at random, with its RTCP on the
@@ -84,15 +86,17 @@ func (m *Manager) NewSession() (*Session, error) {
 		return nil, err
 	}
 	s := &Session{m: m, conn: conn, ctl: ctl, port: port, local: netip.AddrPortFrom(m.cfg.IP, uint16(port)),
-		t0: time.Now(), sdpID: m.cfg.SessionID(), done: make(chan struct{})}
+		t0: time.Now(), sdpID: m.cfg.SessionID(), done: make(chan struct{}), ctlDone: make(chan struct{})}
 	s.peer.Store(&peerState{codec: PCMU, dtmf: -1})
 	s.sinks.Store(&sinks{})
 	// RFC 3550 §5.1: random SSRC, and random initial sequence number and timestamp.
 	s.tx.ssrc, s.tx.seq, s.tx.ts = rand.Uint32(), uint16(rand.Uint32()), rand.Uint32()
+	s.tx.firstSeq = s.tx.seq + 1
 	m.statsMu.Lock()
 	m.sessions[s] = struct{}{}
 	m.statsMu.Unlock()
 	go s.read()
+	s.startControl()
 	return s, nil
 }
 

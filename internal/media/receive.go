@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/pion/rtp"
@@ -16,6 +17,9 @@ const readBuf = 1500
 // it; what others may read is published through the counters.
 type receiver struct {
 	pkt rtp.Packet // reused: unmarshalling into it does not allocate
+
+	// mu guards what follows, which our RTCP reports read; only the reader changes it
+	mu sync.Mutex
 
 	// RFC 3550 A.1 sequence accounting for the current source
 	started    bool
@@ -65,7 +69,7 @@ func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 		return
 	}
 	if b[1] >= 192 && b[1] <= 223 { // RFC 5761 §4: RTCP (SR, RR, SDES, BYE, APP…) on the RTP port
-		c.rtcp.Add(1)
+		s.receiveControl(b, src, now, false)
 		return
 	}
 	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
@@ -106,8 +110,14 @@ func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 	c.packetsIn.Add(1)
 	c.bytesIn.Add(uint64(len(b)))
 	c.lastIn.Store(now.UnixNano())
+	r.mu.Lock()
 	r.sequence(h.SSRC, h.SequenceNumber)
-	c.lost.Store(r.lost())
+	if !event {
+		r.interarrival(h.Timestamp, now.Sub(s.t0))
+	}
+	lost, jitter := r.lost(), r.jitter
+	r.mu.Unlock()
+	c.lost.Store(lost)
 
 	k := s.sinks.Load()
 	payload := r.pkt.Payload
@@ -125,8 +135,7 @@ func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 		}
 		return
 	}
-	r.interarrival(h.Timestamp, now.Sub(s.t0))
-	c.jitter.Store(r.jitter)
+	c.jitter.Store(jitter)
 	if len(payload) == 0 {
 		return
 	}

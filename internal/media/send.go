@@ -28,6 +28,7 @@ var ErrFrameTooBig = errors.New("media: frame too big")
 type sender struct {
 	mu       sync.Mutex
 	ssrc     uint32
+	firstSeq uint16 // of our first packet, from which the far end counts what it expected
 	seq      uint16
 	ts       uint32        // timestamp of the last packet sent
 	lastLen  uint32        // its length in samples (for an event: its duration so far)

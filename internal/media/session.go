@@ -30,8 +30,10 @@ type Session struct {
 	sinks   atomic.Pointer[sinks]
 	tx      sender   // the outgoing stream
 	rx      receiver // the incoming stream; the reader goroutine's alone
+	rc      control  // RTCP
 	counted counters
 	done    chan struct{} // closed when the reader has returned
+	ctlDone chan struct{} // closed when the RTCP reader has returned
 }
 
 // peerState is what the far end negotiated and where its packets come from.
@@ -44,7 +46,12 @@ type peerState struct {
 	latched netip.AddrPort // where its packets come from (symmetric RTP); invalid until one arrives
 	vouched netip.Addr     // an address the signalling layer vouches for (ExpectSource)
 	hold    bool           // it does not want our audio (sendonly, inactive, c=0.0.0.0)
-	closed  bool
+	// nullHold: c=0.0.0.0, "send me nothing", not even RTCP
+	nullHold bool
+	// where its RTCP goes by its SDP (a=rtcp, else the port above its RTP), and where it
+	// comes from
+	ctlRemote, ctlLatched netip.AddrPort
+	closed                bool
 }
 
 // dest is where our packets go: the learned source, else the address in the SDP.
@@ -197,11 +204,11 @@ func (s *Session) applyLocked(r *remoteMedia, codec Codec) {
 	}
 	// A new address in the SDP means the far end moved (a transfer, a new device): learn its
 	// source again. c=0.0.0.0 only says "do not send", so the old address is kept for resume.
-	if r.addr.IsValid() && r.addr != n.remote {
-		n.remote = r.addr
-		n.latched = netip.AddrPort{}
+	if r.addr.IsValid() && (r.addr != n.remote || r.rtcpAddr() != n.ctlRemote) {
+		n.remote, n.ctlRemote = r.addr, r.rtcpAddr()
+		n.latched, n.ctlLatched = netip.AddrPort{}, netip.AddrPort{}
 	}
-	n.hold = r.hold()
+	n.hold, n.nullHold = r.hold(), !r.addr.IsValid()
 	s.peer.Store(&n)
 }
 
@@ -227,9 +234,11 @@ func (s *Session) Close() error {
 	s.sinks.Store(&sinks{})
 	s.mu.Unlock()
 	s.m.Detach(s)
+	s.stopControl()
 	err := s.conn.Close()
 	s.ctl.Close()
 	<-s.done
+	<-s.ctlDone
 	s.m.ports.release(s.port)
 	s.m.sessionClosed(s)
 	return err
