@@ -92,6 +92,7 @@ func (m *Manager) NewSession() (*Session, error) {
 	// RFC 3550 §5.1: random SSRC, and random initial sequence number and timestamp.
 	s.tx.ssrc, s.tx.seq, s.tx.ts = rand.Uint32(), uint16(rand.Uint32()), rand.Uint32()
 	s.tx.firstSeq = s.tx.seq + 1
+	s.schedOff = int64(s.t0.Sub(m.sched.epoch))
 	m.statsMu.Lock()
 	m.sessions[s] = struct{}{}
 	m.statsMu.Unlock()

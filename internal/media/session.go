@@ -22,6 +22,9 @@ type Session struct {
 	port  int
 	local netip.AddrPort
 	t0    time.Time // the stream clock's origin (monotonic)
+	// schedOff is t0 on the scheduler's clock
+	schedOff int64
+	keep     *player // the filler (fill.go); guarded by m.mu
 
 	mu      sync.Mutex // serialises negotiation and sink changes; never held for I/O
 	sdpID   uint64
