@@ -11,8 +11,8 @@ import (
 // So every session that is fed (bridged, or played to) has a filler: an entry in the pacing
 // heap that wakes when no frame has been handed to the session for fillAfter and then sends
 // G.711 silence every 20 ms, in the session's one stream, until real frames come again.
-// While frames flow it costs a heap update every fillAfter or so, and nothing on the packet
-// path but one atomic store.
+// While frames flow it costs a heap update every fillAfter or so, in wake-ups shared with the
+// other legs' fillers, and nothing on the packet path but one atomic store.
 
 // fillAfter is how long a session may go without a frame before its filler speaks: a few
 // frames, so that a late packet of a bridged stream is not doubled by silence.
@@ -30,9 +30,15 @@ func silenceFrame(c Codec) []byte {
 	return silenceFrames[0]
 }
 
-// fillDue is when, on the scheduler's clock, the session goes silent unless another frame
-// is handed to it.
-func (s *Session) fillDue() int64 { return s.tx.lastReal.Load() + int64(fillAfter) }
+// fillDue is when, on the scheduler's clock, the filler should look again: when the session
+// goes silent unless another frame is handed to it, rounded up to the 20 ms grid of the
+// scheduler's clock. The rounding lets the fillers of every leg with audio flowing share a
+// shard's wake-ups (a few a frame) instead of each waking it at a moment of its own, which
+// cost more than all their checks.
+func (s *Session) fillDue() int64 {
+	due := s.tx.lastReal.Load() + int64(fillAfter)
+	return (due + int64(framePeriod) - 1) / int64(framePeriod) * int64(framePeriod)
+}
 
 // fill sends one frame of silence unless the session may not send (its far end holds us or
 // is not known yet) or a real frame came meanwhile. It reports false once the session has
@@ -50,8 +56,8 @@ func (s *Session) fill() bool {
 		return true
 	}
 	now := time.Since(s.t0)
-	if s.fillDue() > int64(now)+s.schedOff+int64(frameEarly) {
-		return true
+	if t.lastReal.Load()+int64(fillAfter) > int64(now)+s.schedOff+int64(frameEarly) {
+		return true // a frame came meanwhile
 	}
 	// Stamped on the 20 ms grid: the first frame of silence after real audio moves the
 	// timestamp on by the frames that were not sent (seq stays continuous, as after silence
