@@ -50,6 +50,9 @@ type Manager struct {
 
 	closeOnce sync.Once
 
+	pollMu  sync.Mutex
+	pollers *pollers // RTP readers, started with the first session (socket_linux.go)
+
 	statsMu  sync.Mutex
 	sessions map[*Session]struct{} // open sessions, for totals
 	closed   Stats                 // what closed sessions counted
@@ -81,12 +84,16 @@ func NewManager(cfg Config, prompts PromptSource) (*Manager, error) {
 // port above. It sends nothing until it knows the far end's address (Answer or Accept), and
 // hears nothing until told (Play, Silence, Bridge).
 func (m *Manager) NewSession() (*Session, error) {
-	conn, ctl, port, err := m.ports.open()
+	ps, err := m.startPollers()
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{m: m, conn: conn, ctl: ctl, port: port, local: netip.AddrPortFrom(m.cfg.IP, uint16(port)),
-		t0: time.Now(), sdpID: m.cfg.SessionID(), done: make(chan struct{}), ctlDone: make(chan struct{})}
+	sock, ctl, port, err := m.ports.open()
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{m: m, sock: sock, ctl: ctl, port: port, local: netip.AddrPortFrom(m.cfg.IP, uint16(port)),
+		t0: time.Now(), sdpID: m.cfg.SessionID(), ctlDone: make(chan struct{})}
 	s.peer.Store(&peerState{codec: PCMU, dtmf: -1})
 	s.sinks.Store(&sinks{})
 	// RFC 3550 §5.1: random SSRC, and random initial sequence number and timestamp.
@@ -96,9 +103,30 @@ func (m *Manager) NewSession() (*Session, error) {
 	m.statsMu.Lock()
 	m.sessions[s] = struct{}{}
 	m.statsMu.Unlock()
-	go s.read()
+	if err := sock.start(ps, s); err != nil {
+		m.sessionClosed(s)
+		sock.close()
+		ctl.Close()
+		m.ports.release(port)
+		return nil, err
+	}
 	s.startControl()
 	return s, nil
+}
+
+// startPollers starts the RTP readers when the first session is made, not with the manager:
+// a manager that only plays to browser legs needs none.
+func (m *Manager) startPollers() (*pollers, error) {
+	m.pollMu.Lock()
+	defer m.pollMu.Unlock()
+	if m.pollers == nil {
+		ps, err := newPollers()
+		if err != nil {
+			return nil, err
+		}
+		m.pollers = ps
+	}
+	return m.pollers, nil
 }
 
 // Totals adds up the traffic of every session, open or closed, and says how many are open.
@@ -128,8 +156,15 @@ func (m *Manager) sessionClosed(s *Session) {
 // PortsInUse reports how many RTP ports are open.
 func (m *Manager) PortsInUse() int { return m.ports.inUse() }
 
-// Close stops the players. Sessions are closed by their owners.
+// Close stops the players and the RTP readers. Sessions are closed by their owners, before.
 func (m *Manager) Close() error {
-	m.closeOnce.Do(m.sched.stop)
+	m.closeOnce.Do(func() {
+		m.sched.stop()
+		m.pollMu.Lock()
+		if m.pollers != nil {
+			m.pollers.stop()
+		}
+		m.pollMu.Unlock()
+	})
 	return nil
 }

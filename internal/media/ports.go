@@ -44,7 +44,7 @@ func newPortPool(ip netip.Addr, lo, hi int) (*portPool, error) {
 // open binds the RTP and RTCP sockets of a free pair drawn at random; pairs of which another
 // program holds either port are skipped. Ports freed lately are used only when no other is
 // free, the longest rested first.
-func (p *portPool) open() (rtpConn, rtcpConn *net.UDPConn, port int, err error) {
+func (p *portPool) open() (rtpConn *rtpSocket, rtcpConn *net.UDPConn, port int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	size := (p.max-p.min)/2 + 1
@@ -71,14 +71,14 @@ func (p *portPool) open() (rtpConn, rtcpConn *net.UDPConn, port int, err error) 
 }
 
 // bind opens both sockets of a pair and takes it; p.mu is held.
-func (p *portPool) bind(port int) (rtpConn, rtcpConn *net.UDPConn, ok bool) {
-	rtpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port))))
+func (p *portPool) bind(port int) (rtpConn *rtpSocket, rtcpConn *net.UDPConn, ok bool) {
+	rtpConn, err := listenRTP(netip.AddrPortFrom(p.ip, uint16(port)))
 	if err != nil {
 		return nil, nil, false // someone else's
 	}
 	rtcpConn, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port+1))))
 	if err != nil {
-		rtpConn.Close()
+		rtpConn.close()
 		return nil, nil, false
 	}
 	p.used[port] = true

@@ -1,8 +1,6 @@
 package media
 
 import (
-	"errors"
-	"net"
 	"net/netip"
 	"sync"
 	"time"
@@ -44,22 +42,6 @@ const (
 	maxDropout  = 3000 // RFC 3550 A.1: a forward jump up to this is loss
 	maxMisorder = 100  // and a backward one up to this is a late packet
 )
-
-// read receives packets until the socket is closed.
-func (s *Session) read() {
-	defer close(s.done)
-	buf := make([]byte, readBuf)
-	for {
-		n, src, err := s.conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue // ICMP errors surface here on some systems; the socket is still good
-		}
-		s.receive(buf[:n], src, time.Now())
-	}
-}
 
 // receive handles one datagram: it must be RTP from the far end in a negotiated format.
 func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {

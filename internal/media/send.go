@@ -91,7 +91,7 @@ func (s *Session) write(pt uint8, marker bool, payload []byte, dest netip.AddrPo
 		return err
 	}
 	n += copy(t.buf[n:], payload)
-	if _, err := s.conn.WriteToUDPAddrPort(t.buf[:n], dest); err != nil {
+	if err := s.sock.writeTo(t.buf[:n], dest); err != nil {
 		return err
 	}
 	s.counted.packetsOut.Add(1)

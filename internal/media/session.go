@@ -17,7 +17,7 @@ import (
 // swapped whole (copy on write), so receiving a packet costs one atomic load, not a lock.
 type Session struct {
 	m     *Manager
-	conn  *net.UDPConn
+	sock  *rtpSocket
 	ctl   *net.UDPConn // RTCP, on the port above
 	port  int
 	local netip.AddrPort
@@ -35,7 +35,6 @@ type Session struct {
 	rx      receiver // the incoming stream; the reader goroutine's alone
 	rc      control  // RTCP
 	counted counters
-	done    chan struct{} // closed when the reader has returned
 	ctlDone chan struct{} // closed when the RTCP reader has returned
 }
 
@@ -238,9 +237,14 @@ func (s *Session) Close() error {
 	s.mu.Unlock()
 	s.m.Detach(s)
 	s.stopControl()
-	err := s.conn.Close()
+	s.sock.stop()
+	// A send that loaded the peer state before it was closed has finished once the lock is
+	// free, and none starts after: nothing writes to the socket once it is closed (its number
+	// may be another socket's by then).
+	s.tx.mu.Lock()
+	s.tx.mu.Unlock()
+	err := s.sock.close()
 	s.ctl.Close()
-	<-s.done
 	<-s.ctlDone
 	s.m.ports.release(s.port)
 	s.m.sessionClosed(s)
