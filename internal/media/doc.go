@@ -2,6 +2,7 @@
 //
 //   - RTP ports: even ports drawn at random from the configured range, one UDP socket per
 //     Session and one for its RTCP on the odd port above, returned when the session closes;
+//     on Linux the RTP sockets are read by a few epoll pollers (socket_linux.go);
 //   - SDP offers and answers for G.711 (PCMU, PCMA) and RFC 4733 telephone-event, re-offers
 //     for hold and resume;
 //   - RTP sessions: symmetric RTP (we answer where a phone behind NAT really sends from, but
@@ -12,7 +13,8 @@
 //   - G.711 coding and direct μ-law/A-law transcoding;
 //   - bridges between legs (forwarded packet by packet, no buffering) and DTMF across them;
 //   - players for hold music, ringback, announcements and stored prompts, paced on 20 ms
-//     deadlines by a few shared goroutines;
+//     deadlines by a few shared goroutines, and the fillers that keep every fed leg sending
+//     silence while its source is quiet (fill.go);
 //   - the built-in audio, synthesised or spoken by espeak-ng and embedded.
 //
 // A browser softphone leg (internal/webrtc) plugs in as an Endpoint.
