@@ -100,8 +100,10 @@ func (m *Manager) reportDelay(first bool) time.Duration {
 
 // startControl starts the session's RTCP: its reader and its report timer.
 func (s *Session) startControl() {
+	s.rc.mu.Lock() // the first report may come before AfterFunc has returned
 	s.rc.cname = newCNAME()
 	s.rc.timer = time.AfterFunc(s.m.reportDelay(true), s.report)
+	s.rc.mu.Unlock()
 	go s.readControl()
 }
 
