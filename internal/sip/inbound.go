@@ -71,6 +71,9 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, Status(err), "")
 		return
 	}
+	// the caller proved who it is (digest, or a trunk's address): media from its signalling
+	// address is its own, whatever private address its SDP names (NAT)
+	sess.ExpectSource(src.Addr())
 	// An INVITE without an offer gets ours in the 200 and answers it in the ACK.
 	lateOffer := len(body) == 0
 	var ours []byte

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -354,6 +355,10 @@ func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.
 		}
 	})
 	_, _, sess := l.snapshot()
+	if src, err := netip.ParseAddrPort(res.Source()); err == nil {
+		// the phone (at its registered source) or carrier that answered: its media is its own
+		sess.ExpectSource(src.Addr())
+	}
 	if err := sess.Accept(res.Body()); err != nil {
 		s.log.Info("answer without usable SDP; hanging up", "leg", l.id, "err", err)
 		l.fire(inFailed, telephony.Event{Cause: telephony.CauseRejected, Code: 488})

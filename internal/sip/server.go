@@ -1,7 +1,9 @@
 package sip
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -203,8 +205,16 @@ func (s *Server) SetDirectory(x *directory.Index) {
 	s.timers.Store(timingOf(x.Site))
 }
 
-// SetSite indexes a configuration and takes it (tests and tools that have no directory).
-func (s *Server) SetSite(st *site.Site) { s.SetDirectory(directory.New(st, 0)) }
+// SetSite indexes a copy of a configuration and takes it (tests and tools that have no
+// directory): the caller may go on changing its own.
+func (s *Server) SetSite(st *site.Site) {
+	var copied site.Site
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(st); err == nil && gob.NewDecoder(&buf).Decode(&copied) == nil {
+		st = &copied
+	}
+	s.SetDirectory(directory.New(st, 0))
+}
 
 // secrets are the digest secrets of an extension's phone.
 func (s *Server) secrets(ext string) (secrets, bool) {
