@@ -117,8 +117,8 @@ func (h *wireHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	level := r.Level
 	switch r.Message {
-	case "Read error", "connection was closed", "Read connection error", "Failed to pong keep alive":
-		level = slog.LevelDebug // a peer that went away or was timed out
+	case "Read error", "connection was closed", "Failed to pong keep alive":
+		level = slog.LevelDebug // a connection whose peer went away or was timed out
 	}
 	if !h.inner.Enabled(ctx, level) {
 		return nil

@@ -42,4 +42,9 @@ func TestWireLogBudgetsMalformedMessages(t *testing.T) {
 	if s := out.String(); strings.Contains(s, "Read error") || !strings.Contains(s, "something else") || len(s) > 600 {
 		t.Fatalf("%s", s)
 	}
+	// the UDP listener failing is ours to hear of
+	log.Error("Read connection error", "error", errors.New("socket gone"))
+	if !strings.Contains(out.String(), "level=ERROR msg=\"Read connection error\"") {
+		t.Fatalf("%s", out.String())
+	}
 }
