@@ -297,3 +297,30 @@ func TestUnauthenticatedInviteIsAnsweredOnce(t *testing.T) {
 		t.Fatalf("two unauthenticated INVITEs were answered with %d packets", n)
 	}
 }
+
+// TestCredentialsMustBeTheClaimedIdentity: an extension's own, right credentials do not
+// register another extension (the To of a REGISTER) nor call as it (the From of an INVITE).
+func TestCredentialsMustBeTheClaimedIdentity(t *testing.T) {
+	e := newEnv(t)
+	e.s.SetSite(testSite(0, "10.0.0.0/8"))
+	lee := siptest.NewPhone(t, e.addr, "1002", "s2p")
+	res, _ := lee.RegisterRequest("1001", "", func(*sip.Request) {})
+	own := authHeader(t, res, "REGISTER", "sip:"+e.addr, "1002", "s2p", 1)
+	res, err := lee.RegisterRequest("1001", "", func(r *sip.Request) {
+		r.AppendHeader(sip.NewHeader("Contact", "<sip:1001@127.0.0.1:5999>"))
+		r.AppendHeader(sip.NewHeader("Authorization", own))
+	})
+	if err != nil || res.StatusCode != 403 || e.s.Registered("1001") {
+		t.Fatalf("1002's credentials for 1001's registration: %v %v", res, err)
+	}
+	r := newRaw(t, e.addr)
+	inv := r.invite("900", "1001", sdpOffer(r.port()+2))
+	r.send(inv)
+	chal := r.response(sip.INVITE, 400)
+	r.send(r.ack(inv, chal))
+	as := r.invite("900", "1001", sdpOffer(r.port()+2), "Proxy-Authorization: "+authHeader(t, chal, "INVITE", "sip:900@"+e.addr, "1002", "s2p", 1))
+	r.send(as)
+	if res := r.response(sip.INVITE, 400); res.StatusCode != 403 {
+		t.Fatalf("1002's credentials on an INVITE from 1001: %d, want 403", res.StatusCode)
+	}
+}
