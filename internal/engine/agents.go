@@ -23,6 +23,8 @@ type agentRT struct {
 	// the offer timer (recall) while offered or ringing
 	timer    clock.Timer
 	timerGen uint64
+	// offerUntil is when the offer timer fires (the alert's countdown), while offered or ringing
+	offerUntil time.Time
 	// notice is what the widget must show on connecting (the agent was logged back in after
 	// a restart) until the agent next changes state.
 	notice *Notice

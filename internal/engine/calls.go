@@ -262,6 +262,7 @@ func (l *loop) present(c *callRT, a *agentRT) {
 	}
 	l.stopTimer(a)
 	gen := a.timerGen
+	a.offerUntil = recallAt
 	a.timer = l.after(l.recallTime(), func() {
 		if a.timerGen == gen && a.call == c && l.agents[a.login] == a {
 			l.offerTimedOut(a, c)
