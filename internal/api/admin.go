@@ -222,6 +222,9 @@ func (s *Server) putCallerIDs(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err := decode(w, r, &list); err != nil {
 		return err
 	}
+	for i := range list {
+		list[i].Number = plainNumber(list[i].Number)
+	}
 	return s.editService(w, r, p, false, func(svc *site.Service) error {
 		if !p.IsAdmin() {
 			was := map[string]site.CallerIDStatus{}
@@ -245,6 +248,7 @@ func (s *Server) addCallerID(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if err := decode(w, r, &c); err != nil {
 		return err
 	}
+	c.Number = plainNumber(c.Number)
 	if c.Status == "" {
 		c.Status = site.CallerIDRequested
 	}
@@ -276,7 +280,7 @@ func (s *Server) patchCallerID(w http.ResponseWriter, r *http.Request, p *auth.P
 	if req.Status != nil && *req.Status == site.CallerIDRegistered && !p.IsAdmin() {
 		return errorf(403, "forbidden", "only an administrator can approve a caller ID")
 	}
-	number := r.PathValue("number")
+	number := plainNumber(r.PathValue("number"))
 	return s.editService(w, r, p, false, func(svc *site.Service) error {
 		idx := -1
 		for i, x := range svc.CallerIDs {
@@ -307,7 +311,7 @@ func (s *Server) patchCallerID(w http.ResponseWriter, r *http.Request, p *auth.P
 }
 
 func (s *Server) deleteCallerID(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	number := r.PathValue("number")
+	number := plainNumber(r.PathValue("number"))
 	return s.editService(w, r, p, false, func(svc *site.Service) error {
 		out := svc.CallerIDs[:0]
 		found := false
@@ -330,6 +334,9 @@ func (s *Server) putFavorites(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	var list []site.Favorite
 	if err := decode(w, r, &list); err != nil {
 		return err
+	}
+	for i := range list {
+		list[i].Number = plainNumber(list[i].Number)
 	}
 	return s.editService(w, r, p, false, func(svc *site.Service) error { svc.Favorites = nonNilSlice(list); return nil })
 }
@@ -354,6 +361,9 @@ func (s *Server) putNumbers(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	var list []site.Number
 	if err := decode(w, r, &list); err != nil {
 		return err
+	}
+	for i := range list {
+		list[i].Number = plainNumber(list[i].Number)
 	}
 	return s.editService(w, r, p, true, func(svc *site.Service) error { svc.Numbers = nonNilSlice(list); return nil })
 }

@@ -109,7 +109,7 @@ func (s *Server) ctiDial(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	if err := s.eng.Dial(p.Login, req.Number, req.CallerID); err != nil {
+	if err := s.eng.Dial(p.Login, plainNumber(req.Number), plainNumber(req.CallerID)); err != nil {
 		return err
 	}
 	return s.ok(w, p)
@@ -122,7 +122,7 @@ func (s *Server) ctiConsult(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	if err := s.eng.Consult(p.Login, req.Target); err != nil {
+	if err := s.eng.Consult(p.Login, plainNumber(req.Target)); err != nil {
 		return err
 	}
 	return s.ok(w, p)

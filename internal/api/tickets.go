@@ -12,7 +12,7 @@ import (
 
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	q := r.URL.Query()
-	f := tickets.Filter{Status: tickets.Status(q.Get("status")), Phone: q.Get("phone"), Assignee: q.Get("assignee"), Limit: 50}
+	f := tickets.Filter{Status: tickets.Status(q.Get("status")), Phone: plainNumber(q.Get("phone")), Assignee: q.Get("assignee"), Limit: 50}
 	if svc := q.Get("service"); svc != "" {
 		if err := requireService(p, svc); err != nil {
 			return err
@@ -101,16 +101,16 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	if err != nil {
 		return err
 	}
+	// the caller's earlier tickets: those made before this one (ids grow with time), not the
+	// ones that came after it
 	earlier := []ticketSummary{}
 	if t.Phone != "" {
-		list, err := s.st.Tickets().List(r.Context(), tickets.Filter{Services: []string{t.Service}, Phone: t.Phone, Limit: 21})
+		list, err := s.st.Tickets().List(r.Context(), tickets.Filter{Services: []string{t.Service}, Phone: t.Phone, BeforeID: t.ID, Limit: 20})
 		if err != nil {
 			return err
 		}
 		for _, x := range list {
-			if x.ID != t.ID && len(earlier) < 20 {
-				earlier = append(earlier, summarize(x))
-			}
+			earlier = append(earlier, summarize(x))
 		}
 	}
 	if t.Notes == nil {
