@@ -80,6 +80,8 @@ type env struct {
 	eng  *engine.Engine
 	srv  *httptest.Server
 	clk  *clocktest.Fake
+	// phones, when set before start, tells the API which extensions are registered
+	phones PhoneDirectory
 }
 
 func newEnv(t *testing.T) *env {
@@ -124,7 +126,7 @@ func (e *env) start() {
 	if err := e.eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk})
+	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Phones: e.phones})
 	if err != nil {
 		t.Fatal(err)
 	}

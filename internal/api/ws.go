@@ -72,7 +72,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p *auth.Principa
 		defer wcancel()
 		return c.Write(wctx, websocket.MessageText, msg)
 	}
-	snap, _ := json.Marshal(events.Event{Type: "cti.snapshot", At: s.clock.Now().UTC(), Agent: p.Login, Data: s.eng.View(p.Login)})
+	snap, _ := json.Marshal(events.Event{Type: "cti.snapshot", At: s.clock.Now().UTC(), Agent: p.Login, Data: s.view(p.Login)})
 	if err := send(snap); err != nil {
 		return nil
 	}
