@@ -472,8 +472,20 @@ func (s *Server) deleteAudio(w http.ResponseWriter, r *http.Request, p *auth.Pri
 
 func (s *Server) getAudio(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	ref := r.PathValue("ref")
+	if strings.HasPrefix(ref, "builtin:") {
+		// the built-in prompts are the same for everyone: any account may listen
+		if s.builtin != nil {
+			if b, ok := s.builtin(ref); ok {
+				w.Header().Set("Content-Type", "audio/wav")
+				w.Header().Set("Cache-Control", "private, max-age=3600")
+				_, err := w.Write(b)
+				return err
+			}
+		}
+		return errorf(404, "not_found", "%s is not built-in audio", ref)
+	}
 	if !strings.HasPrefix(ref, "sha256:") {
-		return errorf(404, "not_found", "only stored audio (sha256:…) can be fetched")
+		return errorf(404, "not_found", "only stored (sha256:…) or built-in (builtin:…) audio can be fetched")
 	}
 	// only audio some visible service uses
 	used := false

@@ -82,6 +82,8 @@ type env struct {
 	clk  *clocktest.Fake
 	// phones, when set before start, tells the API which extensions are registered
 	phones PhoneDirectory
+	// builtin, when set before start, serves the built-in audio
+	builtin func(ref string) ([]byte, bool)
 }
 
 func newEnv(t *testing.T) *env {
@@ -126,7 +128,7 @@ func (e *env) start() {
 	if err := e.eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Phones: e.phones})
+	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Phones: e.phones, BuiltinAudio: e.builtin})
 	if err != nil {
 		t.Fatal(err)
 	}

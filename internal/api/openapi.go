@@ -66,7 +66,7 @@ var docs = map[string]doc{
 	"PUT /api/v1/services/{id}/numbers":                {summary: "DIDs and their queue (admin)", tag: "admin", body: "NumberList", resp: "Service"},
 	"PUT /api/v1/services/{id}/audio/{kind}":           {summary: "Upload hold audio (hold) or the 강성종료 announcement (hangup): 8 kHz mono WAV", tag: "admin", body: "wav", resp: "Service", query: []string{"name"}},
 	"DELETE /api/v1/services/{id}/audio/{kind}":        {summary: "Back to the built-in audio", tag: "admin", resp: "Service"},
-	"GET /api/v1/audio/{ref}":                          {summary: "A stored prompt as WAV", tag: "admin", resp: "wav"},
+	"GET /api/v1/audio/{ref}":                          {summary: "A stored (sha256:…) or built-in (builtin:hold, builtin:hangup, builtin:greeting) prompt as WAV", tag: "admin", resp: "wav"},
 	"GET /api/v1/agents":                               {summary: "Accounts the caller may see", tag: "admin", resp: "AgentList"},
 	"GET /api/v1/agents/{login}":                       {summary: "An account", tag: "admin", resp: "Agent"},
 	"PUT /api/v1/agents/{login}":                       {summary: "Create or replace an account with its CTI 상담원 정보 (admin)", tag: "admin", body: "Agent", resp: "Agent"},
@@ -130,9 +130,13 @@ func schemas() map[string]any {
 		"service": str(),
 		"call": nullable(obj(map[string]any{"id": str(), "direction": str(), "from": str(), "to": str(), "caller_id": str(),
 			"queue": str(), "state": str(), "ticket": integer(), "answered_at": str(), "role": enum("agent", "caller", "target"),
-			"consult": obj(map[string]any{"target": str(), "to": str(), "up": boolean()})})),
+			"consult":       obj(map[string]any{"target": str(), "to": str(), "up": boolean()}),
+			"customer_held": boolean(), "transfer_from": str(), "transfer_from_name": str(), "customer": str()})),
 		"offer": nullable(obj(map[string]any{"call": str(), "from": str(), "to": str(), "queue": str(), "service": str(),
-			"recall_at": str(), "transfer_from": str(), "ringing": boolean()}))}, "state", "reason", "service", "call", "offer")
+			"recall_at": str(), "transfer_from": str(), "transfer_from_name": str(), "ringing": boolean()})),
+		"notice": obj(map[string]any{"kind": str(), "message": str(), "at": str()}),
+		"phone":  obj(map[string]any{"kind": enum("sip", "browser"), "extension": str(), "registered": boolean()})},
+		"state", "reason", "service", "call", "offer")
 	account := obj(map[string]any{"login": str(), "name": str(), "role": str(), "services": arr(str()), "phone_services": arr(str()),
 		"groups": arr(str()), "extension": str(), "phone": str(), "auto_accept": boolean()})
 	return map[string]any{
