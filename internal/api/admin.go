@@ -169,6 +169,9 @@ func (s *Server) deleteService(w http.ResponseWriter, r *http.Request, p *auth.P
 		st.Services = svcs
 		for i := range st.Agents {
 			st.Agents[i].Services = without(st.Agents[i].Services, id)
+			if ps := st.Agents[i].PhoneServices; ps != nil {
+				st.Agents[i].PhoneServices = site.Phones(without(*ps, id)...)
+			}
 		}
 		return nil
 	})

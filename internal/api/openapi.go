@@ -111,7 +111,7 @@ func schemas() map[string]any {
 		"numbers":             arr(ref("Number")), "caller_ids": arr(ref("CallerID")), "favorites": arr(ref("Favorite")),
 		"groups": arr(ref("Group")), "queues": arr(ref("Queue"))}, "id")
 	agentS := obj(map[string]any{"login": str(), "name": str(), "password": str(), "role": enum("agent", "manager", "admin"),
-		"services": arr(str()), "groups": arr(str()), "extension": str(), "sip_password": str(),
+		"services": arr(str()), "phone_services": arr(str()), "groups": arr(str()), "extension": str(), "sip_password": str(),
 		"phone": enum("sip", "browser"), "auto_accept": boolean()}, "login")
 	trunk := obj(map[string]any{"id": str(), "host": str(), "port": integer(), "allow": arr(str()), "username": str(),
 		"password": str(), "prefix": str()}, "id", "host")

@@ -432,6 +432,19 @@ func (c *checker) agent(e entity, a *site.Agent, seen map[string]bool) {
 		}
 		inServices[id] = true
 	}
+	if a.PhoneServices != nil {
+		granted := map[string]bool{}
+		for j, id := range *a.PhoneServices {
+			p := fmt.Sprintf(".phone_services[%d]", j)
+			switch {
+			case granted[id]:
+				c.add(e, p, "service %q is listed twice", id)
+			case !inServices[id]:
+				c.add(e, p, "service %q is not one of the agent's services (%s): the 전화 permission is given in a service the agent works in", id, strings.Join(a.Services, ", "))
+			}
+			granted[id] = true
+		}
+	}
 	inGroups := map[string]bool{}
 	for j, g := range a.Groups {
 		p := fmt.Sprintf(".groups[%d]", j)
