@@ -30,7 +30,7 @@ func (s *Server) edit(ctx context.Context, by string, f func(st *site.Site) erro
 		return nil, err
 	}
 	provision.Defaults(cur)
-	if probs := provision.ValidateSite(cur); len(probs) > 0 {
+	if probs := provision.ValidateSiteByKey(cur); len(probs) > 0 {
 		return nil, provision.Problems(probs)
 	}
 	if err := s.st.Site().Save(ctx, cur); err != nil {

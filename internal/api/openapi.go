@@ -141,7 +141,9 @@ func schemas() map[string]any {
 		"groups": arr(str()), "extension": str(), "phone": str(), "auto_accept": boolean()})
 	return map[string]any{
 		"Error": obj(map[string]any{"error": obj(map[string]any{"code": str(), "message": str(), "field": str(),
-			"details": arr(obj(map[string]any{"path": str(), "reason": str()}))}, "code", "message")}, "error"),
+			"params": map[string]any{"type": "object", "additionalProperties": str()},
+			"details": arr(obj(map[string]any{"path": str(), "reason": str(), "code": str(),
+				"params": map[string]any{"type": "object", "additionalProperties": str()}}))}, "code", "message")}, "error"),
 		"Health":        obj(map[string]any{"status": enum("ok")}, "status"),
 		"Login":         obj(map[string]any{"login": str(), "password": str()}, "login", "password"),
 		"Session":       obj(map[string]any{"token": str(), "agent": ref("Account"), "expires_at": str()}, "token", "agent"),
