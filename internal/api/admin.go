@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -154,7 +155,9 @@ func (s *Server) deleteService(w http.ResponseWriter, r *http.Request, p *auth.P
 	}
 	id := r.PathValue("id")
 	if live, err := s.eng.Live(id); err == nil && (live.Calls > 0 || len(live.Agents) > 0) {
-		return errorf(409, "in_use", "service %s has %d live call(s) and %d agent(s) logged in to CTI", id, live.Calls, len(live.Agents))
+		e := errorf(409, "in_use", "service %s has %d live call(s) and %d agent(s) logged in to CTI", id, live.Calls, len(live.Agents))
+		e.Params = map[string]string{"service": id, "calls": fmt.Sprint(live.Calls), "agents": fmt.Sprint(len(live.Agents))}
+		return e
 	}
 	_, err := s.edit(r.Context(), p.Login, func(st *site.Site) error {
 		if _, err := s.findService(st, id); err != nil {
@@ -236,7 +239,7 @@ func (s *Server) putCallerIDs(w http.ResponseWriter, r *http.Request, p *auth.Pr
 			}
 			for _, c := range list {
 				if c.Status == site.CallerIDRegistered && was[c.Number] != site.CallerIDRegistered {
-					return errorf(403, "forbidden", "only an administrator can approve caller ID %s", c.Number)
+					return approveForbidden(c.Number)
 				}
 			}
 		}
@@ -256,13 +259,13 @@ func (s *Server) addCallerID(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		c.Status = site.CallerIDRequested
 	}
 	if c.Status == site.CallerIDRegistered && !p.IsAdmin() {
-		return errorf(403, "forbidden", "only an administrator can approve a caller ID")
+		return approveForbidden(c.Number)
 	}
 	return s.editService(w, r, p, false, func(svc *site.Service) error {
 		for _, x := range svc.CallerIDs {
 			if x.Number == c.Number {
 				e := errorf(409, "conflict", "caller ID %s is already listed", c.Number)
-				e.Field = "number"
+				e.Field, e.Params = "number", map[string]string{"number": c.Number}
 				return e
 			}
 		}
@@ -280,10 +283,10 @@ func (s *Server) patchCallerID(w http.ResponseWriter, r *http.Request, p *auth.P
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	if req.Status != nil && *req.Status == site.CallerIDRegistered && !p.IsAdmin() {
-		return errorf(403, "forbidden", "only an administrator can approve a caller ID")
-	}
 	number := plainNumber(r.PathValue("number"))
+	if req.Status != nil && *req.Status == site.CallerIDRegistered && !p.IsAdmin() {
+		return approveForbidden(number)
+	}
 	return s.editService(w, r, p, false, func(svc *site.Service) error {
 		idx := -1
 		for i, x := range svc.CallerIDs {
@@ -394,7 +397,7 @@ func (s *Server) putAudio(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	if r.ContentLength > maxAudio {
-		return errorf(413, "too_large", "audio larger than %d bytes", maxAudio)
+		return audioTooLarge()
 	}
 	size := r.ContentLength
 	if size < 0 {
@@ -405,7 +408,7 @@ func (s *Server) putAudio(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	if err != nil {
 		var big *http.MaxBytesError
 		if errors.As(err, &big) {
-			return errorf(413, "too_large", "audio larger than %d bytes", maxAudio)
+			return audioTooLarge()
 		}
 		return errorf(400, "invalid_body", "the upload was cut off: %v", err)
 	}
@@ -622,10 +625,14 @@ func (s *Server) deleteAgent(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	login := r.PathValue("login")
 	if login == p.Login {
-		return errorf(409, "in_use", "you cannot delete your own account")
+		e := errorf(409, "in_use", "you cannot delete your own account")
+		e.Params = map[string]string{"agent": login, "self": "true"}
+		return e
 	}
 	if svc, in := s.eng.Session(login); in {
-		return errorf(409, "in_use", "agent %s is logged in to CTI in %s", login, svc)
+		e := errorf(409, "in_use", "agent %s is logged in to CTI in %s", login, svc)
+		e.Params = map[string]string{"agent": login, "service": svc}
+		return e
 	}
 	_, err := s.edit(r.Context(), p.Login, func(st *site.Site) error {
 		found := false
@@ -735,4 +742,18 @@ func (s *Server) deleteTrunk(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	w.WriteHeader(204)
 	return nil
+}
+
+// approveForbidden refuses a manager's approval of a caller ID (등록 완료 is the
+// administrator's to give).
+func approveForbidden(number string) *apiError {
+	e := errorf(403, "forbidden", "only an administrator can approve caller ID %s", number)
+	e.Params = map[string]string{"action": "approve", "number": number}
+	return e
+}
+
+func audioTooLarge() *apiError {
+	e := errorf(413, "too_large", "audio larger than %d bytes", maxAudio)
+	e.Params = map[string]string{"max_mb": fmt.Sprint(maxAudio >> 20)}
+	return e
 }

@@ -54,7 +54,9 @@ func (s *Server) ctiLogin(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	if req.Service == "" {
-		return errorf(400, "invalid_field", "service is required")
+		e := errorf(400, "invalid_field", "service is required")
+		e.Field = "service"
+		return e
 	}
 	if err := s.eng.Login(p.Login, req.Service); err != nil {
 		return err

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"ringdesk/internal/auth"
@@ -155,14 +156,16 @@ func (s *Server) patchTicket(w http.ResponseWriter, r *http.Request, p *auth.Pri
 			a, ok := s.site().Agents[*req.Assignee]
 			if !ok || !contains(a.Services, t.Service) {
 				e := errorf(422, "invalid_field", "assignee %q is not an agent of %s", *req.Assignee, t.Service)
-				e.Field = "assignee"
+				e.Field, e.Params = "assignee", map[string]string{"assignee": *req.Assignee, "service": t.Service}
 				return e
 			}
 		}
 		u.Assignee = req.Assignee
 	}
 	if err := u.Validate(); err != nil {
-		return errorf(422, "invalid_field", "%v", err)
+		e := errorf(422, "invalid_field", "%v", err)
+		e.Field, _, _ = strings.Cut(err.Error(), ":") // status, subject or note
+		return e
 	}
 	if u.Status == nil && u.Subject == nil && u.Assignee == nil && u.Note == "" {
 		return errorf(400, "invalid_field", "nothing to change: give status, subject, assignee or note")
