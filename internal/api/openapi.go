@@ -130,7 +130,7 @@ func schemas() map[string]any {
 		"service": str(),
 		"call": nullable(obj(map[string]any{"id": str(), "direction": str(), "from": str(), "to": str(), "caller_id": str(),
 			"queue": str(), "state": str(), "ticket": integer(), "answered_at": str(), "role": enum("agent", "caller", "target"),
-			"consult":       obj(map[string]any{"target": str(), "to": str(), "up": boolean()}),
+			"consult":       obj(map[string]any{"target": str(), "to": str(), "to_name": str(), "up": boolean()}),
 			"customer_held": boolean(), "transfer_from": str(), "transfer_from_name": str(), "customer": str()})),
 		"offer": nullable(obj(map[string]any{"call": str(), "from": str(), "to": str(), "queue": str(), "service": str(),
 			"recall_at": str(), "transfer_from": str(), "transfer_from_name": str(), "ringing": boolean()})),

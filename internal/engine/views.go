@@ -53,6 +53,8 @@ type CallView struct {
 type ConsultView struct {
 	Target string `json:"target"`
 	To     string `json:"to,omitempty"`
+	// ToName names the colleague consulted, when it is an agent.
+	ToName string `json:"to_name,omitempty"`
 	Up     bool   `json:"up"`
 }
 
@@ -146,6 +148,9 @@ func (l *loop) view(a *agentRT) View {
 	}
 	if c.consult != nil {
 		cv.Consult = &ConsultView{Target: c.consult.target, To: c.consult.to, Up: c.consult.up}
+		if ch := c.consult.child; ch != nil && ch.agent != nil {
+			cv.Consult.ToName = ch.agent.cfg.Name
+		}
 	}
 	v.Call = cv
 	return v

@@ -59,6 +59,9 @@ func TestTransferOfferCountsDownAndNamesTheSender(t *testing.T) {
 	if c == nil || c.Role != "target" || c.TransferFromName != "김상담" || c.TransferFrom != "kim" || c.Customer != "01011112222" {
 		t.Fatalf("the consult target's call: %+v", c)
 	}
+	if cons := h.eng.View("kim").Call.Consult; cons == nil || cons.ToName != "이상담" {
+		t.Fatalf("kim's consult names %+v, want 이상담", cons)
+	}
 }
 
 // A re-offered call counts down from the new offer, not the first one.
