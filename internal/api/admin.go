@@ -522,11 +522,18 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	out := []site.Agent{}
 	for _, a := range s.site().Site.Agents {
 		visible := p.IsAdmin() || a.Login == p.Login
+		colleague := false
 		for _, svc := range a.Services {
 			visible = visible || p.CanManageService(svc)
+			colleague = colleague || p.CanSeeService(svc)
 		}
-		if visible {
+		switch {
+		case visible:
 			out = append(out, publicAgent(a))
+		case colleague:
+			// an agent sees its colleagues by name (a ticket's assignee, a transfer's target),
+			// and nothing of their CTI settings
+			out = append(out, publicAgent(site.Agent{Login: a.Login, Name: a.Name, Role: a.Role, Services: a.Services}))
 		}
 	}
 	writeJSON(w, 200, map[string]any{"agents": out})

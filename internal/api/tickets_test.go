@@ -62,3 +62,29 @@ func TestNumbersWithHyphens(t *testing.T) {
 	root.must("PATCH", "/api/v1/services/support/caller-ids/02-7777-6666", map[string]string{"status": "registered"}, 200, nil)
 	root.must("DELETE", "/api/v1/services/support/caller-ids/0277776666", nil, 200, nil)
 }
+
+// An agent sees its service's colleagues by name — to assign a ticket, to read who a call was
+// transferred to — and nothing of their CTI settings; agents of other services not at all.
+// (Fails before: an agent saw only itself, and the console showed colleagues' logins.)
+func TestAgentsSeeColleaguesByName(t *testing.T) {
+	e := newEnv(t)
+	kim := e.login("kim")
+	var list struct {
+		Agents []struct {
+			Login     string `json:"login"`
+			Name      string `json:"name"`
+			Extension string `json:"extension"`
+		} `json:"agents"`
+	}
+	kim.must("GET", "/api/v1/agents", nil, 200, &list)
+	seen := map[string]string{}
+	for _, a := range list.Agents {
+		seen[a.Login] = a.Name + "/" + a.Extension
+	}
+	if seen["lee"] != "LEE/" || seen["kim"] != "KIM/1001" {
+		t.Fatalf("kim sees %v: want lee by name only, and itself in full", seen)
+	}
+	if _, ok := seen["han"]; ok {
+		t.Fatalf("kim sees han of another service: %v", seen)
+	}
+}
