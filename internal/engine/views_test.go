@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -75,5 +76,18 @@ func TestReofferCountsDownAfresh(t *testing.T) {
 	v := h.state("lee", agent.Offered)
 	if got := v.Offer.RecallAt.Sub(h.clk.Now()); got != 30*time.Second {
 		t.Fatalf("the re-offer counts down %v, want 30s", got)
+	}
+}
+
+// A new ticket's subject reads the number the Korean way. (Fails before: 전화 문의 01011112222.)
+func TestTicketSubjectReadsTheNumber(t *testing.T) {
+	h := newHarness(t)
+	h.ready("kim")
+	h.call("01011112222")
+	h.connect("kim", "1001")
+	tk, err := h.st.Tickets().Get(context.Background(), h.eng.View("kim").Call.Ticket)
+	h.ok(err)
+	if tk.Subject != "전화 문의 010-1111-2222" || tk.Phone != "01011112222" {
+		t.Fatalf("ticket subject %q, phone %q", tk.Subject, tk.Phone)
 	}
 }
