@@ -67,7 +67,7 @@ var docs = map[string]doc{
 	"PUT /api/v1/services/{id}/audio/{kind}":           {summary: "Upload hold audio (hold) or the 강성종료 announcement (hangup): 8 kHz mono WAV", tag: "admin", body: "wav", resp: "Service", query: []string{"name"}},
 	"DELETE /api/v1/services/{id}/audio/{kind}":        {summary: "Back to the built-in audio", tag: "admin", resp: "Service"},
 	"GET /api/v1/audio/{ref}":                          {summary: "A stored (sha256:…) or built-in (builtin:hold, builtin:hangup, builtin:greeting) prompt as WAV", tag: "admin", resp: "wav"},
-	"GET /api/v1/agents":                               {summary: "Accounts the caller may see", tag: "admin", resp: "AgentList"},
+	"GET /api/v1/agents":                               {summary: "Accounts the caller may see: all (admin), its services' (manager); an agent sees itself and its colleagues by name", tag: "admin", resp: "AgentList"},
 	"GET /api/v1/agents/{login}":                       {summary: "An account", tag: "admin", resp: "Agent"},
 	"PUT /api/v1/agents/{login}":                       {summary: "Create or replace an account with its CTI 상담원 정보 (admin)", tag: "admin", body: "Agent", resp: "Agent"},
 	"DELETE /api/v1/agents/{login}":                    {summary: "Remove an account (admin)", tag: "admin"},

@@ -298,6 +298,7 @@ export async function phoneSuite(b, { ask, mark }) {
     await kim.waitForFunction((id) => document.querySelectorAll('#ticket-list tbody tr[data-id]').length === 1 &&
       document.querySelector('#ticket-list tbody tr[data-id]').dataset.id === String(id), ticket)
     expect(true, `the ticket list finds ticket #${ticket} by ${customerKo}`)
+    expect(!(await kim.isVisible('#tickets-more')), 'a short list offers no 더 보기')
     await kim.click(`#ticket-list tbody tr[data-id="${ticket}"] a`)
     await kim.waitForSelector('#ticket-calls tbody tr')
     // the announcement plays before the customer is hung up: the record ends a few seconds on
