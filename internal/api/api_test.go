@@ -82,6 +82,10 @@ type env struct {
 	clk  *clocktest.Fake
 	// trunks, when set before start, is what the API is told of the trunks' health
 	trunks TrunkMonitor
+	// phones, when set before start, tells the API which extensions are registered
+	phones PhoneDirectory
+	// builtin, when set before start, serves the built-in audio
+	builtin func(ref string) ([]byte, bool)
 }
 
 func newEnv(t *testing.T) *env {
@@ -126,7 +130,8 @@ func (e *env) start() {
 	if err := e.eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Trunks: e.trunks})
+	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Trunks: e.trunks,
+		Phones: e.phones, BuiltinAudio: e.builtin})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ import (
 	"ringdesk/internal/site"
 	"ringdesk/internal/store"
 	"ringdesk/internal/store/database"
+	"ringdesk/internal/telephony"
 	"ringdesk/internal/web"
 	"ringdesk/internal/webrtc"
 )
@@ -211,7 +212,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.API, err = api.New(ctx, api.Config{Engine: s.Engine, Store: s.Store, Directory: s.Directory, Bus: s.Bus,
 		Clock: cfg.Clock, Logger: cfg.Logger, Console: web.Handler(), Phones: s.SIP, Signals: s.Phones,
-		Metrics: s.writeMetrics, TrustedProxies: cfg.TrustedProxies, Trunks: trunkHealth{s.SIP}})
+		BuiltinAudio: func(ref string) ([]byte, bool) { return media.BuiltinWAV(telephony.Audio(ref)) },
+		Metrics:      s.writeMetrics, TrustedProxies: cfg.TrustedProxies, Trunks: trunkHealth{s.SIP}})
 	if err != nil {
 		return nil, err
 	}
