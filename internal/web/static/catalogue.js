@@ -209,7 +209,7 @@ const ko = {
   'error.invalid_state_name': '상태는 기본, 휴식, 대기, 업무 중 하나여야 합니다.',
   'error.unavailable': '지금은 처리할 수 없습니다. 잠시 후 다시 시도하세요.',
   'error.shutting_down': '서버가 종료 중이어서 로그인할 수 없습니다. 잠시 후 다시 시도하세요.',
-  'trunk.status': '상태', 'trunk.lastanswer': '마지막 응답', 'trunk.rtt': '응답 시간(ms)', 'trunk.up': '정상',
+  'trunk.status': '상태', 'trunk.lastanswer': '마지막 응답', 'trunk.rtt': '응답 시간(밀리초)', 'trunk.up': '정상',
   'trunk.down': '응답 없음', 'trunk.never': '응답 없음',
 
   // ---- agent notices (events agent.notice: kind) ----
