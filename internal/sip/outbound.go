@@ -202,7 +202,8 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 			return attempt{cause: telephony.CauseUnavailable, code: 503, moveOn: true}
 		}
 		heard := false
-		res, err := l.awaitFinal(ctx, cli, req, tx, rang, silence, &heard)
+		rel := newReliable(req)
+		res, err := l.awaitFinal(ctx, cli, req, tx, rang, silence, &heard, rel, dst.dest != "")
 		withdrawn := false
 		if st, _, _ := l.snapshot(); st == Cancelling {
 			withdrawn = true
@@ -216,7 +217,7 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 			s.log.Info("INVITE got no final response", "leg", l.id, "to", dst.ruri.String(), "err", err)
 			return attempt{cause: causeOf(c, *rang), code: c, moveOn: !heard && !withdrawn}
 		case res.IsSuccess():
-			s.answered(l, cli, req, res, tx, dst.dest != "")
+			s.answered(l, cli, req, res, tx, dst.dest != "", rel)
 			return attempt{done: true}
 		case (res.StatusCode == 401 || res.StatusCode == 407) && dst.password != "" && auths < 2:
 			if withdrawn {
@@ -227,7 +228,7 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 				return attempt{cause: telephony.CauseRejected, code: res.StatusCode}
 			}
 			auths++
-			base.CSeq().SeqNo = req.CSeq().SeqNo + 1
+			base.CSeq().SeqNo = rel.lastCSeq() + 1
 		case res.StatusCode == 422 && tooSmall < 2 && minSEOf(res) > secs && !withdrawn:
 			// the far end wants a longer interval (RFC 4028 §7.4): ask again with its minimum
 			tooSmall++
@@ -236,7 +237,7 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 			base.RemoveHeader("Min-SE")
 			base.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(secs)))
 			base.AppendHeader(sip.NewHeader("Min-SE", strconv.Itoa(secs)))
-			base.CSeq().SeqNo = req.CSeq().SeqNo + 1
+			base.CSeq().SeqNo = rel.lastCSeq() + 1
 		default:
 			return attempt{cause: causeOf(res.StatusCode, *rang), code: res.StatusCode,
 				moveOn: res.StatusCode == 503 && !withdrawn}
@@ -252,9 +253,11 @@ var errNoResponse = errors.New("no response")
 // and sends CANCEL when the engine withdraws the leg: at once if a provisional response
 // has come, else as soon as one does (RFC 3261 §9.1). A CANCEL that gets no final response
 // within 64*T1 gives the transaction up, and so does silence (no response at all) for the
-// given time when it is not 0. heard says whether any response came.
+// given time when it is not 0. heard says whether any response came. Reliable provisional
+// responses are acknowledged with PRACK (prack.go); viaSource says the INVITE went to a
+// phone's registered source, where the PRACKs go too.
 func (l *leg) awaitFinal(ctx context.Context, cli *sipgo.Client, req *sip.Request, tx sip.ClientTransaction, rang *bool,
-	silence time.Duration, heard *bool) (*sip.Response, error) {
+	silence time.Duration, heard *bool, rel *reliable, viaSource bool) (*sip.Response, error) {
 	provisional, withdrawn, cancelled := false, false, false
 	hangup := l.hangup
 	var giveUp, quiet <-chan time.Time
@@ -280,6 +283,9 @@ func (l *leg) awaitFinal(ctx context.Context, cli *sipgo.Client, req *sip.Reques
 				return res, nil
 			}
 			provisional = true
+			if rseq, cseq, ok := rel.take(res); ok {
+				l.s.goWire(func(ctx context.Context) { l.s.prack(ctx, cli, req, res, rseq, cseq, viaSource) })
+			}
 			if res.StatusCode == 180 || res.StatusCode == 183 {
 				*rang = true
 				l.fire(inRinging, telephony.Event{Code: res.StatusCode})
@@ -338,7 +344,8 @@ func (s *Server) sendCancel(ctx context.Context, cli *sipgo.Client, inv *sip.Req
 // answered takes a 2xx to our INVITE: it is ACKed whatever happens next; a leg the engine
 // withdrew meanwhile (the answer crossed our CANCEL) is ended with BYE without a word to the
 // engine.
-func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.Response, tx sip.ClientTransaction, viaSource bool) {
+func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.Response, tx sip.ClientTransaction, viaSource bool,
+	rel *reliable) {
 	dlg := newUACDialog(s, res, req.Recipient)
 	if viaSource && len(dlg.routes) == 0 {
 		// we reached the phone at its registered source rather than its Contact (NAT): keep
@@ -349,6 +356,10 @@ func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.
 	if err := dlg.sendAck(); err != nil {
 		s.log.Info("ACK not sent", "leg", l.id, "err", err)
 	}
+	// the ACK has the INVITE's CSeq; our requests from now on follow our PRACKs'
+	dlg.mu.Lock()
+	dlg.localSeq = max(dlg.localSeq, rel.lastCSeq())
+	dlg.mu.Unlock()
 	tx.OnRetransmission(func(r *sip.Response) {
 		if r.IsSuccess() {
 			dlg.ackAgain()
@@ -359,7 +370,11 @@ func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.
 		// the phone (at its registered source) or carrier that answered: its media is its own
 		sess.ExpectSource(src.Addr())
 	}
-	if err := sess.Accept(res.Body()); err != nil {
+	answer := res.Body()
+	if len(answer) == 0 {
+		answer = rel.sdpAnswer() // the answer came in a reliable 18x (RFC 3262 §5)
+	}
+	if err := sess.Accept(answer); err != nil {
 		s.log.Info("answer without usable SDP; hanging up", "leg", l.id, "err", err)
 		l.fire(inFailed, telephony.Event{Cause: telephony.CauseRejected, Code: 488})
 		dlg.bye()

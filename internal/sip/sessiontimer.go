@@ -20,9 +20,6 @@ import (
 // request asking less is answered 422 with it.
 const minSE = 90
 
-// supported is what we put in Supported: session timers are the one extension we implement.
-const supported = "timer"
-
 // headered is a request or a response, for reading headers.
 type headered interface {
 	GetHeader(name string) sip.Header
