@@ -415,3 +415,21 @@ func (d *dialog) deliver2xx(tx sip.ServerTransaction, res *sip.Response, cseq ui
 		}
 	}
 }
+
+// setRoutes puts a route set on a request outside a dialog (a Path, an outbound proxy), as
+// request does inside one: loose, or strict when the first hop does not say lr (RFC 3261
+// §12.2.1.1), the Request-URI then moving to the end of the set.
+func setRoutes(req *sip.Request, routes []sip.Uri) {
+	if len(routes) == 0 {
+		return
+	}
+	if !routes[0].UriParams.Has("lr") {
+		ruri := routes[0]
+		ruri.UriParams = nil
+		routes = append(append([]sip.Uri(nil), routes[1:]...), req.Recipient)
+		req.Recipient = ruri
+	}
+	for _, r := range routes {
+		req.AppendHeader(&sip.RouteHeader{Address: *r.Clone()})
+	}
+}

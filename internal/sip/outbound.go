@@ -43,9 +43,12 @@ type destination struct {
 	to        sip.Uri // To
 	dest      string  // host:port to send to instead of the Request-URI's (a phone behind NAT)
 	transport string
-	user      string // digest credentials for a carrier that challenges
-	password  string
-	pai       bool // put the caller ID in P-Asserted-Identity (trunks)
+	// routes is the route set of the INVITE: a phone's Path (RFC 3327) or a trunk's outbound
+	// proxy, the first hop first
+	routes   []sip.Uri
+	user     string // digest credentials for a carrier that challenges
+	password string
+	pai      bool // put the caller ID in P-Asserted-Identity (trunks)
 }
 
 // route finds where a target is reached, or why it is not.
@@ -57,6 +60,19 @@ func (s *Server) route(to telephony.Target) (destination, telephony.Cause, int) 
 			return destination{}, telephony.CauseUnavailable, 480
 		}
 		d := destination{ruri: b.contact, to: sip.Uri{Scheme: "sip", User: to.Extension, Host: s.host}, transport: b.transport}
+		if len(b.path) > 0 {
+			// registered through proxies (RFC 3327): the call follows the Path, over the flow
+			// the REGISTER came on when that is a connection still open
+			d.routes = b.path
+			if t, ok := b.path[0].UriParams.Get("transport"); ok && t != "" {
+				d.transport = strings.ToUpper(t)
+			}
+			if stream(d.transport) && strings.EqualFold(d.transport, b.transport) &&
+				s.hasConnection(strings.ToLower(d.transport), b.source) {
+				d.dest = b.source
+			}
+			return d, "", 0
+		}
 		if t, ok := b.contact.UriParams.Get("transport"); ok && t != "" {
 			d.transport = strings.ToUpper(t)
 		}
@@ -81,9 +97,17 @@ func (s *Server) route(to telephony.Target) (destination, telephony.Cause, int) 
 			host = h
 			port, _ = strconv.Atoi(p)
 		}
-		return destination{ruri: sip.Uri{Scheme: "sip", User: to.Number, Host: host, Port: port},
-			to: sip.Uri{Scheme: "sip", User: to.Number, Host: host}, transport: "UDP",
-			user: tr.Username, password: tr.Password, pai: true}, "", 0
+		d := destination{ruri: sip.Uri{Scheme: "sip", User: to.Number, Host: host, Port: port},
+			to: sip.Uri{Scheme: "sip", User: to.Number, Host: host}, transport: trunkTransport(tr),
+			user: tr.Username, password: tr.Password, pai: true}
+		if !s.canSend(d.transport) {
+			s.log.Error("trunk wants SIP over TLS, which is not enabled (--sips); the call cannot go out", "trunk", tr.ID)
+			return destination{}, telephony.CauseUnavailable, 503
+		}
+		if proxy, ok := outboundProxy(tr, d.transport); ok {
+			d.routes = []sip.Uri{proxy}
+		}
+		return d, "", 0
 	}
 	return destination{}, telephony.CauseRejected, 500
 }
@@ -183,6 +207,7 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 	base.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
 	base.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	base.SetBody(sess.Offer())
+	setRoutes(base, dst.routes)
 	base.SetTransport(dst.transport)
 	if dst.dest != "" {
 		base.SetDestination(dst.dest)
@@ -203,7 +228,7 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 		}
 		heard := false
 		rel := newReliable(req)
-		res, err := l.awaitFinal(ctx, cli, req, tx, rang, silence, &heard, rel, dst.dest != "")
+		res, err := l.awaitFinal(ctx, cli, req, tx, rang, silence, &heard, rel, dst.dest != "" && len(dst.routes) == 0)
 		withdrawn := false
 		if st, _, _ := l.snapshot(); st == Cancelling {
 			withdrawn = true
@@ -217,7 +242,7 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 			s.log.Info("INVITE got no final response", "leg", l.id, "to", dst.ruri.String(), "err", err)
 			return attempt{cause: causeOf(c, *rang), code: c, moveOn: !heard && !withdrawn}
 		case res.IsSuccess():
-			s.answered(l, cli, req, res, tx, dst.dest != "", rel)
+			s.answered(l, cli, req, res, tx, dst.dest != "" && len(dst.routes) == 0, rel)
 			return attempt{done: true}
 		case (res.StatusCode == 401 || res.StatusCode == 407) && dst.password != "" && auths < 2:
 			if withdrawn {
