@@ -50,7 +50,10 @@ func TestRequireUnknownIsRefusedWith420(t *testing.T) {
 		t.Fatalf("Unsupported: %q, want made-up and precondition (timer is ours)", headerOf(res, "Unsupported"))
 	}
 	r.send(r.ack(inv, res))
-	if n := len(e.h.all()); n != 0 || len(e.h.inbound) != 0 {
+	e.h.mu.Lock()
+	calls := len(e.h.inbound)
+	e.h.mu.Unlock()
+	if n := len(e.h.all()); n != 0 || calls != 0 {
 		t.Fatalf("the engine heard of a refused INVITE: %v", e.h.all())
 	}
 

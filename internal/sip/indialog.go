@@ -213,15 +213,6 @@ func infoDigit(v string) string {
 	return ""
 }
 
-// holdChanged reports a hold or a resume when the far end's direction changed.
-func (l *leg) holdChanged(hold bool) {
-	if hold {
-		l.fire(inHold, telephony.Event{})
-	} else {
-		l.fire(inResume, telephony.Event{})
-	}
-}
-
 // onStrayResponse takes responses no transaction of ours wanted. A 2xx to an INVITE must
 // still be ACKed (RFC 3261 §13.2.2.4): a retransmission for a live dialog is ACKed again; one
 // for a dialog we do not have (its INVITE was given up) is ACKed and ended with BYE at once,

@@ -24,6 +24,7 @@ func (s *Server) Place(id telephony.LegID, to telephony.Target) {
 		return
 	}
 	l := s.newLeg(id, outbound)
+	l.hold.trunkSide = to.Kind == telephony.TargetTrunk
 	if !s.addLeg(l) {
 		s.log.Error("Place with a leg id already in use; ignored", "leg", id)
 		return

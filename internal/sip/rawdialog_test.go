@@ -25,7 +25,9 @@ type rawCall struct {
 // (which must answer) and the 200, and ACKs it.
 func (r *raw) call(e *env, extra ...string) *rawCall {
 	r.t.Helper()
+	e.h.mu.Lock()
 	n := len(e.h.inbound)
+	e.h.mu.Unlock()
 	inv := r.invite("0212345678", "01055556666", sdpOffer(r.port()+2), extra...)
 	r.send(inv)
 	res := r.response(sip.INVITE, 200)
