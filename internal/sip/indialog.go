@@ -81,6 +81,10 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.refuseTooSmall(tx, req)
 		return
 	}
+	if dlg.ownReinviteOut() {
+		s.respond(tx, req, 491, "") // it crossed ours (§14.2)
+		return
+	}
 	if !dlg.beginReinvite() {
 		res := sip.NewResponseFromRequest(req, 500, "Server Internal Error: a re-INVITE is pending", nil)
 		res.AppendHeader(sip.NewHeader("Retry-After", "1"))

@@ -208,8 +208,8 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 	base.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
 	base.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	base.SetBody(sess.Offer())
-	setRoutes(base, dst.routes)
 	base.SetTransport(dst.transport)
+	setRoutes(base, dst.routes)
 	if dst.dest != "" {
 		base.SetDestination(dst.dest)
 	}
@@ -379,6 +379,12 @@ func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.
 		dlg.source, dlg.nat = req.Destination(), true
 	}
 	l.bindDialog(dlg)
+	// set before the ACK goes, so that no retransmission of the 2xx after it is missed
+	tx.OnRetransmission(func(r *sip.Response) {
+		if r.IsSuccess() {
+			dlg.ackAgain()
+		}
+	})
 	if err := dlg.sendAck(); err != nil {
 		s.log.Info("ACK not sent", "leg", l.id, "err", err)
 	}
@@ -386,11 +392,6 @@ func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.
 	dlg.mu.Lock()
 	dlg.localSeq = max(dlg.localSeq, rel.lastCSeq())
 	dlg.mu.Unlock()
-	tx.OnRetransmission(func(r *sip.Response) {
-		if r.IsSuccess() {
-			dlg.ackAgain()
-		}
-	})
 	_, _, sess := l.snapshot()
 	if src, err := netip.ParseAddrPort(res.Source()); err == nil {
 		// the phone (at its registered source) or carrier that answered: its media is its own

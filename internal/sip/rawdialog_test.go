@@ -92,7 +92,22 @@ func (c *rawCall) ackFor(reinvite *sip.Request, body []byte) *sip.Request {
 func (c *rawCall) do(req *sip.Request) *sip.Response {
 	c.r.t.Helper()
 	c.r.send(req)
-	return c.r.response(req.Method, 200)
+	return c.r.responseTo(req)
+}
+
+// responseTo waits for the final response to a request (its CSeq), skipping everything else:
+// the 2xx of an earlier INVITE sent again, say.
+func (r *raw) responseTo(req *sip.Request) *sip.Response {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, ok := r.next(time.Until(deadline)).(*sip.Response); ok && res.CSeq() != nil &&
+			res.CSeq().MethodName == req.Method && res.CSeq().SeqNo == req.CSeq().SeqNo && res.StatusCode >= 200 {
+			return res
+		}
+	}
+	r.t.Fatalf("no final response to %s %d", req.Method, req.CSeq().SeqNo)
+	return nil
 }
 
 // hangup ends the call from the engine and answers the BYE.
@@ -123,4 +138,13 @@ func (r *raw) drain(d time.Duration) []sip.Message {
 		}
 		out = append(out, m)
 	}
+}
+
+// hangupCheck ends the call from the engine, checks the BYE and answers it.
+func (c *rawCall) hangupCheck(e *env, check func(*sip.Request)) {
+	c.r.t.Helper()
+	e.s.Hangup(c.leg, telephony.CauseNormal)
+	bye := c.r.request(sip.BYE)
+	check(bye)
+	c.r.send(reply(bye, 200, "", nil))
 }

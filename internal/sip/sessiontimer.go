@@ -263,9 +263,17 @@ func (l *leg) refresh(ctx context.Context) {
 			req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 			req.SetBody(sess.Offer())
 		}
+		if method == sip.INVITE && !dlg.beginOwnReinvite() {
+			// the far end's re-INVITE is being answered: it refreshes the session too
+			l.refreshDone(true)
+			return
+		}
 		rctx, cancel := context.WithTimeout(ctx, 64*sip.T1)
 		res, err := dlg.do(rctx, req)
 		cancel()
+		if method == sip.INVITE {
+			dlg.endOwnReinvite()
+		}
 		if err == nil && method == sip.INVITE && res.IsSuccess() {
 			ack := dlg.request(sip.ACK)
 			ack.CSeq().SeqNo = req.CSeq().SeqNo

@@ -161,10 +161,10 @@ func (s *Server) probe(t *directory.Trunk) {
 	req.AppendHeader(sip.NewHeader("Supported", supported))
 	req.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
 	req.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
+	req.SetTransport(transport)
 	if proxy, ok := outboundProxy(t, transport); ok {
 		setRoutes(req, []sip.Uri{proxy})
 	}
-	req.SetTransport(transport)
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.TrunkProbeTimeout)
 	defer cancel()
 	began := time.Now()
