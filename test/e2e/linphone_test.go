@@ -151,6 +151,25 @@ func TestLinphoneSurvivesACustomerHold(t *testing.T) {
 	peers.Require(t, "linphonec", "sipp", "sox")
 	in := start(t, siteFile(peers.Port(t)), announcement(t))
 	phone, _ := in.deskPhone(t, fmt.Sprintf("127.0.0.1:%d", in.SIP), 880)
+	customerHoldFlow(t, in, phone)
+}
+
+// TestLinphoneBehindKamailioSurvivesACustomerHold: the same, the phone behind Kamailio.
+func TestLinphoneBehindKamailioSurvivesACustomerHold(t *testing.T) {
+	t.Parallel()
+	peers.Require(t, "linphonec", "sipp", "sox", "kamailio")
+	in := start(t, siteFile(peers.Port(t)), announcement(t))
+	edge, _ := filepath.Abs("kamailio/edge.cfg")
+	k := peers.StartKamailio(t, edge, map[string]string{"@RINGDESK@": fmt.Sprintf("127.0.0.1:%d", in.SIP)})
+	phone, _ := in.deskPhone(t, k.Addr, 880)
+	customerHoldFlow(t, in, phone)
+	if !strings.Contains(k.Log(), "path: INVITE sip:1001@") {
+		t.Error("the call to the phone did not go through its Path")
+	}
+}
+
+// customerHoldFlow runs the customer's long hold against kim's phone.
+func customerHoldFlow(t *testing.T, in *instance, phone *peers.Linphone) {
 	kim := in.login("kim", "agent-pw")
 	kim.ready()
 	file, _ := filepath.Abs("sipp/hold_uac.xml")
@@ -168,8 +187,9 @@ func TestLinphoneSurvivesACustomerHold(t *testing.T) {
 
 	// silence alone: held after a few seconds of it, before the re-INVITE says so
 	heldAt := kim.awaitCustomerHeld(true, 7100*time.Millisecond+quiet+5*time.Second)
-	if !strings.Contains(in.log.String(), "taken as a hold") {
-		t.Errorf("the customer's silence was not taken as a hold (held at %v)", heldAt.Sub(began).Round(100*time.Millisecond))
+	if !strings.Contains(in.log.String(), "taken as a hold") || heldAt.Sub(began) > 7100*time.Millisecond+quiet-time.Second {
+		t.Errorf("the customer's silence was not taken as a hold (held %v after the call began, the re-INVITE at %v)",
+			heldAt.Sub(began).Round(100*time.Millisecond), 7100*time.Millisecond+quiet)
 	}
 	// through the hold: still held, and the phone still in the call past its no-RTP timeout
 	resumedAt := kim.awaitCustomerHeld(false, quiet+hold+10*time.Second)
