@@ -249,5 +249,6 @@ func Phones(services ...string) *[]string {
 	list := append([]string{}, services...)
 	return &list
 }
+
 // TrunkTransports are the transports a trunk may name.
 var TrunkTransports = []string{"udp", "tcp", "tls"}
