@@ -160,7 +160,7 @@ func schemas() map[string]any {
 		"TicketPatch":   obj(map[string]any{"status": enum("new", "open", "pending", "solved", "closed"), "subject": str(), "assignee": str(), "note": str()}),
 		"Call":          callS,
 		"Transfer":      transfer,
-		"Site": obj(map[string]any{"sip": obj(map[string]any{"media_timeout_seconds": integer(), "session_expires_seconds": integer()}),
+		"Site": obj(map[string]any{"timezone": str(), "sip": obj(map[string]any{"media_timeout_seconds": integer(), "session_expires_seconds": integer()}),
 			"services": arr(ref("Service")), "agents": arr(ref("Agent")), "trunks": arr(ref("Trunk"))}),
 		"Service":       service,
 		"ServiceList":   obj(map[string]any{"services": arr(ref("Service"))}),

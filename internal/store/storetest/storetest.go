@@ -24,7 +24,8 @@ var t0 = time.Date(2026, 11, 24, 9, 30, 15, 123456000, time.UTC)
 // FullSite uses every field of every configuration type.
 func FullSite() *site.Site {
 	return &site.Site{
-		SIP: site.SIPSettings{MediaTimeoutSeconds: 45, SessionExpiresSeconds: 900},
+		SIP:      site.SIPSettings{MediaTimeoutSeconds: 45, SessionExpiresSeconds: 900},
+		Timezone: "Asia/Tokyo",
 		Services: []site.Service{{
 			ID: "support", Name: "고객지원", CTI: true, RecallSeconds: 30, NoAnswer: site.NoAnswerBreak,
 			HoldAudio:          "sha256:abc",
@@ -147,6 +148,16 @@ func testSite(t *testing.T, open Opener) {
 	ok(t, st.Site().Save(ctx, next))
 	if got, _ = st.Site().Load(ctx); got.SIP != (site.SIPSettings{}) {
 		t.Fatalf("sip settings removed, but loaded %+v", got.SIP)
+	}
+	next.Timezone = "Europe/Berlin"
+	ok(t, st.Site().Save(ctx, next))
+	if got, _ = st.Site().Load(ctx); got.Timezone != "Europe/Berlin" {
+		t.Fatalf("time zone: got %q", got.Timezone)
+	}
+	next.Timezone = ""
+	ok(t, st.Site().Save(ctx, next))
+	if got, _ = st.Site().Load(ctx); got.Timezone != "" {
+		t.Fatalf("time zone removed, but loaded %q", got.Timezone)
 	}
 	dup := FullSite()
 	dup.Agents = append(dup.Agents, dup.Agents[0])
