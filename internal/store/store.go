@@ -22,6 +22,7 @@ type Store interface {
 	Calls() CallStore
 	States() StateStore
 	Sessions() SessionStore
+	Wallboards() WallboardStore
 	Audio() AudioStore
 	CTI() CTIStore
 	Events() EventStore
@@ -187,6 +188,23 @@ type SessionStore interface {
 	Delete(ctx context.Context, tokenHash string) error
 	// DeleteLogin ends every session of an account (password change, account removed).
 	DeleteLogin(ctx context.Context, login string) error
+}
+
+// WallboardToken lets a television show one service's wallboard without a login: it reads
+// that service's real-time figures and nothing else.
+type WallboardToken struct {
+	TokenHash string // hex SHA-256 of the token; the token itself is never stored
+	Service   string
+	CreatedBy string // the manager who made it
+	CreatedAt time.Time
+}
+
+// WallboardStore keeps wallboard tokens.
+type WallboardStore interface {
+	Create(ctx context.Context, t WallboardToken) error
+	Get(ctx context.Context, tokenHash string) (WallboardToken, error)
+	// DeleteService revokes every token of a service and says how many there were.
+	DeleteService(ctx context.Context, service string) (int, error)
 }
 
 // Audio is a stored prompt (hold music, announcement, greeting).

@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("calls", func(t *testing.T) { testCalls(t, open) })
 	t.Run("states", func(t *testing.T) { testStates(t, open) })
 	t.Run("sessions", func(t *testing.T) { testSessions(t, open) })
+	t.Run("wallboards", func(t *testing.T) { testWallboards(t, open) })
 	t.Run("cti", func(t *testing.T) { testCTI(t, open) })
 	t.Run("quality", func(t *testing.T) { testQuality(t, open) })
 	t.Run("events", func(t *testing.T) { testEvents(t, open) })
@@ -351,6 +352,38 @@ func testQuality(t *testing.T, open Opener) {
 	}
 	if err := st.Calls().SetQuality(ctx, "nope", q); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("quality of a missing call: %v", err)
+	}
+}
+
+func testWallboards(t *testing.T, open Opener) {
+	st, reopen := open(t)
+	a := store.WallboardToken{TokenHash: "w1", Service: "support", CreatedBy: "boss", CreatedAt: t0}
+	ok(t, st.Wallboards().Create(ctx, a))
+	ok(t, st.Wallboards().Create(ctx, store.WallboardToken{TokenHash: "w2", Service: "support", CreatedBy: "boss", CreatedAt: t0}))
+	ok(t, st.Wallboards().Create(ctx, store.WallboardToken{TokenHash: "w3", Service: "sales", CreatedBy: "root", CreatedAt: t0}))
+	if err := st.Wallboards().Create(ctx, a); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate token: %v", err)
+	}
+	st.Close()
+	st = reopen()
+	got, err := st.Wallboards().Get(ctx, "w1")
+	ok(t, err)
+	if got != a {
+		t.Fatalf("token: %+v", got)
+	}
+	n, err := st.Wallboards().DeleteService(ctx, "support")
+	ok(t, err)
+	if n != 2 {
+		t.Fatalf("revoked %d", n)
+	}
+	if _, err := st.Wallboards().Get(ctx, "w2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("revoked token: %v", err)
+	}
+	if _, err := st.Wallboards().Get(ctx, "w3"); err != nil {
+		t.Fatalf("another service's token went too: %v", err)
+	}
+	if n, err := st.Wallboards().DeleteService(ctx, "support"); err != nil || n != 0 {
+		t.Fatalf("revoking again: %d %v", n, err)
 	}
 }
 
