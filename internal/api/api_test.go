@@ -79,14 +79,23 @@ type env struct {
 	net  *telephonytest.Network
 	eng  *engine.Engine
 	srv  *httptest.Server
+	api  *Server
 	clk  *clocktest.Fake
 	// trunks, when set before start, is what the API is told of the trunks' health
 	trunks TrunkMonitor
+	// console, when set before start, serves the console's pages
+	console http.Handler
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t) }
+
+// newEnvWith is newEnv with settings made before the start.
+func newEnvWith(t *testing.T, opts ...func(*env)) *env {
 	t.Helper()
 	e := &env{t: t, path: filepath.Join(t.TempDir(), "ringdesk.db")}
+	for _, o := range opts {
+		o(e)
+	}
 	st, err := sqlite.Open(context.Background(), e.path)
 	if err != nil {
 		t.Fatal(err)
@@ -126,10 +135,11 @@ func (e *env) start() {
 	if err := e.eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Trunks: e.trunks})
+	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Trunks: e.trunks, Console: e.console})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.api = api
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.stop)
 }
@@ -139,6 +149,7 @@ func (e *env) stop() {
 		return
 	}
 	e.srv.Close()
+	e.api.Close()
 	e.eng.Close()
 	e.st.Close()
 	e.srv = nil

@@ -31,7 +31,7 @@ func testSite() *site.Site {
 		Timezone: "Asia/Seoul",
 		Services: []site.Service{{
 			ID: "support", Name: "고객지원", CTI: true, RecallSeconds: 30, NoAnswer: site.NoAnswerBreak,
-			Numbers: []site.Number{{Number: did, Queue: "100"}, {Number: "0212340000", Queue: "200"}},
+			Numbers:   []site.Number{{Number: did, Queue: "100"}, {Number: "0212340000", Queue: "200"}},
 			CallerIDs: []site.CallerID{{Number: "0212345678", Status: site.CallerIDRegistered}},
 			Queues: []site.Queue{{Number: "100", Name: "일반문의", Strategy: site.StrategyLongestIdle, Members: []string{"kim", "lee"}},
 				{Number: "200", Name: "기술지원", Strategy: site.StrategyLongestIdle, Members: []string{"park"},
