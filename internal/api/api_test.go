@@ -513,8 +513,18 @@ func TestTicketsAccess(t *testing.T) {
 		t.Fatalf("patched %+v", got)
 	}
 	kim.fails("GET", "/api/v1/live?service=support", nil, 403, "forbidden")
-	var live map[string]any
+	var live struct {
+		Agents []struct {
+			Login string `json:"login"`
+			State string `json:"state"`
+		} `json:"agents"`
+	}
+	kim.must("POST", "/api/v1/cti/login", map[string]string{"service": "support"}, 200, nil)
 	boss.must("GET", "/api/v1/live?service=support", nil, 200, &live)
+	// every agent of the service, logged in or not
+	if fmt.Sprint(live.Agents) != "[{boss logged_out} {kim default} {lee logged_out}]" {
+		t.Fatalf("live agents %v", live.Agents)
+	}
 }
 
 func TestAdminEditsAndRestart(t *testing.T) {

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
@@ -305,6 +306,25 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 		}
 		out = append(out, al)
 	}
+	// every agent of the service is listed, logged in or not, so that a manager sees who is
+	// missing (and can act on whoever is logged in)
+	listed := map[string]bool{}
+	for _, a := range out {
+		listed[a.Login] = true
+	}
+	for _, a := range s.site().Site.Agents {
+		if listed[a.Login] || !contains(a.Services, svc) || (a.Extension == "" && a.Phone != site.PhoneBrowser) {
+			continue
+		}
+		al := agentLive{Login: a.Login, Name: a.Name, Extension: a.Extension, State: string(agent.LoggedOut),
+			Label: agent.LoggedOut.Label("ko")}
+		if s.phones != nil && a.Extension != "" {
+			reg := s.phones.Registered(a.Extension)
+			al.Registered = &reg
+		}
+		out = append(out, al)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Login < out[j].Login })
 	writeJSON(w, 200, map[string]any{"service": l.Service, "at": l.At, "agents": out, "queues": l.Queues, "calls": l.Calls})
 	return nil
 }
