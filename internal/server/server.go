@@ -76,9 +76,9 @@ type Server struct {
 	API       *api.Server
 	// Counters are the per-queue totals /metrics shows, summed from the event log.
 	Counters *figures.Counters
-	http      *http.Server
-	httpLn    net.Listener
-	tls       bool
+	http     *http.Server
+	httpLn   net.Listener
+	tls      bool
 
 	stopWatch context.CancelFunc
 	watched   chan struct{}
