@@ -163,6 +163,13 @@ func TestReports(t *testing.T) {
 	if len(rows) != 96 || rows[0].Abandoned != 1 || rows[1].Abandoned != 0 || rows[95].To.String() != day(26).String() {
 		t.Fatalf("15m rows: %d, first %+v", len(rows), rows[0])
 	}
+	// by the hour over two days (read a day at a time): each call in its hour
+	rows, err = h.src.QueueReport(ctx, Range{Service: "support", From: day(24), To: day(26), Interval: "hour"})
+	h.ok(err)
+	if len(rows) != 96 || rows[36].From.Hour() != 18 || rows[36].Offered != 1 || rows[48].From.String() != day(25).String() ||
+		rows[48].Abandoned != 1 || rows[50].Offered != 0 {
+		t.Fatalf("hours: %d rows, 18:00 %+v, 00:00 next day %+v", len(rows), rows[36], rows[48])
+	}
 	// agents by hour, 18:00-19:00 of the 24th: kim answered, talked 60 s, after-call 10 s
 	ag, err := h.src.AgentReport(ctx, Range{Service: "support", From: day(24).Add(18 * time.Hour), To: day(24).Add(19 * time.Hour), Interval: "hour"})
 	h.ok(err)

@@ -212,11 +212,7 @@ func (s *Source) Realtime(ctx context.Context, service string) (Realtime, error)
 	slices.SortFunc(agents, func(a, b stats.AgentInfo) int { return cmp.Compare(a.Login, b.Login) })
 	day := stats.Today(now, loc)
 	day.To = through(now)
-	sums, err := s.Store.Events().Sums(ctx, service, day.From, day.To, "agent")
-	if err != nil {
-		return Realtime{}, err
-	}
-	states, err := s.Store.States().Range(ctx, service, logins(agents), day.From, day.To)
+	sums, states, err := s.agentHistory(ctx, service, logins(agents), day.From, day.To)
 	if err != nil {
 		return Realtime{}, err
 	}

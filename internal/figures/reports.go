@@ -3,11 +3,14 @@ package figures
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"ringdesk/internal/fault"
 	"ringdesk/internal/stats"
+	"ringdesk/internal/store"
 )
 
 // Range is what a report covers: a service's figures over [From, To), one row per interval
@@ -66,11 +69,76 @@ func (s *Source) QueueReport(ctx context.Context, r Range) ([]stats.QueueRow, er
 			return nil, fault.New(fault.NotFound, "not_found", "서비스 {service}에 큐 {queue}이(가) 없습니다", "service", r.Service, "queue", r.Only)
 		}
 	}
-	sums, err := s.Store.Events().Sums(ctx, r.Service, r.From, r.To, "queue")
-	if err != nil {
+	return inParts(ctx, ivs, loc, func(ctx context.Context, part []stats.Interval) ([]stats.QueueRow, error) {
+		sums, err := s.Store.Events().Sums(ctx, r.Service, part[0].From, part[len(part)-1].To, "queue")
+		if err != nil {
+			return nil, err
+		}
+		return stats.Queues(sums, part, queues), nil
+	})
+}
+
+// inParts computes a report's rows part by part (see parts), a few parts at once, and
+// returns them in the intervals' order.
+func inParts[T any](ctx context.Context, ivs []stats.Interval, loc *time.Location,
+	rows func(ctx context.Context, part []stats.Interval) ([]T, error)) ([]T, error) {
+	ctx, cancel := context.WithTimeout(ctx, ReportDeadline)
+	defer cancel()
+	ps := parts(ivs, loc)
+	results := make([][]T, len(ps))
+	errs := make([]error, len(ps))
+	sem := make(chan struct{}, min(runtime.GOMAXPROCS(0), 4))
+	var wg sync.WaitGroup
+	for i, part := range ps {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if results[i], errs[i] = rows(ctx, part); errs[i] != nil {
+				cancel() // the report fails: the other parts need not finish
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return stats.Queues(sums, ivs, queues), nil
+	var out []T
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	return out, nil
+}
+
+// ReportDeadline bounds one report: a month of a busy service is read in seconds, not minutes.
+const ReportDeadline = 2 * time.Minute
+
+// parts cuts the intervals into runs within one local day each, and a day of 15-minute or
+// hourly rows into quarters. A report is read part by part: a month then holds no more in
+// memory, and asks no more of the store in one query, than a day does (a busy day is a
+// hundred thousand entries of each log); and the parts of a day are read at once, on as many
+// of the store's connections as there are processors.
+func parts(ivs []stats.Interval, loc *time.Location) [][]stats.Interval {
+	var out [][]stats.Interval
+	day := func(t time.Time) [3]int {
+		y, m, d := t.In(loc).Date()
+		return [3]int{y, int(m), d}
+	}
+	for i := 0; i < len(ivs); {
+		j := i + 1
+		for j < len(ivs) && day(ivs[j].From) == day(ivs[i].From) {
+			j++
+		}
+		run := ivs[i:j]
+		size := max((len(run)+3)/4, 1)
+		for len(run) > 0 {
+			n := min(size, len(run))
+			out = append(out, run[:n])
+			run = run[n:]
+		}
+		i = j
+	}
+	return out
 }
 
 func onlyQueue(queues []stats.QueueInfo, number string) []stats.QueueInfo {
@@ -83,8 +151,9 @@ func onlyQueue(queues []stats.QueueInfo, number string) []stats.QueueInfo {
 }
 
 // AgentReport is the agent figures of a range: for each interval, a row per agent of the
-// service (by login; agents the range's history names but the configuration no longer lists
-// follow), or of the one agent asked for. Time after now is not counted.
+// service (by login; after them, in the part of the range whose history names them, agents
+// the configuration no longer lists), or of the one agent asked for. Time after now is not
+// counted.
 func (s *Source) AgentReport(ctx context.Context, r Range) ([]stats.AgentRow, error) {
 	x, _, loc, err := s.service(r.Service)
 	if err != nil {
@@ -104,16 +173,32 @@ func (s *Source) AgentReport(ctx context.Context, r Range) ([]stats.AgentRow, er
 			agents = []stats.AgentInfo{{Login: a.Login, Name: a.Name}}
 		}
 	}
-	sums, err := s.Store.Events().Sums(ctx, r.Service, r.From, r.To, "agent")
-	if err != nil {
-		return nil, err
-	}
-	states, err := s.Store.States().Range(ctx, r.Service, logins(agents), r.From, r.To)
-	if err != nil {
-		return nil, err
-	}
-	if r.Only == "" {
-		agents = withHistory(agents, sums, states)
-	}
-	return stats.Agents(sums, states, ivs, agents, s.Clock.Now()), nil
+	now := s.Clock.Now()
+	return inParts(ctx, ivs, loc, func(ctx context.Context, part []stats.Interval) ([]stats.AgentRow, error) {
+		sums, states, err := s.agentHistory(ctx, r.Service, logins(agents), part[0].From, part[len(part)-1].To)
+		if err != nil {
+			return nil, err
+		}
+		listed := agents
+		if r.Only == "" {
+			listed = withHistory(agents, sums, states)
+		}
+		return stats.Agents(sums, states, part, listed, now), nil
+	})
+}
+
+// agentHistory reads the event log added up by agent and the state history of a range. The
+// two are read at once, on two of the store's connections: on a busy day each is a scan of a
+// hundred thousand index entries.
+func (s *Source) agentHistory(ctx context.Context, service string, agents []string, from, to time.Time) ([]store.EventSum, []store.StateChange, error) {
+	var sums []store.EventSum
+	var sumErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sums, sumErr = s.Store.Events().Sums(ctx, service, from, to, "agent")
+	}()
+	states, err := s.Store.States().Range(ctx, service, agents, from, to)
+	<-done
+	return sums, states, errors.Join(sumErr, err)
 }

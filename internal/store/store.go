@@ -96,7 +96,9 @@ type StateStore interface {
 	// Last returns an agent's latest change, or ErrNotFound.
 	Last(ctx context.Context, agent string) (StateChange, error)
 	// Range returns a service's changes in [from, to), and for each of agents the last change
-	// before from (where it stood when the range began), by agent then time.
+	// before from (where it stood when the range began), by agent then time. The changes in
+	// the range carry what the figures read — Agent, Service, To, Reason and At — and not
+	// From, Call or By (a busy day holds a hundred thousand of them).
 	Range(ctx context.Context, service string, agents []string, from, to time.Time) ([]StateChange, error)
 }
 
