@@ -94,7 +94,9 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		return err
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		return fieldError(422, "to", "끝(to)은 시작(from)보다 뒤여야 합니다")
+		e := errorf(422, "invalid_range", "끝(to)은 시작(from)보다 뒤여야 합니다")
+		e.Field = "to"
+		return e
 	}
 	if v := q.Get("phone"); v != "" {
 		if f.Phone, err = phoneParam(v); err != nil {

@@ -48,7 +48,7 @@ var docs = map[string]doc{
 	"GET /api/v1/cti/history":           {summary: "Agent state history", tag: "cti", resp: "StateHistory", query: []string{"agent", "since", "limit"}},
 
 	"GET /api/v1/live":   {summary: "Supervisor live view: agents with time in state, queues with waiting calls", tag: "live", resp: "Live", query: []string{"service"}},
-	"GET /api/v1/events": {summary: "WebSocket event stream (one JSON Event per message); also carries browser-softphone signalling", tag: "live", resp: "Event"},
+	"GET /api/v1/events": {summary: "WebSocket event stream (one JSON Event per message); also carries browser-softphone signalling. A wallboard token (access_token) gets its service's stats.queue events only, each queue's first at once", tag: "live", resp: "Event", query: []string{"access_token"}},
 
 	"GET /api/v1/stats/realtime":                   {summary: "A service now: each queue's waiting calls, oldest wait, members by state, thresholds and today's figures; every agent of the service, logged in or not, with today's figures (managers, admins, or the service's wallboard token as bearer or access_token)", tag: "supervision", resp: "Realtime", query: []string{"service", "access_token"}},
 	"GET /api/v1/stats/queues":                     {summary: "Queue figures (docs/metrics.md) per interval over [from, to): from/to are RFC 3339 or YYYY-MM-DD in the site's time zone (a date as to takes in that whole day); defaults today so far, 15m", tag: "supervision", resp: "QueueReport", query: []string{"service", "from", "to", "interval", "queue", "format"}, csv: true},

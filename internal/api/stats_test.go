@@ -442,7 +442,7 @@ func TestCallHistory(t *testing.T) {
 		{"/api/v1/calls?outcome=lost", 400, "invalid_field"},
 		{"/api/v1/calls?before=xyz", 400, "invalid_field"},
 		{"/api/v1/calls?limit=0", 400, "invalid_field"},
-		{"/api/v1/calls?from=2026-11-25&to=2026-11-24", 422, "invalid_field"},
+		{"/api/v1/calls?from=2026-11-25&to=2026-11-24", 422, "invalid_range"},
 		{"/api/v1/calls?service=sales", 403, "forbidden"},
 	} {
 		boss.fails("GET", c.path, nil, c.status, c.code)
