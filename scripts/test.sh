@@ -38,3 +38,18 @@ step "go test -race"
 export RINGDESK_E2E_REQUIRE=1
 # -count=1: the end-to-end tests drive binaries the test cache cannot see change
 go test -race -count=1 $short -timeout 25m ./...
+
+step "fuzz (bounded)"
+# each target for a few seconds: what parses network input must not panic on any of it
+fuzz() { # fuzz <package> <target>
+	go test -run=NONE -fuzz="^$2\$" -fuzztime="${FUZZTIME:-15s}" "$1"
+}
+if [ -z "$short" ]; then
+	fuzz ./internal/media FuzzReceive
+	fuzz ./internal/media FuzzRTCP
+	fuzz ./internal/media FuzzSDP
+	fuzz ./internal/webrtc FuzzConsoleMessage
+	fuzz ./internal/dialplan FuzzMatch
+	fuzz ./internal/sip FuzzRequestHandlers
+	fuzz ./internal/sip FuzzResponses
+fi

@@ -85,6 +85,10 @@ type env struct {
 	trunks TrunkMonitor
 	// console, when set before start, serves the console's pages
 	console http.Handler
+	// phones, when set before start, tells the API which extensions are registered
+	phones PhoneDirectory
+	// builtin, when set before start, serves the built-in audio
+	builtin func(ref string) ([]byte, bool)
 }
 
 func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t) }
@@ -135,7 +139,8 @@ func (e *env) start() {
 	if err := e.eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Trunks: e.trunks, Console: e.console})
+	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Trunks: e.trunks,
+		Phones: e.phones, BuiltinAudio: e.builtin, Console: e.console})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func TestBridgeBothWaysWithTranscoding(t *testing.T) {
 	go func() { defer wg.Done(); a.sendTone(sa.LocalAddr(), 440, time.Second) }()
 	go func() { defer wg.Done(); b.sendTone(sb.LocalAddr(), 880, time.Second) }()
 	wg.Wait()
-	eventually(t, "all frames across", func() bool { return len(a.packets()) == 50 && len(b.packets()) == 50 })
+	eventually(t, "all frames across", func() bool { return len(a.audible()) == 50 && len(b.audible()) == 50 })
 	if x := a.samples(); !dominates(x, 880, 440) {
 		t.Errorf("the PCMU phone heard %.0f Hz, want 880 from the PCMA phone", zeroCrossingHz(x))
 	}
@@ -33,7 +33,7 @@ func TestBridgeBothWaysWithTranscoding(t *testing.T) {
 			t.Fatalf("the PCMA phone got payload type %d", p.hdr.PayloadType)
 		}
 	}
-	if st := sa.Stats(); st.PacketsIn != 50 || st.PacketsOut != 50 || st.Lost != 0 {
+	if st := sa.Stats(); st.PacketsIn != 50 || st.PacketsOut < 50 || st.Lost != 0 {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -52,9 +52,9 @@ func TestBridgeForwardsAtOnce(t *testing.T) {
 		a.send(sa.LocalAddr(), 0, false, uint32(i*160), payload)
 		time.Sleep(5 * time.Millisecond)
 	}
-	eventually(t, "all frames across", func() bool { return len(b.packets()) == n })
+	eventually(t, "all frames across", func() bool { return len(b.audible()) == n })
 	var delays []time.Duration
-	for i, p := range b.packets() {
+	for i, p := range b.audible() {
 		if !bytes.Equal(p.pay, bytes.Repeat([]byte{byte(i)}, 160)) {
 			t.Fatalf("frame %d changed on the way", i)
 		}
@@ -110,14 +110,14 @@ func TestCodecChangeWhileBridged(t *testing.T) {
 	sa, sb := connect(t, m, a, -1), connect(t, m, b, -1)
 	m.Bridge(sa, sb)
 	a.sendTone(sa.LocalAddr(), 440, 100*time.Millisecond)
-	eventually(t, "PCMA frames", func() bool { return len(b.packets()) == 5 })
+	eventually(t, "PCMA frames", func() bool { return len(b.audible()) == 5 })
 	b.codec = PCMU
 	if _, _, err := sb.Reoffer(phoneSDP(b, []Codec{PCMU}, -1, sendrecv)); err != nil {
 		t.Fatal(err)
 	}
 	b.reset()
 	a.sendTone(sa.LocalAddr(), 440, 300*time.Millisecond)
-	eventually(t, "PCMU frames", func() bool { return len(b.packets()) == 15 })
+	eventually(t, "PCMU frames", func() bool { return len(b.audible()) == 15 })
 	for _, p := range b.packets() {
 		if p.hdr.PayloadType != 0 {
 			t.Fatalf("payload type %d after the switch to PCMU", p.hdr.PayloadType)
@@ -154,7 +154,18 @@ func TestManyBridgedCallsLoseNothing(t *testing.T) {
 		go func() { defer wg.Done(); c.b.sendTone(c.sb.LocalAddr(), 880, time.Second) }()
 	}
 	wg.Wait()
-	time.Sleep(200 * time.Millisecond)
+	// what is still queued (the race detector slows the relay down) arrives within seconds
+	want := uint64(calls * 2 * 50)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var in uint64
+		for _, c := range cs {
+			in += c.sa.Stats().PacketsIn + c.sb.Stats().PacketsIn
+		}
+		if in >= want {
+			break
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // and is sent on
 	var in, lost, heard uint64
 	for i, c := range cs {
 		for _, s := range []*Session{c.sa, c.sb} {
@@ -168,7 +179,7 @@ func TestManyBridgedCallsLoseNothing(t *testing.T) {
 		}
 	}
 	t.Logf("%d sessions: %d packets in, %d lost, %d delivered", 2*calls, in, lost, heard)
-	if want := uint64(calls * 2 * 50); in < want || heard < want || lost > 0 {
+	if in < want || heard < want || lost > 0 {
 		t.Fatalf("%d packets in and %d delivered of %d, %d lost", in, heard, want, lost)
 	}
 }

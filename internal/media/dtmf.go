@@ -114,4 +114,5 @@ func (s *Session) eventStamp(ts uint32, payload []byte, now time.Duration) {
 	t := &s.tx
 	t.seq++
 	t.ts, t.lastLen, t.lastSend, t.started = ts, uint32(payload[2])<<8|uint32(payload[3]), now, true
+	t.lastReal.Store(int64(now) + s.schedOff)
 }

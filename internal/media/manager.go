@@ -39,6 +39,8 @@ type Manager struct {
 	ports   *portPool
 	sched   *scheduler
 	prompts PromptSource
+	// rtcpInterval is RFC 3550's report interval; tests shorten it
+	rtcpInterval time.Duration
 
 	clipMu sync.Mutex
 	clips  map[string]*clipLoad // stored prompts, by id
@@ -47,6 +49,9 @@ type Manager struct {
 	nodes map[Endpoint]*node // who hears what
 
 	closeOnce sync.Once
+
+	pollMu  sync.Mutex
+	pollers *pollers // RTP readers, started with the first session (socket_linux.go)
 
 	statsMu  sync.Mutex
 	sessions map[*Session]struct{} // open sessions, for totals
@@ -72,28 +77,56 @@ func NewManager(cfg Config, prompts PromptSource) (*Manager, error) {
 	}
 	loadBuiltins()
 	return &Manager{cfg: cfg, log: cfg.Logger, ports: ports, sched: newScheduler(cfg.Pacers), prompts: prompts,
-		clips: map[string]*clipLoad{}, nodes: map[Endpoint]*node{}, sessions: map[*Session]struct{}{}}, nil
+		rtcpInterval: rtcpInterval, clips: map[string]*clipLoad{}, nodes: map[Endpoint]*node{}, sessions: map[*Session]struct{}{}}, nil
 }
 
-// NewSession opens an RTP session on the next free even port. It sends nothing until it
-// knows the far end's address (Answer or Accept), and hears nothing until told (Play,
-// Silence, Bridge).
+// NewSession opens an RTP session on a free even port drawn at random, with its RTCP on the
+// port above. It sends nothing until it knows the far end's address (Answer or Accept), and
+// hears nothing until told (Play, Silence, Bridge).
 func (m *Manager) NewSession() (*Session, error) {
-	conn, port, err := m.ports.open()
+	ps, err := m.startPollers()
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{m: m, conn: conn, port: port, local: netip.AddrPortFrom(m.cfg.IP, uint16(port)),
-		t0: time.Now(), sdpID: m.cfg.SessionID(), done: make(chan struct{})}
+	sock, ctl, port, err := m.ports.open()
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{m: m, sock: sock, ctl: ctl, port: port, local: netip.AddrPortFrom(m.cfg.IP, uint16(port)),
+		t0: time.Now(), sdpID: m.cfg.SessionID(), ctlDone: make(chan struct{})}
 	s.peer.Store(&peerState{codec: PCMU, dtmf: -1})
 	s.sinks.Store(&sinks{})
 	// RFC 3550 §5.1: random SSRC, and random initial sequence number and timestamp.
 	s.tx.ssrc, s.tx.seq, s.tx.ts = rand.Uint32(), uint16(rand.Uint32()), rand.Uint32()
+	s.tx.firstSeq = s.tx.seq + 1
+	s.schedOff = int64(s.t0.Sub(m.sched.epoch))
 	m.statsMu.Lock()
 	m.sessions[s] = struct{}{}
 	m.statsMu.Unlock()
-	go s.read()
+	if err := sock.start(ps, s); err != nil {
+		m.sessionClosed(s)
+		sock.close()
+		ctl.Close()
+		m.ports.release(port)
+		return nil, err
+	}
+	s.startControl()
 	return s, nil
+}
+
+// startPollers starts the RTP readers when the first session is made, not with the manager:
+// a manager that only plays to browser legs needs none.
+func (m *Manager) startPollers() (*pollers, error) {
+	m.pollMu.Lock()
+	defer m.pollMu.Unlock()
+	if m.pollers == nil {
+		ps, err := newPollers()
+		if err != nil {
+			return nil, err
+		}
+		m.pollers = ps
+	}
+	return m.pollers, nil
 }
 
 // Totals adds up the traffic of every session, open or closed, and says how many are open.
@@ -123,8 +156,15 @@ func (m *Manager) sessionClosed(s *Session) {
 // PortsInUse reports how many RTP ports are open.
 func (m *Manager) PortsInUse() int { return m.ports.inUse() }
 
-// Close stops the players. Sessions are closed by their owners.
+// Close stops the players and the RTP readers. Sessions are closed by their owners, before.
 func (m *Manager) Close() error {
-	m.closeOnce.Do(m.sched.stop)
+	m.closeOnce.Do(func() {
+		m.sched.stop()
+		m.pollMu.Lock()
+		if m.pollers != nil {
+			m.pollers.stop()
+		}
+		m.pollMu.Unlock()
+	})
 	return nil
 }

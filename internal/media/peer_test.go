@@ -1,6 +1,7 @@
 package media
 
 import (
+	"bytes"
 	"math"
 	"net"
 	"net/netip"
@@ -34,7 +35,14 @@ type received struct {
 
 func newPeer(t testing.TB, codec Codec) *rtpPeer {
 	t.Helper()
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	return newPeerAt(t, codec, "127.0.0.1")
+}
+
+// newPeerAt is a peer on another loopback address, for tests that need a stranger or a
+// phone behind NAT to come from an address of its own.
+func newPeerAt(t testing.TB, codec Codec, ip string) *rtpPeer {
+	t.Helper()
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(ip), 0)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +89,29 @@ func (p *rtpPeer) packets() []received {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]received(nil), p.got...)
+}
+
+// except returns what arrived so far but packets of payload type pt: the events, when pt
+// is the audio's (a bridged leg also gets silence whenever its partner is quiet).
+func (p *rtpPeer) except(pt uint8) []received {
+	var out []received
+	for _, r := range p.packets() {
+		if r.hdr.PayloadType != pt {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// audible returns what arrived so far but frames of silence.
+func (p *rtpPeer) audible() []received {
+	var out []received
+	for _, r := range p.packets() {
+		if !bytes.Equal(r.pay, silenceFrame(p.codec)) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // reset forgets what arrived so far.

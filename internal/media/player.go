@@ -29,6 +29,7 @@ type player struct {
 	clip  *clip // set before the player is scheduled
 	loop  bool
 	done  func()
+	keep  *Session // set for a session's filler (fill.go), which has no clip
 	state atomic.Int32
 	due   atomic.Int64 // the next frame's deadline on the scheduler's clock; 0 until scheduled
 	sent  atomic.Int64 // the deadline of the last frame sent; 0 before the first
@@ -63,6 +64,13 @@ func (p *player) stop() int64 {
 func (p *player) tick() {
 	p.mu.Lock()
 	if p.state.Load() != playing {
+		p.mu.Unlock()
+		return
+	}
+	if p.keep != nil {
+		if !p.keep.fill() {
+			p.state.Store(stopped)
+		}
 		p.mu.Unlock()
 		return
 	}

@@ -2,19 +2,28 @@ package media
 
 import (
 	"math"
+	"time"
 
 	"ringdesk/internal/telephony"
 )
 
 // Quality sums up what the session measured of the far end's stream, with a MOS estimated
-// from it. FarLossPct and RTTMs are -1: what the far end saw of ours is not known here.
+// from it and the round trip. FarLossPct (the share of our packets the far end reports
+// lost) and RTTMs (RFC 3550 §6.4.1) come from the far end's RTCP reports; they are -1 until
+// one has told us.
 func (s *Session) Quality() telephony.Quality {
 	st := s.Stats()
-	q := telephony.Quality{PacketsIn: st.PacketsIn, PacketsLost: st.Lost, JitterMs: st.Jitter, FarLossPct: -1, RTTMs: -1}
+	s.rc.mu.Lock()
+	far := s.rc.far
+	s.rc.mu.Unlock()
+	q := telephony.Quality{PacketsIn: st.PacketsIn, PacketsLost: st.Lost, JitterMs: st.Jitter, FarLossPct: far.lossPct(), RTTMs: -1}
 	if expected := st.PacketsIn + st.Lost; expected > 0 {
 		q.LossPct = 100 * float64(st.Lost) / float64(expected)
 	}
-	q.MOS = estimateMOS(q.LossPct, q.JitterMs, -1)
+	if far.haveRTT {
+		q.RTTMs = float64(far.rtt) / float64(time.Millisecond)
+	}
+	q.MOS = estimateMOS(q.LossPct, q.JitterMs, q.RTTMs)
 	return q
 }
 

@@ -1,9 +1,8 @@
 package media
 
 import (
-	"errors"
-	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/pion/rtp"
@@ -16,6 +15,9 @@ const readBuf = 1500
 // it; what others may read is published through the counters.
 type receiver struct {
 	pkt rtp.Packet // reused: unmarshalling into it does not allocate
+
+	// mu guards what follows, which our RTCP reports read; only the reader changes it
+	mu sync.Mutex
 
 	// RFC 3550 A.1 sequence accounting for the current source
 	started    bool
@@ -41,22 +43,6 @@ const (
 	maxMisorder = 100  // and a backward one up to this is a late packet
 )
 
-// read receives packets until the socket is closed.
-func (s *Session) read() {
-	defer close(s.done)
-	buf := make([]byte, readBuf)
-	for {
-		n, src, err := s.conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue // ICMP errors surface here on some systems; the socket is still good
-		}
-		s.receive(buf[:n], src, time.Now())
-	}
-}
-
 // receive handles one datagram: it must be RTP from the far end in a negotiated format.
 func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 	c := &s.counted
@@ -65,16 +51,21 @@ func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 		return
 	}
 	if b[1] >= 192 && b[1] <= 223 { // RFC 5761 §4: RTCP (SR, RR, SDES, BYE, APP…) on the RTP port
-		c.rtcp.Add(1)
+		s.receiveControl(b, src, now, false)
+		return
+	}
+	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+	p := s.peer.Load()
+	if p.closed {
+		return
+	}
+	if src != p.latched && !p.mayLatch(src) {
+		c.foreign.Add(1)
 		return
 	}
 	r := &s.rx
 	if err := r.pkt.Unmarshal(b); err != nil {
 		c.malformed.Add(1)
-		return
-	}
-	p := s.peer.Load()
-	if p.closed {
 		return
 	}
 	h := &r.pkt.Header
@@ -95,23 +86,20 @@ func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 		c.malformed.Add(1) // RFC 4733 §2.3: an event is at least four bytes
 		return
 	}
-	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 	if src != p.latched {
-		// Symmetric RTP: the first packet tells where the far end really is (a phone behind
-		// NAT sends from another address than its SDP says) and we answer there. After that,
-		// only the address its SDP names may take over (a stray packet from where it was
-		// before a re-INVITE must not keep it); anyone else's packets are counted and dropped.
-		if p.latched.IsValid() && src != p.remote {
-			c.foreign.Add(1)
-			return
-		}
 		s.latch(src, p.latched)
 	}
 	c.packetsIn.Add(1)
 	c.bytesIn.Add(uint64(len(b)))
 	c.lastIn.Store(now.UnixNano())
+	r.mu.Lock()
 	r.sequence(h.SSRC, h.SequenceNumber)
-	c.lost.Store(r.lost())
+	if !event {
+		r.interarrival(h.Timestamp, now.Sub(s.t0))
+	}
+	lost, jitter := r.lost(), r.jitter
+	r.mu.Unlock()
+	c.lost.Store(lost)
 
 	k := s.sinks.Load()
 	payload := r.pkt.Payload
@@ -129,8 +117,7 @@ func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 		}
 		return
 	}
-	r.interarrival(h.Timestamp, now.Sub(s.t0))
-	c.jitter.Store(r.jitter)
+	c.jitter.Store(jitter)
 	if len(payload) == 0 {
 		return
 	}
@@ -140,6 +127,19 @@ func (s *Session) receive(b []byte, src netip.AddrPort, now time.Time) {
 	if k.audio != nil {
 		k.audio(payload)
 	}
+}
+
+// mayLatch reports whether packets from src may (re)latch the session. Symmetric RTP: a
+// phone behind NAT sends from another address than its SDP names, and we answer where its
+// packets come from. But only the address its SDP names, or (until one has latched) an
+// address the signalling layer vouched for, may do so: anyone else sending to the port first
+// would otherwise take the leg's audio. After latching, only the SDP's address may take over
+// (a stray packet from where the far end was before a re-INVITE must not keep the stream).
+func (p *peerState) mayLatch(src netip.AddrPort) bool {
+	if src == p.remote {
+		return true
+	}
+	return !p.latched.IsValid() && p.vouched.IsValid() && src.Addr() == p.vouched
 }
 
 // latch records src as the far end's source in place of was, unless another was learned

@@ -27,6 +27,7 @@ func (m *Manager) Play(e Endpoint, a telephony.Audio, loop bool, done func()) {
 	m.mu.Lock()
 	due := m.stopHearingLocked(e)
 	m.nodeLocked(e).player = p
+	m.keepFedLocked(e)
 	m.mu.Unlock()
 	if c, ok := m.cachedClip(a); ok {
 		p.clip = c
@@ -48,7 +49,8 @@ func (m *Manager) Silence(e Endpoint) { m.Play(e, telephony.AudioSilence, true, 
 // Bridge makes a and b hear each other, replacing what each heard. Audio is forwarded as
 // each packet arrives (no buffering), transcoded when the two legs use different laws; RFC
 // 4733 events go across too when both legs are RTP sessions and the receiving one negotiated
-// telephone-event.
+// telephone-event. An RTP session whose partner falls silent hears silence frames instead
+// of nothing (fill.go), from then until it is detached, as does one played to.
 func (m *Manager) Bridge(a, b Endpoint) {
 	if a == nil || b == nil || a == b {
 		return
@@ -59,6 +61,8 @@ func (m *Manager) Bridge(a, b Endpoint) {
 	m.stopHearingLocked(b)
 	m.linkLocked(a, b)
 	m.linkLocked(b, a)
+	m.keepFedLocked(a)
+	m.keepFedLocked(b)
 }
 
 // Detach stops whatever e hears and whatever e feeds: it hears nothing and nobody hears it.
@@ -69,6 +73,7 @@ func (m *Manager) Detach(e Endpoint) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.stopHearingLocked(e)
+	m.stopFillLocked(e)
 	if n := m.nodes[e]; n != nil && n.to != nil {
 		m.unlinkLocked(e, n.to)
 	}

@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"math"
+	"net/netip"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,11 +14,15 @@ import (
 )
 
 // Phones behind NAT send from another address than their SDP says: we send to the SDP's
-// address until packets arrive, then to where they come from, and ignore anyone else.
+// address until packets arrive, then to where they come from (when the signalling layer
+// vouched for that address), and ignore anyone else.
 func TestSymmetricRTPLatching(t *testing.T) {
 	m := testManager(t, 30400, 30500)
-	inSDP, real, intruder := newPeer(t, PCMU), newPeer(t, PCMU), newPeer(t, PCMU)
+	inSDP := newPeer(t, PCMU)
+	real := newPeerAt(t, PCMU, "127.0.0.2") // the phone's NAT, where its SIP came from
+	intruder := newPeerAt(t, PCMU, "127.0.0.3")
 	s := connect(t, m, inSDP, -1)
+	s.ExpectSource(real.addr().Addr())
 
 	// before any packet: to the address in the SDP
 	if err := s.Send(make([]byte, 160), true); err != nil {
@@ -48,7 +53,8 @@ func TestSymmetricRTPLatching(t *testing.T) {
 		t.Fatalf("a learned source took the stream back from the SDP's address")
 	}
 
-	// a new address in the SDP (the far end moved) means learning again
+	// a new address in the SDP (the far end moved) means learning again, still only from
+	// the SDP's address or the vouched one
 	moved := newPeer(t, PCMU)
 	if _, _, err := s.Reoffer(phoneSDP(moved, []Codec{PCMU}, -1, sendrecv)); err != nil {
 		t.Fatal(err)
@@ -57,11 +63,67 @@ func TestSymmetricRTPLatching(t *testing.T) {
 		t.Fatalf("after the re-offer we send to %v, want %v", s.Remote(), moved.addr())
 	}
 	intruder.send(s.LocalAddr(), 0, false, 320, make([]byte, 160))
-	eventually(t, "latching to the new source", func() bool { return s.Remote() == intruder.addr() })
+	eventually(t, "the intruder counted again", func() bool { return s.Stats().Foreign == 3 })
+	natAgain := newPeerAt(t, PCMU, "127.0.0.2") // the NAT gave the phone another port
+	natAgain.send(s.LocalAddr(), 0, false, 320, make([]byte, 160))
+	eventually(t, "latching to the new source", func() bool { return s.Remote() == natAgain.addr() })
 	// the same SDP again does not unlatch
-	if _, _, err := s.Reoffer(phoneSDP(moved, []Codec{PCMU}, -1, sendrecv)); err != nil || s.Remote() != intruder.addr() {
+	if _, _, err := s.Reoffer(phoneSDP(moved, []Codec{PCMU}, -1, sendrecv)); err != nil || s.Remote() != natAgain.addr() {
 		t.Fatalf("an unchanged re-offer moved us to %v (%v)", s.Remote(), err)
 	}
+}
+
+// Issue 9, item 7: a stranger who sends to a new leg's port before the real phone does
+// neither hears the leg's audio nor is heard, and the phone's packets still latch it. Fails
+// before the fix (the first packet from anywhere latched the session): the attacker got
+// every frame meant for the phone.
+func TestAStrangerCannotCaptureAFreshSession(t *testing.T) {
+	m := testManager(t, 34700, 34800)
+	phone := newPeer(t, PCMU)
+	attacker := newPeerAt(t, PCMU, "127.0.0.3")
+	s := connect(t, m, phone, -1)
+	var heard atomic.Int32
+	s.OnAudio(func([]byte) { heard.Add(1) })
+	for i := range 5 {
+		attacker.send(s.LocalAddr(), 0, i == 0, uint32(i*160), make([]byte, 160))
+	}
+	eventually(t, "the attacker's packets counted", func() bool { return s.Stats().Foreign == 5 })
+	for range 3 {
+		if err := s.Send(bytes.Repeat([]byte{0x55}, 160), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "the frames at the phone", func() bool { return len(phone.packets()) == 3 })
+	phone.send(s.LocalAddr(), 0, true, 0, make([]byte, 160))
+	eventually(t, "the phone heard", func() bool { return heard.Load() == 1 })
+	s.Send(bytes.Repeat([]byte{0x55}, 160), false)
+	eventually(t, "the fourth frame at the phone", func() bool { return len(phone.packets()) == 4 })
+	time.Sleep(50 * time.Millisecond) // let anything misdirected arrive before looking
+	if n := len(attacker.packets()); n != 0 || s.Remote() != phone.addr() || s.Stats().PacketsIn != 1 {
+		t.Fatalf("the attacker got %d frames; we send to %v; %d packets taken in", n, s.Remote(), s.Stats().PacketsIn)
+	}
+}
+
+// A phone behind NAT names an address in its SDP that cannot be reached; its packets come
+// from its NAT, which the SIP layer vouches for. Without the vouching they are foreign;
+// with it they latch the session, from whatever port the NAT chose.
+func TestAVouchedNATPeerLatches(t *testing.T) {
+	m := testManager(t, 34800, 34900)
+	nat := newPeerAt(t, PCMU, "127.0.0.2")
+	s := newSession(t, m)
+	private := ourSDP{id: 42, version: 1, addr: netip.MustParseAddrPort("127.0.0.9:4000"), codecs: []Codec{PCMU}, dtmf: -1, direction: sendrecv}
+	if _, err := s.Answer(private.marshal()); err != nil {
+		t.Fatal(err)
+	}
+	nat.send(s.LocalAddr(), 0, true, 0, make([]byte, 160))
+	eventually(t, "the unvouched packet counted", func() bool { return s.Stats().Foreign == 1 })
+	s.ExpectSource(netip.MustParseAddr("127.0.0.2"))
+	nat.send(s.LocalAddr(), 0, false, 160, make([]byte, 160))
+	eventually(t, "latching to the NAT", func() bool { return s.Remote() == nat.addr() })
+	if err := s.Send(make([]byte, 160), false); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "our frame at the NAT", func() bool { return len(nat.packets()) == 1 })
 }
 
 // Junk on the RTP port is counted and goes nowhere; it does not latch the session either.

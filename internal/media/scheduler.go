@@ -18,7 +18,7 @@ const (
 	maxLag = 100 * time.Millisecond
 )
 
-// scheduler paces every player from a few goroutines (shards, one per processor). Each shard
+// scheduler paces every player (and every session's filler, see fill.go) from a few goroutines (shards, one per processor). Each shard
 // keeps its players in a heap ordered by their next deadline and sleeps until the earliest:
 // thousands of players cost a wake-up every fraction of a millisecond, not a goroutine and a
 // ticker each. Deadlines are absolute (start + k·20 ms), so lateness never accumulates into
@@ -105,6 +105,15 @@ func (sh *shard) run() {
 			due := p.due.Load()
 			if due > now+int64(frameEarly) {
 				break
+			}
+			if p.keep != nil {
+				// a filler wakes when its session would have gone silent; while frames
+				// keep coming it only moves its deadline on
+				if next := p.keep.fillDue(); next > now+int64(frameEarly) {
+					p.due.Store(next)
+					sh.down(0)
+					continue
+				}
 			}
 			batch = append(batch, p)
 			p.tickDue = due

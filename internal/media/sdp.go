@@ -47,12 +47,25 @@ type mline struct {
 // remoteMedia is what a far end's description says about its audio.
 type remoteMedia struct {
 	addr      netip.AddrPort // where to send; invalid for c=0.0.0.0 (RFC 2543 hold)
+	rtcp      netip.AddrPort // where its RTCP goes by RFC 3605 a=rtcp; invalid if not said
 	formats   []Codec        // G.711 formats, in the far end's order of preference
 	dtmf      int            // telephone-event payload type, -1 if none
 	direction string         // sendrecv | sendonly | recvonly | inactive
 	proto     string         // RTP/AVP or RTP/AVPF, echoed in our answer
 	lines     []mline        // every m= line
 	audio     int            // which of lines is the audio stream we use
+}
+
+// rtcpAddr is where the far end wants its RTCP: what a=rtcp says, else the port above its
+// RTP (RFC 3550 §11).
+func (r *remoteMedia) rtcpAddr() netip.AddrPort {
+	switch {
+	case r.rtcp.IsValid():
+		return r.rtcp
+	case r.addr.IsValid() && r.addr.Port() < 65535:
+		return netip.AddrPortFrom(r.addr.Addr(), r.addr.Port()+1)
+	}
+	return netip.AddrPort{}
 }
 
 // hold reports whether the far end does not want our audio: it has put us on hold.
@@ -124,6 +137,9 @@ func parseSDP(b []byte) (*remoteMedia, error) {
 			if isDirection(a.Key) {
 				r.direction = a.Key
 			}
+			if a.Key == "rtcp" {
+				r.rtcp = rtcpAttr(a.Value, addr)
+			}
 		}
 	}
 	if r.audio < 0 {
@@ -153,6 +169,28 @@ func streamAddr(d *sdp.SessionDescription, md *sdp.MediaDescription) (netip.Addr
 		return netip.AddrPort{}, nil // RFC 2543 hold: "do not send to me"
 	}
 	return netip.AddrPortFrom(ip.Unmap(), uint16(port)), nil
+}
+
+// rtcpAttr reads RFC 3605's "a=rtcp:port [IN IP4 addr]"; an attribute we cannot read leaves
+// the default (invalid), as does one for an RTP stream we do not send to.
+func rtcpAttr(v string, rtp netip.AddrPort) netip.AddrPort {
+	f := strings.Fields(v)
+	if len(f) == 0 || !rtp.IsValid() {
+		return netip.AddrPort{}
+	}
+	port, err := strconv.Atoi(f[0])
+	if err != nil || port <= 0 || port > 65535 {
+		return netip.AddrPort{}
+	}
+	ip := rtp.Addr()
+	if len(f) == 4 && f[1] == "IN" {
+		a, err := netip.ParseAddr(f[3])
+		if err != nil || a.IsUnspecified() {
+			return netip.AddrPort{}
+		}
+		ip = a.Unmap()
+	}
+	return netip.AddrPortFrom(ip, uint16(port))
 }
 
 // g711Formats lists the stream's PCMU/PCMA formats in its order, and its telephone-event

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -28,10 +29,14 @@ var ErrFrameTooBig = errors.New("media: frame too big")
 type sender struct {
 	mu       sync.Mutex
 	ssrc     uint32
+	firstSeq uint16 // of our first packet, from which the far end counts what it expected
 	seq      uint16
 	ts       uint32        // timestamp of the last packet sent
 	lastLen  uint32        // its length in samples (for an event: its duration so far)
 	lastSend time.Duration // when it was sent, on the session clock
+	// lastReal is when the last frame that was not the filler's was handed over, on the
+	// scheduler's clock: the filler reads it without the lock
+	lastReal atomic.Int64
 	started  bool
 	buf      [rtpHeaderLen + maxPayload]byte
 	// relaying another leg's RFC 4733 event: its timestamp there and ours here
@@ -65,11 +70,12 @@ func (s *Session) Send(payload []byte, marker bool) error {
 	if p.closed {
 		return net.ErrClosed
 	}
+	now := time.Since(s.t0)
+	t.lastReal.Store(int64(now) + s.schedOff)
 	dest := p.dest()
 	if !dest.IsValid() || p.hold {
 		return nil
 	}
-	now := time.Since(s.t0)
 	ts, pause := t.position(now)
 	t.ts, t.lastLen, t.lastSend, t.started = ts, uint32(len(payload)), now, true
 	t.seq++
@@ -85,7 +91,7 @@ func (s *Session) write(pt uint8, marker bool, payload []byte, dest netip.AddrPo
 		return err
 	}
 	n += copy(t.buf[n:], payload)
-	if _, err := s.conn.WriteToUDPAddrPort(t.buf[:n], dest); err != nil {
+	if err := s.sock.writeTo(t.buf[:n], dest); err != nil {
 		return err
 	}
 	s.counted.packetsOut.Add(1)

@@ -17,10 +17,14 @@ import (
 // swapped whole (copy on write), so receiving a packet costs one atomic load, not a lock.
 type Session struct {
 	m     *Manager
-	conn  *net.UDPConn
+	sock  *rtpSocket
+	ctl   *net.UDPConn // RTCP, on the port above
 	port  int
 	local netip.AddrPort
 	t0    time.Time // the stream clock's origin (monotonic)
+	// schedOff is t0 on the scheduler's clock
+	schedOff int64
+	keep     *player // the filler (fill.go); guarded by m.mu
 
 	mu      sync.Mutex // serialises negotiation and sink changes; never held for I/O
 	sdpID   uint64
@@ -29,8 +33,9 @@ type Session struct {
 	sinks   atomic.Pointer[sinks]
 	tx      sender   // the outgoing stream
 	rx      receiver // the incoming stream; the reader goroutine's alone
+	rc      control  // RTCP
 	counted counters
-	done    chan struct{} // closed when the reader has returned
+	ctlDone chan struct{} // closed when the RTCP reader has returned
 }
 
 // peerState is what the far end negotiated and where its packets come from.
@@ -41,8 +46,14 @@ type peerState struct {
 	dtmf    int            // its telephone-event payload type, -1 if none
 	remote  netip.AddrPort // from its SDP; invalid until known
 	latched netip.AddrPort // where its packets come from (symmetric RTP); invalid until one arrives
+	vouched netip.Addr     // an address the signalling layer vouches for (ExpectSource)
 	hold    bool           // it does not want our audio (sendonly, inactive, c=0.0.0.0)
-	closed  bool
+	// nullHold: c=0.0.0.0, "send me nothing", not even RTCP
+	nullHold bool
+	// where its RTCP goes by its SDP (a=rtcp, else the port above its RTP), and where it
+	// comes from
+	ctlRemote, ctlLatched netip.AddrPort
+	closed                bool
 }
 
 // dest is where our packets go: the learned source, else the address in the SDP.
@@ -69,6 +80,24 @@ func (s *Session) Codec() Codec { return s.peer.Load().codec }
 // Remote is where the session sends: the source its packets come from once one arrived,
 // before that the address in the far end's SDP.
 func (s *Session) Remote() netip.AddrPort { return s.peer.Load().dest() }
+
+// ExpectSource vouches for ip as the far end's: until the session has latched, packets from
+// ip on any port may latch it, besides those from the exact address its SDP names. The SIP
+// layer calls it with a phone's signalling source address when the phone is behind NAT (its
+// SDP names a private address it cannot be reached at). Anyone else's packets are counted as
+// Foreign and dropped, so that nobody can take a leg's audio by sending to its port first.
+// An invalid ip withdraws the vouching.
+func (s *Session) ExpectSource(ip netip.Addr) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.peer.Load()
+	if p.closed {
+		return
+	}
+	n := *p
+	n.vouched = ip.Unmap()
+	s.peer.Store(&n)
+}
 
 // Held reports whether the far end's last description put us on hold.
 func (s *Session) Held() bool { return s.peer.Load().hold }
@@ -177,11 +206,11 @@ func (s *Session) applyLocked(r *remoteMedia, codec Codec) {
 	}
 	// A new address in the SDP means the far end moved (a transfer, a new device): learn its
 	// source again. c=0.0.0.0 only says "do not send", so the old address is kept for resume.
-	if r.addr.IsValid() && r.addr != n.remote {
-		n.remote = r.addr
-		n.latched = netip.AddrPort{}
+	if r.addr.IsValid() && (r.addr != n.remote || r.rtcpAddr() != n.ctlRemote) {
+		n.remote, n.ctlRemote = r.addr, r.rtcpAddr()
+		n.latched, n.ctlLatched = netip.AddrPort{}, netip.AddrPort{}
 	}
-	n.hold = r.hold()
+	n.hold, n.nullHold = r.hold(), !r.addr.IsValid()
 	s.peer.Store(&n)
 }
 
@@ -207,8 +236,16 @@ func (s *Session) Close() error {
 	s.sinks.Store(&sinks{})
 	s.mu.Unlock()
 	s.m.Detach(s)
-	err := s.conn.Close()
-	<-s.done
+	s.stopControl()
+	s.sock.stop()
+	// A send that loaded the peer state before it was closed has finished once the lock is
+	// free, and none starts after: nothing writes to the socket once it is closed (its number
+	// may be another socket's by then).
+	s.tx.mu.Lock()
+	s.tx.mu.Unlock()
+	err := s.sock.close()
+	s.ctl.Close()
+	<-s.ctlDone
 	s.m.ports.release(s.port)
 	s.m.sessionClosed(s)
 	return err

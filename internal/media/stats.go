@@ -14,11 +14,15 @@ type Stats struct {
 	Lost uint64
 	// Jitter is the RFC 3550 interarrival jitter of the far end's audio, in milliseconds.
 	Jitter float64
-	// Malformed counts datagrams that are not RTP we can parse; RTCP counts RTCP arriving on
-	// the RTP port; UnknownPT counts RTP in a format that was not negotiated; Foreign counts
-	// RTP from an address other than the far end's once its source is known. None of these is
+	// Malformed counts datagrams that are not RTP we can parse; UnknownPT counts RTP in a format that was not negotiated; Foreign counts
+	// RTP from an address that is neither the far end's (where its packets come from, once
+	// known) nor one its SDP or the signalling layer named. None of these is
 	// in PacketsIn.
-	Malformed, RTCP, UnknownPT, Foreign uint64
+	Malformed, UnknownPT, Foreign uint64
+	// RTCP counts the far end's RTCP compound packets taken in (on the RTCP port, or on the
+	// RTP port when it multiplexes); RTCPBad those dropped, malformed or from an address
+	// that is not the far end's; RTCPSent our own reports.
+	RTCP, RTCPBad, RTCPSent uint64
 	// LastIn is when the far end's last packet arrived (zero if none has).
 	LastIn time.Time
 }
@@ -29,6 +33,7 @@ type counters struct {
 	packetsIn, packetsOut, bytesIn, bytesOut atomic.Uint64
 	lost                                     atomic.Uint64
 	malformed, rtcp, unknownPT, foreign      atomic.Uint64
+	rtcpBad, rtcpSent                        atomic.Uint64
 	jitter                                   atomic.Uint32 // RFC 3550 units ×16
 	lastIn                                   atomic.Int64  // Unix nanoseconds
 }
@@ -42,6 +47,7 @@ func (s *Session) Stats() Stats {
 		Lost:      c.lost.Load(),
 		Jitter:    float64(c.jitter.Load()) / 16 / 8, // timestamp units at 8 kHz → ms
 		Malformed: c.malformed.Load(), RTCP: c.rtcp.Load(), UnknownPT: c.unknownPT.Load(), Foreign: c.foreign.Load(),
+		RTCPBad: c.rtcpBad.Load(), RTCPSent: c.rtcpSent.Load(),
 	}
 	if v := c.lastIn.Load(); v != 0 {
 		st.LastIn = time.Unix(0, v)
@@ -60,6 +66,8 @@ func (a *Stats) add(b Stats) {
 	a.RTCP += b.RTCP
 	a.UnknownPT += b.UnknownPT
 	a.Foreign += b.Foreign
+	a.RTCPBad += b.RTCPBad
+	a.RTCPSent += b.RTCPSent
 	a.Jitter = max(a.Jitter, b.Jitter)
 	if b.LastIn.After(a.LastIn) {
 		a.LastIn = b.LastIn

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -60,9 +61,9 @@ func (s *Server) route(to telephony.Target) (destination, telephony.Cause, int) 
 			d.transport = strings.ToUpper(t)
 		}
 		switch {
-		case d.transport == "TCP" && s.hasConnection("tcp", b.source):
+		case stream(d.transport) && s.hasConnection(strings.ToLower(d.transport), b.source):
 			d.dest = b.source // the phone's own connection: the only way in through its NAT
-		case d.transport != "TCP" && b.behindNAT():
+		case !stream(d.transport) && b.behindNAT():
 			d.dest = b.source
 		}
 		return d, "", 0
@@ -162,8 +163,8 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 	base := sip.NewRequest(sip.INVITE, dst.ruri)
 	from := &sip.FromHeader{DisplayName: to.DisplayName, Address: sip.Uri{Scheme: "sip", User: fromUser, Host: s.host},
 		Params: sip.NewParams()}
-	from.Params.Add("tag", sip.GenerateTagN(16))
 	callID := sip.CallIDHeader(sip.GenerateTagN(24) + "@" + s.host)
+	from.Params.Add("tag", s.localTag(string(callID)))
 	maxFwd := sip.MaxForwardsHeader(70)
 	base.AppendHeader(from)
 	base.AppendHeader(&sip.ToHeader{Address: dst.to, Params: sip.NewParams()})
@@ -354,6 +355,10 @@ func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.
 		}
 	})
 	_, _, sess := l.snapshot()
+	if src, err := netip.ParseAddrPort(res.Source()); err == nil {
+		// the phone (at its registered source) or carrier that answered: its media is its own
+		sess.ExpectSource(src.Addr())
+	}
 	if err := sess.Accept(res.Body()); err != nil {
 		s.log.Info("answer without usable SDP; hanging up", "leg", l.id, "err", err)
 		l.fire(inFailed, telephony.Event{Cause: telephony.CauseRejected, Code: 488})

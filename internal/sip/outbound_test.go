@@ -224,3 +224,30 @@ func TestPhoneBehindNATIsReachedAtItsSource(t *testing.T) {
 	}
 	e.clean()
 }
+
+// TestPhoneBehindNATIsHeard: a phone whose SDP names a private address sends its audio from
+// another: the media layer takes it only because the SIP layer vouches for the phone's
+// signalling address (strict latching refuses anyone else's packets).
+func TestPhoneBehindNATIsHeard(t *testing.T) {
+	e := newEnv(t)
+	e.h.answering(e.s)
+	kim := e.phone("1001", siptest.Options{Tone: 880, ContactHost: "192.168.77.5", SDPHost: "192.168.77.5"})
+	cust, err := siptest.NewTrunk(t, e.addr, siptest.Options{Tone: 440}).DialFrom("0212345678", "0101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := e.h.call(t, 1)
+	e.s.Place("agent-nat", telephony.Target{Kind: telephony.TargetExtension, Extension: "1001"})
+	ring := kim.Incoming(5 * time.Second)
+	if err := ring.Answer(); err != nil {
+		t.Fatal(err)
+	}
+	e.h.wait(t, "agent-nat", telephony.Answered)
+	e.s.Bridge(in.Leg, "agent-nat")
+	if hc, ha := cust.Listen(time.Second), ring.Listen(time.Second); !hc.Is(880) || !ha.Is(440) {
+		t.Fatalf("customer heard %s, NAT'd agent heard %s", hc, ha)
+	}
+	ring.Hangup()
+	e.s.Hangup(in.Leg, telephony.CauseNormal)
+	e.clean()
+}

@@ -23,6 +23,7 @@ type audio struct {
 	conn  *net.UDPConn
 	codec media.Codec
 	tone  float64
+	host  string // named in our SDP
 
 	mu      sync.Mutex
 	remote  netip.AddrPort
@@ -42,12 +43,15 @@ type audio struct {
 	done sync.WaitGroup
 }
 
-func newAudio(codec media.Codec, tone float64) (*audio, error) {
+func newAudio(codec media.Codec, tone float64, host string) (*audio, error) {
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return nil, err
 	}
-	a := &audio{conn: c, codec: codec, tone: tone, stop: make(chan struct{}), ssrc: uint32(time.Now().UnixNano())}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	a := &audio{conn: c, codec: codec, tone: tone, host: host, stop: make(chan struct{}), ssrc: uint32(time.Now().UnixNano())}
 	a.done.Add(1)
 	go a.read()
 	return a, nil
@@ -62,10 +66,10 @@ func (a *audio) sdp(direction string) []byte {
 	a.version++ // a new description, as RFC 3264 §8 wants of a re-offer
 	v := a.version
 	a.mu.Unlock()
-	return []byte(fmt.Sprintf("v=0\r\no=siptest %d %d IN IP4 127.0.0.1\r\ns=siptest\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
+	return []byte(fmt.Sprintf("v=0\r\no=siptest %d %d IN IP4 %s\r\ns=siptest\r\nc=IN IP4 %s\r\nt=0 0\r\n"+
 		"m=audio %d RTP/AVP %d %d\r\na=rtpmap:%d %s/8000\r\na=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n"+
 		"a=ptime:20\r\na=%s\r\n",
-		a.port(), v, a.port(), pt, dtmfPT, pt, a.codec.Name, dtmfPT, dtmfPT, direction))
+		a.port(), v, a.host, a.host, a.port(), pt, dtmfPT, pt, a.codec.Name, dtmfPT, dtmfPT, direction))
 }
 
 // setRemote reads the far end's address from its SDP and starts sending the tone there.

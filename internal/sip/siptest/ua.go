@@ -33,6 +33,9 @@ type Options struct {
 	// ContactHost is put in Contact instead of 127.0.0.1: a phone behind NAT announces its
 	// private address.
 	ContactHost string
+	// SDPHost is put in the SDP's c= line instead of 127.0.0.1: a phone behind NAT names its
+	// private address there too, and sends from another.
+	SDPHost string
 	// Listen is the address to listen on; 127.0.0.1 on an ephemeral port when empty.
 	Listen string
 }
@@ -50,6 +53,7 @@ type UA struct {
 	Tone       float64
 	AutoAnswer bool
 	Transport  string // UDP or TCP
+	sdpHost    string
 
 	ua   *sipgo.UserAgent
 	srv  *sipgo.Server
@@ -109,7 +113,7 @@ func newUA(t testing.TB, name, server, user, password string, o Options) *UA {
 	}
 	u := &UA{t: t, Name: name, User: user, Password: password, Server: server, Codec: o.Codec, Tone: o.Tone,
 		AutoAnswer: o.AutoAnswer, Transport: o.Transport, incoming: make(chan *Call, 16), calls: map[string]*Call{},
-		done: make(chan struct{}), callID: sip.GenerateTagN(20)}
+		done: make(chan struct{}), callID: sip.GenerateTagN(20), sdpHost: o.SDPHost}
 	var err error
 	u.ua, err = sipgo.NewUA(sipgo.WithUserAgent("siptest "+name), sipgo.WithUserAgentHostname("127.0.0.1"))
 	if err != nil {
@@ -352,7 +356,7 @@ type Dial struct {
 // DialWith places a call. Cancelling ctx before the answer sends CANCEL; the error is then
 // ctx's.
 func (u *UA) DialWith(ctx context.Context, number string, o Dial) (*Call, error) {
-	a, err := newAudio(u.Codec, u.Tone)
+	a, err := newAudio(u.Codec, u.Tone, u.sdpHost)
 	if err != nil {
 		return nil, err
 	}
@@ -538,7 +542,7 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if err != nil {
 		return
 	}
-	a, err := newAudio(u.Codec, u.Tone)
+	a, err := newAudio(u.Codec, u.Tone, u.sdpHost)
 	if err != nil {
 		return
 	}

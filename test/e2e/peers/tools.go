@@ -24,11 +24,19 @@ func Require(t testing.TB, programs ...string) {
 	}
 }
 
+// Test ports come from below the system's ephemeral range (32768 and up on Linux), where
+// every outgoing connection and unbound UDP socket takes a random port: a window of 200 free
+// ports in a row is then easy to find even while other programs hold thousands of sockets.
+const (
+	portLow  = 10000
+	portHigh = 32000
+)
+
 var portMu sync.Mutex
-var nextPort = 30000 + os.Getpid()%5000*4
+var nextPort = portLow + os.Getpid()%1000*20
 
 // Port returns a port free for both UDP and TCP on 127.0.0.1. Ports are handed out from a
-// per-process window so that parallel test binaries rarely collide, and each is checked.
+// per-process starting point so that parallel test binaries rarely collide, and each is checked.
 func Port(t testing.TB) int {
 	t.Helper()
 	return Ports(t, 1)
@@ -40,18 +48,22 @@ func Ports(t testing.TB, n int) int {
 	t.Helper()
 	portMu.Lock()
 	defer portMu.Unlock()
-	for tries := 0; tries < 2000; tries++ {
+	for tries := 0; tries < 4000; tries++ {
 		base := nextPort
 		if base%2 == 1 {
 			base++
 		}
 		nextPort = base + n
-		if nextPort > 60000 {
-			nextPort = 30000
+		if nextPort > portHigh {
+			nextPort, base = portLow, portLow
+			nextPort = base + n
 		}
 		ok := true
 		for p := base; p < base+n && ok; p++ {
 			ok = free(p)
+			if !ok {
+				nextPort = p + 1 // skip past the port in use
+			}
 		}
 		if ok {
 			return base
