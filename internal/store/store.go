@@ -154,7 +154,8 @@ type EventSum struct {
 type EventStore interface {
 	Append(ctx context.Context, e CallEvent) error
 	// Sums adds up a service's events in [from, to) by 15-minute bucket, kind and queue
-	// (by == "queue") or agent (by == "agent").
+	// (by == "queue": every kind) or agent (by == "agent": the kinds an agent's figures count,
+	// EventAnswered, EventHandled, EventRejected and EventRingTimeout).
 	Sums(ctx context.Context, service string, from, to time.Time, by string) ([]EventSum, error)
 }
 

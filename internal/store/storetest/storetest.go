@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -557,10 +558,28 @@ func testEvents(t *testing.T, open Opener) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("sums by queue:\n got %+v\nwant %+v", got, want)
 	}
+	// a range that does not start or end on a bucket's edge counts only what it holds
+	got, err = st.Events().Sums(ctx, "support", base.Add(90*time.Second), base.Add(16*time.Minute), "queue")
+	ok(t, err)
+	want = []store.EventSum{
+		{Bucket: base, Key: "100", Kind: "answered", Count: 1, Wait: 12, MaxWait: 12, WithinSL: 1},
+		{Bucket: base, Key: "100", Kind: "queued", Count: 1},
+		{Bucket: base, Key: "200", Kind: "answered", Count: 1, Wait: 40, MaxWait: 40},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("sums of a cut range:\n got %+v\nwant %+v", got, want)
+	}
+	// by agent: the kinds an agent's figures count, and no others
+	add(store.CallEvent{Queue: "100", Call: "E", Agent: "kim", Kind: store.EventOffered, At: base.Add(4 * time.Minute)})
+	add(store.CallEvent{Queue: "100", Call: "E", Agent: "kim", Kind: store.EventRejected, At: base.Add(5 * time.Minute)})
 	byAgent, err := st.Events().Sums(ctx, "support", base, base.Add(15*time.Minute), "agent")
 	ok(t, err)
-	if len(byAgent) != 3 || byAgent[0].Key != "" || byAgent[1].Key != "kim" || byAgent[2].Key != "lee" {
-		t.Fatalf("sums by agent: %+v", byAgent)
+	var keys []string
+	for _, x := range byAgent {
+		keys = append(keys, x.Key+":"+x.Kind)
+	}
+	if strings.Join(keys, " ") != "kim:answered kim:rejected lee:answered" {
+		t.Fatalf("sums by agent: %v", keys)
 	}
 }
 
