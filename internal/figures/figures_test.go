@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"ringdesk/internal/agent"
+	"ringdesk/internal/clock"
+	"ringdesk/internal/clock/clocktest"
 	"ringdesk/internal/events"
 	"ringdesk/internal/fault"
 	"ringdesk/internal/site"
@@ -312,4 +314,48 @@ func jsonish(v any) string {
 		}
 	}
 	return string(out)
+}
+
+// lateClock is the harness's fake clock on which time moves on between the publisher reading
+// it and arming its timer — as a test's Advance on another goroutine can.
+type lateClock struct {
+	*clocktest.Fake
+	late time.Duration
+}
+
+func (c lateClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	c.Fake.Advance(c.late)
+	return c.Fake.AfterFunc(d, f)
+}
+
+// TestPublisherTimerArmedLate: a change held back for the rest of the second is sent when the
+// second is up even if the clock moved on while the publisher armed its timer. Fails before
+// the timer was armed against the time it is due: the event waited for the next Advance,
+// which may never come (TestStatsQueueEvents timed out so, now and then).
+func TestPublisherTimerArmedLate(t *testing.T) {
+	h := newHarness(t)
+	sub := h.bus.Subscribe(events.Filter{All: true}, 1000)
+	src := *h.src
+	src.Clock = lateClock{h.clk, time.Second}
+	p := NewPublisher(&src, h.bus, nil, nil)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+	h.call("01000000001", did)
+	p.Sync() // published: the next change waits for the second to pass
+	// one change, one event about the service: a renamed queue
+	h.reconfigure(func(s *site.Site) { s.Services[0].Queues[0].Name = "새 이름" })
+	h.bus.Publish(events.Event{Type: events.CallQueued, Service: "support"})
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case m := <-sub.C:
+			if q, ok := m.Event.Data.(RealtimeQueue); ok && q.Name == "새 이름" {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the held-back change was not sent once its second was up")
+		}
+	}
 }

@@ -166,7 +166,12 @@ func (p *Publisher) flush(ctx context.Context, st *pubState) {
 			st.timer.Stop()
 		}
 		st.due = next
-		st.timer = p.src.Clock.AfterFunc(next.Sub(now), p.kick)
+		st.timer = p.src.Clock.AfterFunc(next.Sub(p.src.Clock.Now()), p.kick)
+		// time may have moved on while the timer was armed, and a timer set against a later
+		// now fires late; a wake-up costs nothing when nothing is due yet
+		if !p.src.Clock.Now().Before(next) {
+			p.kick()
+		}
 	}
 }
 
