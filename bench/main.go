@@ -25,6 +25,7 @@ var all = []bench{
 	{"routing", benchRouting},
 	{"events", benchEvents},
 	{"tickets", benchTickets},
+	{"reports", benchReports},
 	{"memory", benchMemory},
 	{"callrate", benchCallRate},
 	{"concurrent", benchConcurrent},

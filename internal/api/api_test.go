@@ -79,18 +79,27 @@ type env struct {
 	net  *telephonytest.Network
 	eng  *engine.Engine
 	srv  *httptest.Server
+	api  *Server
 	clk  *clocktest.Fake
 	// trunks, when set before start, is what the API is told of the trunks' health
 	trunks TrunkMonitor
+	// console, when set before start, serves the console's pages
+	console http.Handler
 	// phones, when set before start, tells the API which extensions are registered
 	phones PhoneDirectory
 	// builtin, when set before start, serves the built-in audio
 	builtin func(ref string) ([]byte, bool)
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t) }
+
+// newEnvWith is newEnv with settings made before the start.
+func newEnvWith(t *testing.T, opts ...func(*env)) *env {
 	t.Helper()
 	e := &env{t: t, path: filepath.Join(t.TempDir(), "ringdesk.db")}
+	for _, o := range opts {
+		o(e)
+	}
 	st, err := sqlite.Open(context.Background(), e.path)
 	if err != nil {
 		t.Fatal(err)
@@ -131,10 +140,11 @@ func (e *env) start() {
 		t.Fatal(err)
 	}
 	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Trunks: e.trunks,
-		Phones: e.phones, BuiltinAudio: e.builtin})
+		Phones: e.phones, BuiltinAudio: e.builtin, Console: e.console})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.api = api
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.stop)
 }
@@ -144,6 +154,7 @@ func (e *env) stop() {
 		return
 	}
 	e.srv.Close()
+	e.api.Close()
 	e.eng.Close()
 	e.st.Close()
 	e.srv = nil
@@ -507,8 +518,18 @@ func TestTicketsAccess(t *testing.T) {
 		t.Fatalf("patched %+v", got)
 	}
 	kim.fails("GET", "/api/v1/live?service=support", nil, 403, "forbidden")
-	var live map[string]any
+	var live struct {
+		Agents []struct {
+			Login string `json:"login"`
+			State string `json:"state"`
+		} `json:"agents"`
+	}
+	kim.must("POST", "/api/v1/cti/login", map[string]string{"service": "support"}, 200, nil)
 	boss.must("GET", "/api/v1/live?service=support", nil, 200, &live)
+	// every agent of the service, logged in or not
+	if fmt.Sprint(live.Agents) != "[{boss logged_out} {kim default} {lee logged_out}]" {
+		t.Fatalf("live agents %v", live.Agents)
+	}
 }
 
 func TestAdminEditsAndRestart(t *testing.T) {

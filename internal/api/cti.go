@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"ringdesk/internal/auth"
 	"ringdesk/internal/engine"
 	"ringdesk/internal/site"
+	"ringdesk/internal/store"
 )
 
 // The CTI endpoints act as the agent the caller is logged in as.
@@ -126,15 +129,41 @@ func (s *Server) ctiHangup(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	return s.noBody(s.eng.Hangup)(w, r, p)
 }
 
+// ctiDial is 걸기. With a ticket (걸기 back from the missed-call list) the answered call joins
+// that ticket and clears its 콜백 필요; the number may then be left out: the ticket's is called.
 func (s *Server) ctiDial(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	var req struct {
 		Number   string `json:"number"`
 		CallerID string `json:"caller_id"`
+		Ticket   int64  `json:"ticket"`
 	}
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	if err := s.eng.Dial(p.Login, plainNumber(req.Number), plainNumber(req.CallerID)); err != nil {
+	if req.Ticket != 0 {
+		svc, in := s.eng.Session(p.Login)
+		if !in {
+			return errorf(409, "invalid_state", "CTI 로그인이 필요합니다")
+		}
+		t, err := s.st.Tickets().Get(r.Context(), req.Ticket)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !p.CanSeeService(t.Service)) {
+			e := errorf(404, "not_found", "티켓 %d이(가) 없습니다", req.Ticket)
+			e.Field = "ticket"
+			return e
+		}
+		if err != nil {
+			return err
+		}
+		if t.Service != svc {
+			e := errorf(422, "ticket_other_service", "티켓 %d은(는) 지금 근무 중인 서비스의 티켓이 아닙니다", req.Ticket)
+			e.Field = "ticket"
+			return e
+		}
+		if req.Number == "" {
+			req.Number = t.Phone
+		}
+	}
+	if err := s.eng.DialFor(p.Login, plainNumber(req.Number), plainNumber(req.CallerID), req.Ticket); err != nil {
 		return err
 	}
 	return s.ok(w, p)
@@ -302,6 +331,25 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 		}
 		out = append(out, al)
 	}
+	// every agent of the service is listed, logged in or not, so that a manager sees who is
+	// missing (and can act on whoever is logged in)
+	listed := map[string]bool{}
+	for _, a := range out {
+		listed[a.Login] = true
+	}
+	for _, a := range s.site().Site.Agents {
+		if listed[a.Login] || !contains(a.Services, svc) || (a.Extension == "" && a.Phone != site.PhoneBrowser) {
+			continue
+		}
+		al := agentLive{Login: a.Login, Name: a.Name, Extension: a.Extension, State: string(agent.LoggedOut),
+			Label: agent.LoggedOut.Label("ko")}
+		if s.phones != nil && a.Extension != "" {
+			reg := s.phones.Registered(a.Extension)
+			al.Registered = &reg
+		}
+		out = append(out, al)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Login < out[j].Login })
 	writeJSON(w, 200, map[string]any{"service": l.Service, "at": l.At, "agents": out, "queues": l.Queues, "calls": l.Calls})
 	return nil
 }

@@ -16,6 +16,9 @@ type doc struct {
 	resp    string   // schema name of the 2xx response, "" for 204
 	query   []string // query parameters
 	public  bool
+	csv     bool // also answers text/csv (format=csv)
+	created bool // answers 201
+	refused bool // may answer 409 (the engine refuses in the current state)
 }
 
 var docs = map[string]doc{
@@ -45,9 +48,18 @@ var docs = map[string]doc{
 	"GET /api/v1/cti/history":           {summary: "Agent state history", tag: "cti", resp: "StateHistory", query: []string{"agent", "since", "limit"}},
 
 	"GET /api/v1/live":   {summary: "Supervisor live view: agents with time in state, queues with waiting calls", tag: "live", resp: "Live", query: []string{"service"}},
-	"GET /api/v1/events": {summary: "WebSocket event stream (one JSON Event per message); also carries browser-softphone signalling", tag: "live", resp: "Event"},
+	"GET /api/v1/events": {summary: "WebSocket event stream (one JSON Event per message); also carries browser-softphone signalling. A wallboard token (access_token) gets its service's stats.queue events only, each queue's first at once", tag: "live", resp: "Event", query: []string{"access_token"}},
 
-	"GET /api/v1/tickets":        {summary: "List tickets, newest first", tag: "tickets", resp: "TicketList", query: []string{"service", "phone", "status", "assignee", "limit", "before"}},
+	"GET /api/v1/stats/realtime":                   {summary: "A service now: each queue's waiting calls, oldest wait, members by state, thresholds and today's figures; every agent of the service, logged in or not, with today's figures (managers, admins, or the service's wallboard token as bearer or access_token)", tag: "supervision", resp: "Realtime", query: []string{"service", "access_token"}},
+	"GET /api/v1/stats/queues":                     {summary: "Queue figures (docs/metrics.md) per interval over [from, to): from/to are RFC 3339 or YYYY-MM-DD in the site's time zone (a date as to takes in that whole day); defaults today so far, 15m", tag: "supervision", resp: "QueueReport", query: []string{"service", "from", "to", "interval", "queue", "format"}, csv: true},
+	"GET /api/v1/stats/agents":                     {summary: "Agent figures (docs/metrics.md) per interval over [from, to), as for queues", tag: "supervision", resp: "AgentReport", query: []string{"service", "from", "to", "interval", "agent", "format"}, csv: true},
+	"GET /api/v1/calls":                            {summary: "Call history of the services the caller manages, newest first; phone with or without hyphens; next is the cursor for before; format=csv exports the whole selection (at most 50,000 calls)", tag: "supervision", resp: "CallList", query: []string{"service", "from", "to", "phone", "agent", "queue", "outcome", "limit", "before", "format"}, csv: true},
+	"PUT /api/v1/agents/{login}/cti/state":         {summary: "A manager of the agent's service (or an admin) sets its state: 기본/휴식/대기/업무(reason); the agent is told who", tag: "supervision", body: "CTIState", resp: "CTIView", refused: true},
+	"POST /api/v1/agents/{login}/cti/logout":       {summary: "A manager of the agent's service (or an admin) logs the agent out of CTI", tag: "supervision", resp: "CTIView", refused: true},
+	"POST /api/v1/services/{id}/wallboard-token":   {summary: "A read-only token for the service's wallboard (managers of the service, admins), with the page's URL", tag: "supervision", resp: "WallboardToken", created: true},
+	"DELETE /api/v1/services/{id}/wallboard-token": {summary: "Revoke every wallboard token of the service; open wallboards close", tag: "supervision", resp: "Revoked"},
+
+	"GET /api/v1/tickets":        {summary: "List tickets, newest first; callback=true lists the missed calls (콜백 필요) by when the caller last gave up", tag: "tickets", resp: "TicketList", query: []string{"service", "phone", "status", "assignee", "callback", "limit", "before"}},
 	"GET /api/v1/tickets/{id}":   {summary: "A ticket with notes, calls and the caller's earlier tickets", tag: "tickets", resp: "Ticket"},
 	"PATCH /api/v1/tickets/{id}": {summary: "Change status, subject, assignee; add a note", tag: "tickets", body: "TicketPatch", resp: "Ticket"},
 
@@ -121,7 +133,38 @@ func schemas() map[string]any {
 		"caller_id": str(), "queue": str(), "agent": str(), "offered_at": str(), "answered_at": str(), "ended_at": str(),
 		"talk_seconds": num(), "hold_seconds": num(), "hangup_cause": str(), "hangup_by": str(), "transfers": arr(ref("Transfer"))})
 	summary := obj(map[string]any{"id": integer(), "service": str(), "subject": str(),
-		"status": enum("new", "open", "pending", "solved", "closed"), "assignee": str(), "phone": str(), "created_at": str(), "updated_at": str()})
+		"status": enum("new", "open", "pending", "solved", "closed"), "assignee": str(), "phone": str(), "callback": boolean(),
+		"created_at": str(), "updated_at": str(), "missed_at": str(), "wait_seconds": num(), "missed_calls": integer()})
+	optNum := nullable(num())
+	rtQueue := obj(map[string]any{"queue": str(), "name": str(), "waiting": integer(), "oldest_wait_seconds": num(),
+		"oldest_since": nullable(str()),
+		"agents":       obj(map[string]any{"staffed": integer(), "ready": integer(), "on_call": integer(), "after_call": integer(), "not_ready": integer()}),
+		"today": obj(map[string]any{"offered": integer(), "answered": integer(), "abandoned": integer(), "short_abandoned": integer(),
+			"handled": integer(), "service_level": optNum, "abandon_rate": optNum, "asa_seconds": optNum, "aht_seconds": optNum,
+			"longest_wait_seconds": num()}),
+		"service_level_seconds": integer(), "service_level_target": integer(), "wait_alert_seconds": integer()},
+		"queue", "name", "waiting", "oldest_wait_seconds", "agents", "today")
+	rtAgent := obj(map[string]any{"login": str(), "name": str(), "extension": str(), "state": enum(states...), "label": str(),
+		"reason": str(), "seconds": num(), "since": nullable(str()), "call": str(), "elsewhere": str(), "queues": arr(str()),
+		"today": obj(map[string]any{"answered": integer(), "handled": integer(), "talk_seconds": num(), "after_call_seconds": num(),
+			"staffed_seconds": num(), "occupancy": optNum})}, "login", "name", "state", "reason", "seconds", "today")
+	queueRow := obj(map[string]any{"from": str(), "to": str(), "queue": str(), "name": str(), "offered": integer(),
+		"answered": integer(), "answered_in_sl": integer(), "abandoned": integer(), "short_abandoned": integer(), "handled": integer(),
+		"transfers": integer(), "no_response": integer(), "service_level": optNum, "abandon_rate": optNum, "asa_seconds": optNum,
+		"aht_seconds": optNum, "avg_talk_seconds": optNum, "avg_hold_seconds": optNum, "avg_after_call_seconds": optNum,
+		"avg_abandon_seconds": optNum, "longest_wait_seconds": num()})
+	agentRow := obj(map[string]any{"from": str(), "to": str(), "agent": str(), "name": str(), "answered": integer(),
+		"handled": integer(), "rejected": integer(), "ring_timeouts": integer(), "talk_seconds": num(), "hold_seconds": num(),
+		"after_call_seconds": num(), "staffed_seconds": num(), "ready_seconds": num(), "occupancy": optNum,
+		"states":       map[string]any{"type": "object", "additionalProperties": num()},
+		"work_reasons": map[string]any{"type": "object", "additionalProperties": num()}})
+	reportOf := func(row string) map[string]any {
+		return obj(map[string]any{"service": str(), "timezone": str(), "interval": enum("15m", "hour", "day"), "from": str(),
+			"to": str(), "rows": arr(ref(row))}, "rows")
+	}
+	callRecord := map[string]any{"allOf": []any{ref("Call"), obj(map[string]any{"service": str(), "started_at": str(),
+		"ticket": nullable(integer()), "outcome": enum("answered", "abandoned", "failed", "internal", ""), "wait_seconds": num(),
+		"agent_name": str(), "queue_name": str()})}}
 	ticket := map[string]any{"allOf": []any{ref("TicketSummary"), obj(map[string]any{
 		"notes":   arr(obj(map[string]any{"id": integer(), "author": str(), "body": str(), "at": str()})),
 		"calls":   arr(ref("Call")),
@@ -152,7 +195,7 @@ func schemas() map[string]any {
 		"CTIView":       view,
 		"CTILogin":      obj(map[string]any{"service": str()}, "service"),
 		"CTIState":      obj(map[string]any{"state": enum("default", "break", "ready", "work"), "reason": str()}, "state"),
-		"Dial":          obj(map[string]any{"number": str(), "caller_id": str()}, "number", "caller_id"),
+		"Dial":          obj(map[string]any{"number": str(), "caller_id": str(), "ticket": integer()}, "caller_id"),
 		"Consult":       obj(map[string]any{"target": str()}, "target"),
 		"AfterCall":     obj(map[string]any{"action": enum("ready", "work")}, "action"),
 		"CTISettings":   obj(map[string]any{"service": str(), "name": str(), "cti": boolean(), "recall_seconds": integer(), "caller_ids": arr(str()), "favorites": arr(ref("Favorite")), "groups": arr(ref("Group")), "hangup_announcement": str(), "work_reasons": arr(obj(map[string]any{"code": str(), "ko": str(), "en": str()}))}),
@@ -163,10 +206,22 @@ func schemas() map[string]any {
 		"TicketSummary": summary,
 		"Ticket":        ticket,
 		"TicketList":    obj(map[string]any{"tickets": arr(ref("TicketSummary"))}, "tickets"),
-		"TicketPatch":   obj(map[string]any{"status": enum("new", "open", "pending", "solved", "closed"), "subject": str(), "assignee": str(), "note": str()}),
-		"Call":          callS,
-		"Transfer":      transfer,
-		"Site": obj(map[string]any{"sip": obj(map[string]any{"media_timeout_seconds": integer(), "session_expires_seconds": integer()}),
+		"TicketPatch":   obj(map[string]any{"status": enum("new", "open", "pending", "solved", "closed"), "subject": str(), "assignee": str(), "note": str(), "callback": boolean()}),
+		"Realtime": obj(map[string]any{"service": str(), "at": str(), "timezone": str(), "queues": arr(ref("RealtimeQueue")),
+			"agents": arr(ref("RealtimeAgent"))}, "queues", "agents"),
+		"RealtimeQueue":  rtQueue,
+		"RealtimeAgent":  rtAgent,
+		"QueueRow":       queueRow,
+		"AgentRow":       agentRow,
+		"QueueReport":    reportOf("QueueRow"),
+		"AgentReport":    reportOf("AgentRow"),
+		"CallRecord":     callRecord,
+		"CallList":       obj(map[string]any{"calls": arr(ref("CallRecord")), "next": nullable(str())}, "calls"),
+		"WallboardToken": obj(map[string]any{"token": str(), "url": str(), "service": str(), "created_at": str()}, "token", "url"),
+		"Revoked":        obj(map[string]any{"revoked": integer()}, "revoked"),
+		"Call":           callS,
+		"Transfer":       transfer,
+		"Site": obj(map[string]any{"timezone": str(), "sip": obj(map[string]any{"media_timeout_seconds": integer(), "session_expires_seconds": integer()}),
 			"services": arr(ref("Service")), "agents": arr(ref("Agent")), "trunks": arr(ref("Trunk"))}),
 		"Service":       service,
 		"ServiceList":   obj(map[string]any{"services": arr(ref("Service"))}),
@@ -228,7 +283,16 @@ func (s *Server) openAPIDocument() map[string]any {
 		case "object":
 			resps["200"] = map[string]any{"description": "OpenAPI 3.1 document", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
 		default:
-			resps["200"] = map[string]any{"description": "ok", "content": map[string]any{"application/json": map[string]any{"schema": ref(d.resp)}}}
+			content := map[string]any{"application/json": map[string]any{"schema": ref(d.resp)}}
+			if d.csv {
+				content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string",
+					"description": "UTF-8 with a byte-order mark, a Korean header row, the rows' fields in a fixed order"}}
+			}
+			code := "200"
+			if d.created {
+				code = "201"
+			}
+			resps[code] = map[string]any{"description": "ok", "content": content}
 		}
 		errResp := map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": ref("Error")}}}
 		resps["400"] = errResp
@@ -237,7 +301,7 @@ func (s *Server) openAPIDocument() map[string]any {
 			resps["403"] = errResp
 			op["security"] = []any{map[string]any{"bearer": []string{}}, map[string]any{"cookie": []string{}}}
 		}
-		if d.tag == "cti" {
+		if d.tag == "cti" || d.refused {
 			resps["409"] = errResp
 		}
 		if paths[rt.path] == nil {

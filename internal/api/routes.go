@@ -36,7 +36,16 @@ func (s *Server) routeList() []route {
 		{"GET", "/api/v1/cti/history", s.api(s.ctiHistory)},
 
 		{"GET", "/api/v1/live", s.api(s.live)},
-		{"GET", "/api/v1/events", s.api(s.events)},
+		{"GET", "/api/v1/events", s.orWallboard(s.events, s.wallboardEvents)},
+
+		{"GET", "/api/v1/stats/realtime", s.orWallboard(s.statsRealtime, s.wallboardRealtime)},
+		{"GET", "/api/v1/stats/queues", s.api(s.statsQueues)},
+		{"GET", "/api/v1/stats/agents", s.api(s.statsAgents)},
+		{"GET", "/api/v1/calls", s.api(s.listCalls)},
+		{"PUT", "/api/v1/agents/{login}/cti/state", s.api(s.superviseState)},
+		{"POST", "/api/v1/agents/{login}/cti/logout", s.api(s.superviseLogout)},
+		{"POST", "/api/v1/services/{id}/wallboard-token", s.api(s.createWallboardToken)},
+		{"DELETE", "/api/v1/services/{id}/wallboard-token", s.api(s.deleteWallboardTokens)},
 
 		{"GET", "/api/v1/tickets", s.api(s.listTickets)},
 		{"GET", "/api/v1/tickets/{id}", s.api(s.getTicket)},
@@ -82,6 +91,8 @@ func (s *Server) routes() {
 			s.metrics(w)
 		})
 	}
+	// the wallboard's page, for a manager or a television holding a wallboard token
+	s.mux.HandleFunc("GET /wallboard", s.wallboardPage)
 	if s.console != nil {
 		s.mux.Handle("/", s.console)
 	}

@@ -18,6 +18,7 @@ import (
 	"ringdesk/internal/directory"
 	"ringdesk/internal/engine"
 	"ringdesk/internal/events"
+	"ringdesk/internal/figures"
 	"ringdesk/internal/store"
 )
 
@@ -98,6 +99,12 @@ type Server struct {
 	sockets  *socketSet
 	trunks   TrunkMonitor
 	mux      *http.ServeMux
+	// fig computes the figures (reports, real time); pub keeps wallboards current with
+	// stats.queue events until Close.
+	fig     *figures.Source
+	pub     *figures.Publisher
+	stopPub context.CancelFunc
+	pubDone chan struct{}
 
 	writeMu sync.Mutex // serialises configuration edits: load, change, validate, save
 }
@@ -129,8 +136,23 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	// open event sockets follow the accounts' new permissions whenever the configuration moves
 	cfg.Directory.Subscribe(func(*directory.Index) { s.sockets.recheck() })
+	s.fig = &figures.Source{Store: cfg.Store, Engine: cfg.Engine, Dir: cfg.Directory, Clock: cfg.Clock}
 	s.routes()
+	if cfg.Engine != nil && cfg.Bus != nil {
+		s.pub = figures.NewPublisher(s.fig, cfg.Bus, cfg.Logger, s.sockets.watching)
+		pctx, stop := context.WithCancel(context.Background())
+		s.stopPub, s.pubDone = stop, make(chan struct{})
+		go func() { defer close(s.pubDone); s.pub.Run(pctx) }()
+	}
 	return s, nil
+}
+
+// Close stops what the API runs besides requests: the stats.queue publisher.
+func (s *Server) Close() {
+	if s.stopPub != nil {
+		s.stopPub()
+		<-s.pubDone
+	}
 }
 
 // Handler returns the server's HTTP handler.

@@ -47,6 +47,9 @@ type eventSocket struct {
 	role      site.Role
 	services  []string
 	password  string // the account's password hash when the socket opened
+	// wallboard is the service of a wallboard token's socket ("" for an account's): it gets
+	// that service's stats.queue events and nothing else.
+	wallboard string
 	end       context.CancelCauseFunc
 }
 
@@ -78,6 +81,27 @@ func (s *Server) addSocket(k *eventSocket) (remove func()) {
 		delete(set.open, k)
 		set.mu.Unlock()
 	}
+}
+
+// watching reports whether an open socket may receive a service's stats.queue events: a
+// manager's or an administrator's, or a wallboard of the service. The publisher computes
+// nothing for a service nobody watches.
+func (set *socketSet) watching(service string) bool {
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	for k := range set.open {
+		if k.wallboard != "" {
+			if k.wallboard == service {
+				return true
+			}
+			continue
+		}
+		p := auth.Principal{Login: k.login, Role: k.role, Services: k.services}
+		if p.CanManageService(service) {
+			return true
+		}
+	}
+	return false
 }
 
 // recheck asks for every socket to be re-checked now.
@@ -127,6 +151,9 @@ func (s *Server) recheckLoop() {
 // stillAllowed re-checks a socket: nil, or why it must close. A store that cannot answer
 // closes nothing; the next re-check asks again.
 func (s *Server) stillAllowed(k *eventSocket) error {
+	if k.wallboard != "" {
+		return s.wallboardStillAllowed(k)
+	}
 	a, ok := s.site().Agents[k.login]
 	if !ok || a.PasswordHash != k.password {
 		return errSessionEnded

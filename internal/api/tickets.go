@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,13 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		}
 		f.BeforeID = n
 	}
+	switch q.Get("callback") {
+	case "":
+	case "true":
+		return s.listMissed(w, r, f, q.Get("limit") != "")
+	default:
+		return fieldError(400, "callback", "callback은 true로만 쓸 수 있습니다 (콜백 필요 티켓 목록)")
+	}
 	list := []tickets.Ticket{}
 	if len(f.Services) > 0 {
 		var err error
@@ -62,13 +70,69 @@ type ticketSummary struct {
 	Status    tickets.Status `json:"status"`
 	Assignee  string         `json:"assignee"`
 	Phone     string         `json:"phone"`
+	Callback  bool           `json:"callback"` // 콜백 필요
 	CreatedAt time.Time      `json:"created_at"`
 	UpdatedAt time.Time      `json:"updated_at"`
+	// In the missed-call list (callback=true): when the caller last gave up waiting, how long
+	// the caller had waited, and how many of the ticket's calls were missed.
+	MissedAt    *time.Time `json:"missed_at,omitempty"`
+	WaitSeconds *float64   `json:"wait_seconds,omitempty"`
+	MissedCalls int        `json:"missed_calls,omitempty"`
 }
 
 func summarize(t tickets.Ticket) ticketSummary {
 	return ticketSummary{ID: t.ID, Service: t.Service, Subject: t.Subject, Status: t.Status, Assignee: t.Assignee,
-		Phone: t.Phone, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		Phone: t.Phone, Callback: t.Callback, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+}
+
+// listMissed is the missed-call list (부재중): the tickets marked 콜백 필요, each with the caller's
+// number and when the caller last gave up, the most recent first.
+func (s *Server) listMissed(w http.ResponseWriter, r *http.Request, f tickets.Filter, limited bool) error {
+	if f.BeforeID != 0 {
+		return fieldError(400, "before", "부재중 목록(callback=true)은 before 없이 limit으로 가져옵니다")
+	}
+	if !limited {
+		f.Limit = 100
+	}
+	f.Callback = true
+	out := []ticketSummary{}
+	if len(f.Services) > 0 {
+		list, err := s.st.Tickets().List(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		for _, t := range list {
+			sum := summarize(t)
+			calls, err := s.st.Calls().ListForTicket(r.Context(), t.ID)
+			if err != nil {
+				return err
+			}
+			for _, c := range calls {
+				if c.Outcome != tickets.OutcomeAbandoned {
+					continue
+				}
+				sum.MissedCalls++
+				at := c.StartedAt
+				if c.EndedAt != nil {
+					at = *c.EndedAt
+				}
+				if sum.MissedAt == nil || at.After(*sum.MissedAt) {
+					wait := c.WaitSeconds
+					sum.MissedAt, sum.WaitSeconds = &at, &wait
+				}
+			}
+			out = append(out, sum)
+		}
+	}
+	when := func(t ticketSummary) time.Time {
+		if t.MissedAt != nil {
+			return *t.MissedAt
+		}
+		return t.UpdatedAt
+	}
+	sort.SliceStable(out, func(i, j int) bool { return when(out[i]).After(when(out[j])) })
+	writeJSON(w, 200, map[string]any{"tickets": out})
+	return nil
 }
 
 // visibleServices lists the services whose tickets p may see.
@@ -142,11 +206,12 @@ func (s *Server) patchTicket(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		Subject  *string `json:"subject"`
 		Note     string  `json:"note"`
 		Assignee *string `json:"assignee"`
+		Callback *bool   `json:"callback"` // false: the customer was called back some other way
 	}
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	u := tickets.Update{Subject: req.Subject, Note: req.Note, Author: p.Login}
+	u := tickets.Update{Subject: req.Subject, Note: req.Note, Author: p.Login, Callback: req.Callback}
 	if req.Status != nil {
 		st := tickets.Status(*req.Status)
 		u.Status = &st
@@ -167,15 +232,19 @@ func (s *Server) patchTicket(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		e.Field, _, _ = strings.Cut(err.Error(), ":") // status, subject or note
 		return e
 	}
-	if u.Status == nil && u.Subject == nil && u.Assignee == nil && u.Note == "" {
-		return errorf(400, "invalid_field", "nothing to change: give status, subject, assignee or note")
+	if u.Status == nil && u.Subject == nil && u.Assignee == nil && u.Callback == nil && u.Note == "" {
+		return errorf(400, "invalid_field", "nothing to change: give status, subject, assignee, callback or note")
 	}
 	nt, err := s.st.Tickets().Update(r.Context(), t.ID, u, s.clock.Now())
 	if err != nil {
 		return err
 	}
+	data := map[string]any{"ticket": nt.ID, "by": p.Login}
+	if u.Callback != nil {
+		data["callback"] = nt.Callback // the missed-call lists drop or add it
+	}
 	s.bus.Publish(events.Event{Type: events.TicketUpdated, At: s.clock.Now(), Service: nt.Service, Agent: nt.Assignee,
-		Data: map[string]any{"ticket": nt.ID, "by": p.Login}})
+		Data: data})
 	if nt.Notes == nil {
 		nt.Notes = []tickets.Note{}
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"time"
 
@@ -58,6 +59,8 @@ type callRT struct {
 	// handled entry is logged or on its way (the agent's after-call work).
 	queuedAt time.Time
 	handled  bool
+	// forTicket is the ticket a 걸기 back was made for: the answered call joins it (0: none).
+	forTicket int64
 }
 
 // ticketRef is the id of a ticket whose creation is a write of some turn. Only the pipeline
@@ -461,14 +464,53 @@ func (l *loop) answered(c *callRT, a *agentRT) {
 		Phone: phone, CreatedAt: at, UpdatedAt: at}
 	ref := &ticketRef{}
 	c.ticket = ref
-	l.store(func(ctx context.Context, tx store.Store) error {
-		tk := t
-		if err := tx.Tickets().Create(ctx, &tk); err != nil {
-			return err
-		}
-		ref.id.Store(tk.ID)
-		return nil
-	})
+	created := true
+	if c.forTicket != 0 {
+		// a call back joins the ticket it was made for and clears its 콜백 필요 (a call back to
+		// the ticket's own number has had it cleared by calledBack already); only a ticket that
+		// is not there (never, as tickets are not removed) makes a new one
+		created = false
+		id, login := c.forTicket, a.login
+		l.store(func(ctx context.Context, tx store.Store) error {
+			cur, err := tx.Tickets().Get(ctx, id)
+			if errors.Is(err, store.ErrNotFound) {
+				tk := t
+				if err := tx.Tickets().Create(ctx, &tk); err != nil {
+					return err
+				}
+				ref.id.Store(tk.ID)
+				created = true
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			u := tickets.Update{Author: login}
+			if cur.Callback {
+				off := false
+				u.Callback, u.Note = &off, "콜백 완료"
+			}
+			if cur.Assignee == "" {
+				u.Assignee = &login
+			}
+			if u.Callback != nil || u.Assignee != nil {
+				if _, err := tx.Tickets().Update(ctx, id, u, at); err != nil {
+					return err
+				}
+			}
+			ref.id.Store(id)
+			return nil
+		})
+	} else {
+		l.store(func(ctx context.Context, tx store.Store) error {
+			tk := t
+			if err := tx.Tickets().Create(ctx, &tk); err != nil {
+				return err
+			}
+			ref.id.Store(tk.ID)
+			return nil
+		})
+	}
 	l.t.undo = append(l.t.undo, func() { ref.id.Store(0) })
 	l.saveCall(c)
 	bus, service, from := l.e.bus, l.service, c.rec.From
@@ -479,6 +521,9 @@ func (l *loop) answered(c *callRT, a *agentRT) {
 			answered["ticket"] = id
 			ev := base
 			ev.Type, ev.Data = events.TicketCreated, map[string]any{"ticket": id, "service": service, "phone": from}
+			if !created {
+				ev.Type, ev.Data = events.TicketUpdated, map[string]any{"ticket": id, "service": service, "phone": phone, "callback": false}
+			}
 			bus.Publish(ev)
 		}
 		ev := base

@@ -76,6 +76,14 @@ func trunkTarget(r directory.Route, callerID string) telephony.Target {
 // Dial is 걸기: the agent's phone rings first, then the customer is called through the trunk
 // with the chosen registered caller ID.
 func (e *Engine) Dial(login, number, callerID string) error {
+	return e.DialFor(login, number, callerID, 0)
+}
+
+// DialFor is 걸기 on behalf of a ticket (걸기 back from the missed-call list): once the customer
+// answers, the call is linked to that ticket rather than opening a new one, and the ticket's
+// 콜백 필요 is cleared. The caller checks that the ticket is of the agent's service; ticket 0
+// is a plain 걸기.
+func (e *Engine) DialFor(login, number, callerID string, ticket int64) error {
 	if !validNumber(number) {
 		return invalid("invalid_number", "고객 번호가 올바르지 않습니다. 숫자만 입력하세요")
 	}
@@ -99,6 +107,7 @@ func (e *Engine) Dial(login, number, callerID string) error {
 		rest := route.Number
 		c := l.newCall(kindOutbound, tickets.Outbound, callerID, rest)
 		c.rec.CallerID, c.rec.Agent = callerID, a.login
+		c.forTicket = ticket
 		c.m = call.Call{State: call.Connecting}
 		c.agent, a.call = a, c
 		c.dialTarget = trunkTarget(route, callerID)

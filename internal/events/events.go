@@ -30,6 +30,9 @@ const (
 	TicketCreated       = "ticket.created"   // data: {"ticket"}
 	TicketUpdated       = "ticket.updated"   // data: {"ticket"}
 	SiteChanged         = "site.changed"     // configuration changed
+	// StatsQueue is a queue's real-time figures (data: the queue's row of
+	// GET /api/v1/stats/realtime), sent at most once a second per queue when they change.
+	StatsQueue = "stats.queue"
 )
 
 // Event is one thing that happened.

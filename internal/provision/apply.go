@@ -31,7 +31,7 @@ type Counts struct {
 // Report says what an apply changed.
 type Report struct {
 	Services, Agents, Trunks Counts
-	// Settings counts the site-wide settings the file gives ("sip").
+	// Settings counts the site-wide settings the file gives ("sip", "timezone").
 	Settings Counts
 	// Audio lists the prompts the file names, by the path written there: Created for the
 	// ones the store did not have yet.
@@ -263,6 +263,13 @@ func (r *Report) tally(before, after, file *site.Site) {
 			r.Settings.Unchanged = append(r.Settings.Unchanged, "sip")
 		} else {
 			r.Settings.Updated = append(r.Settings.Updated, "sip")
+		}
+	}
+	if file.Timezone != "" {
+		if before.Timezone == after.Timezone {
+			r.Settings.Unchanged = append(r.Settings.Unchanged, "timezone")
+		} else {
+			r.Settings.Updated = append(r.Settings.Updated, "timezone")
 		}
 	}
 }

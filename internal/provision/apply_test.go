@@ -429,6 +429,40 @@ func TestShippedExample(t *testing.T) {
 	}
 }
 
+// TestApplyTimezone: the time zone is applied with its line checked, idempotently; a file
+// that leaves it out keeps the stored one.
+func TestApplyTimezone(t *testing.T) {
+	st := newStore(t)
+	apply(t, st, siteDir(t, example(t)))
+	if got := loadSite(t, st).Timezone; got != "Asia/Seoul" {
+		t.Fatalf("default stored: %q", got)
+	}
+	path := siteDir(t, "timezone: Asia/Tokyo\n")
+	rep := apply(t, st, path)
+	if !slices.Equal(rep.Settings.Updated, []string{"timezone"}) || !strings.Contains(rep.String(), "settings: 1 updated (timezone)") {
+		t.Fatalf("report:\n%s", rep)
+	}
+	v1 := version(t, st)
+	rep = apply(t, st, path)
+	if rep.Changed() || !slices.Equal(rep.Settings.Unchanged, []string{"timezone"}) || version(t, st) != v1 {
+		t.Fatalf("the same file again changed something:\n%s", rep)
+	}
+	apply(t, st, siteDir(t, "sip:\n  media_timeout_seconds: 30\n"))
+	if got := loadSite(t, st); got.Timezone != "Asia/Tokyo" || got.Location().String() != "Asia/Tokyo" {
+		t.Fatalf("a file without a time zone changed it: %q", got.Timezone)
+	}
+	bad := siteDir(t, "sip:\n  media_timeout_seconds: 40\ntimezone: Seoul\n")
+	_, err := Apply(ctx, st, bad)
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("got %v", err)
+	}
+	sameLines(t, brief(ps), []string{`3: timezone: "Seoul" is not a time zone: give an IANA name such as Asia/Seoul or UTC`})
+	if s := loadSite(t, st); s.Timezone != "Asia/Tokyo" || s.SIP.MediaTimeoutSeconds != 30 {
+		t.Fatalf("a refused file changed the site: %q %+v", s.Timezone, s.SIP)
+	}
+}
+
 // TestApplySIPSettings: the site-wide SIP settings are applied with their lines checked,
 // idempotently; a file that leaves one out keeps the stored value.
 func TestApplySIPSettings(t *testing.T) {

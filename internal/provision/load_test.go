@@ -78,6 +78,8 @@ func TestLoadFormProblems(t *testing.T) {
 			[]string{`2: sip.media_timout_seconds: unknown field "media_timout_seconds" (did you mean "media_timeout_seconds"?)`}},
 		{"sip settings not a mapping", "sip: 60\n",
 			[]string{`1: sip: must be a mapping of fields (got "60")`}},
+		{"time zone as a list", "timezone: [Asia/Seoul]\n",
+			[]string{`1: timezone: must be a single value (got a list)`}},
 		{"session interval not a number", "sip:\n  session_expires_seconds: 30m\n",
 			[]string{`2: sip.session_expires_seconds: must be a whole number (got "30m")`}},
 		{"merge from something not a mapping", "x-list: &l [1]\nagents:\n  - <<: *l\n    login: a\n",

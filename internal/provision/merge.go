@@ -17,8 +17,8 @@ type origin map[string][]int // by kind: services, agents, trunks
 // id or login, in place (so that the stored order, and with it the configuration version,
 // does not move for what did not change); new ones follow in the file's order; stored ones
 // the file does not list are kept. A listed service is taken whole: its numbers, caller IDs,
-// favourites, groups and queues are the file's. Each SIP setting the file gives replaces the
-// stored one; one it leaves out is kept.
+// favourites, groups and queues are the file's. Each SIP setting, and the time zone, the file
+// gives replaces the stored one; one it leaves out is kept.
 //
 // Secrets follow KeepSecrets: an agent's password and SIP secret, and a trunk's password, are
 // kept when the file leaves them out. Plain-text passwords the file gives are left in the
@@ -81,6 +81,9 @@ func merge(stored, file *site.Site) (*site.Site, origin) {
 	if v := file.SIP.SessionExpiresSeconds; v != 0 {
 		out.SIP.SessionExpiresSeconds = v
 	}
+	if file.Timezone != "" {
+		out.Timezone = file.Timezone
+	}
 	return out, from
 }
 
@@ -135,7 +138,7 @@ func keys[T any](list []T, key func(T) string) []string {
 // clone copies a site deeply enough that filling defaults in the copy leaves the original
 // alone.
 func clone(s *site.Site) *site.Site {
-	out := &site.Site{SIP: s.SIP}
+	out := &site.Site{SIP: s.SIP, Timezone: s.Timezone}
 	for _, v := range s.Services {
 		out.Services = append(out.Services, cloneService(v))
 	}

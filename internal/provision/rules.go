@@ -16,8 +16,8 @@ import (
 
 // Defaults fills what a site may leave out: recall time 30 s, no_answer break, a service's
 // name from its id, strategy longest_idle, role agent, phone sip for an agent with an
-// extension, trunk port 5060, a media timeout of 60 s and a session interval of 1800 s. A 0
-// recall time, port or SIP setting counts as left out.
+// extension, trunk port 5060, a media timeout of 60 s, a session interval of 1800 s and the
+// time zone Asia/Seoul. A 0 recall time, port or SIP setting counts as left out.
 func Defaults(s *site.Site) {
 	for i := range s.Services {
 		svc := &s.Services[i]
@@ -49,6 +49,9 @@ func Defaults(s *site.Site) {
 		if s.Trunks[i].Port == 0 {
 			s.Trunks[i].Port = 5060
 		}
+	}
+	if s.Timezone == "" {
+		s.Timezone = site.DefaultTimezone
 	}
 	if s.SIP.MediaTimeoutSeconds == 0 {
 		s.SIP.MediaTimeoutSeconds = site.DefaultMediaTimeoutSeconds
@@ -173,7 +176,21 @@ func validate(s *site.Site, name namer) []Problem {
 	}
 	c.trunks()
 	c.sip()
+	c.timezone()
 	return c.list
+}
+
+// timezone checks the zone the figures count days in: an IANA name the built-in zone
+// database knows. "Local" is refused: it would be whatever zone the server happens to run in.
+func (c *checker) timezone() {
+	name := c.s.Timezone
+	if name == "" {
+		return // the default
+	}
+	if _, err := site.LoadTimezone(name); err != nil || name == "Local" {
+		c.list = append(c.list, Problem{Path: "timezone", Code: "time_zone", Params: map[string]string{"value": name},
+			Reason: fmt.Sprintf("%q is not a time zone: give an IANA name such as Asia/Seoul or UTC", name)})
+	}
 }
 
 func (c *checker) sip() {

@@ -73,6 +73,9 @@ func TestDefaults(t *testing.T) {
 	if s.SIP != (site.SIPSettings{MediaTimeoutSeconds: 60, SessionExpiresSeconds: 1800}) {
 		t.Errorf("sip defaults: %+v", s.SIP)
 	}
+	if s.Timezone != "Asia/Seoul" {
+		t.Errorf("time zone default: %q", s.Timezone)
+	}
 	given := &site.Site{SIP: site.SIPSettings{MediaTimeoutSeconds: 20, SessionExpiresSeconds: 600}}
 	Defaults(given)
 	if given.SIP != (site.SIPSettings{MediaTimeoutSeconds: 20, SessionExpiresSeconds: 600}) {
@@ -98,6 +101,14 @@ func TestValidateSiteRules(t *testing.T) {
 		{"session interval negative, media timeout too", func(s *site.Site) { s.SIP.SessionExpiresSeconds, s.SIP.MediaTimeoutSeconds = -1, -1 },
 			[]string{"sip.media_timeout_seconds: must be 5 to 3600 seconds (got -1)", "sip.session_expires_seconds: must be 90 to 86400 seconds (got -1)"}},
 		{"sip settings at the bounds", func(s *site.Site) { s.SIP = site.SIPSettings{MediaTimeoutSeconds: 5, SessionExpiresSeconds: 86400} }, nil},
+		{"time zone unknown", func(s *site.Site) { s.Timezone = "Asia/Busan" },
+			[]string{`timezone: "Asia/Busan" is not a time zone: give an IANA name such as Asia/Seoul or UTC`}},
+		{"time zone of the server", func(s *site.Site) { s.Timezone = "Local" },
+			[]string{`timezone: "Local" is not a time zone: give an IANA name such as Asia/Seoul or UTC`}},
+		{"time zone as an offset", func(s *site.Site) { s.Timezone = "+09:00" },
+			[]string{`timezone: "+09:00" is not a time zone: give an IANA name such as Asia/Seoul or UTC`}},
+		{"time zone UTC", func(s *site.Site) { s.Timezone = "UTC" }, nil},
+		{"time zone elsewhere", func(s *site.Site) { s.Timezone = "America/New_York" }, nil},
 		// services
 		{"service id missing", func(s *site.Site) { s.Services = append(s.Services, site.Service{}) },
 			[]string{"services[2].id: is required"}},

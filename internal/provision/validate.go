@@ -20,7 +20,7 @@ func Validate(f *File, stored *site.Site) []Problem {
 
 // inFileRe matches a path into an entity the file lists (by position); a stored entity's path
 // (services[id=sales]) has no line in the file.
-var inFileRe = regexp.MustCompile(`^((services|agents|trunks)\[\d+\]|sip\.)`)
+var inFileRe = regexp.MustCompile(`^((services|agents|trunks)\[\d+\]|sip\.|timezone$)`)
 
 // check merges, fills defaults, validates, and maps every problem onto the file.
 func (f *File) check(stored *site.Site) (*site.Site, []Problem) {

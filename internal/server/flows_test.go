@@ -318,7 +318,10 @@ func TestMetrics(t *testing.T) {
 	defer cust.Hangup()
 	kim.await("offered")
 	b := string(kim.do("GET", "/metrics", nil, 200, nil))
-	for _, want := range []string{"ringdesk_calls_live 1", "ringdesk_agents_logged_in 1", "ringdesk_sip_registrations 1", "ringdesk_rtp_sessions 1", "go_heap_live_bytes"} {
+	for _, want := range []string{"ringdesk_calls_live 1", "ringdesk_agents_logged_in 1", "ringdesk_sip_registrations 1", "ringdesk_rtp_sessions 1", "go_heap_live_bytes",
+		// the queue's figures, from the engine and the event log
+		`ringdesk_queue_offered_total{service="support",queue="100"} 1`, `ringdesk_queue_waiting{service="support",queue="100"} 0`,
+		`ringdesk_queue_agents{service="support",queue="100",state="on_call"} 1`} {
 		if !strings.Contains(b, want) {
 			t.Errorf("/metrics lacks %q:\n%s", want, b)
 		}

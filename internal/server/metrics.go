@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
+	"time"
 )
 
 var runtimeSamples = []metrics.Sample{
@@ -55,6 +57,12 @@ func (s *Server) writeMetrics(w io.Writer) {
 	c("ringdesk_rtp_packets_malformed_total", "Packets on RTP ports that were not usable RTP.", t.Malformed)
 	g("ringdesk_rtp_jitter_max_milliseconds", "Largest interarrival jitter of an open session.", t.Jitter)
 	trunks := s.SIP.TrunkStatus()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Counters.WriteMetrics(ctx, w); err != nil {
+		// the rest of the scrape is still worth having; the operator sees why these are missing
+		s.cfg.Logger.Warn("queue metrics not written", "err", err)
+	}
 	fmt.Fprint(w, "# HELP ringdesk_trunk_up Whether the trunk answers OPTIONS (1) or missed two probes in a row (0).\n# TYPE ringdesk_trunk_up gauge\n")
 	for _, ts := range trunks {
 		up := 0

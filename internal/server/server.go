@@ -26,6 +26,7 @@ import (
 	"ringdesk/internal/directory"
 	"ringdesk/internal/engine"
 	"ringdesk/internal/events"
+	"ringdesk/internal/figures"
 	"ringdesk/internal/media"
 	"ringdesk/internal/provision"
 	"ringdesk/internal/sip"
@@ -82,9 +83,11 @@ type Server struct {
 	Media     *media.Manager
 	Phones    *webrtc.Phones
 	API       *api.Server
-	http      *http.Server
-	httpLn    net.Listener
-	tls       bool
+	// Counters are the per-queue totals /metrics shows, summed from the event log.
+	Counters *figures.Counters
+	http     *http.Server
+	httpLn   net.Listener
+	tls      bool
 
 	stopWatch context.CancelFunc
 	watched   chan struct{}
@@ -210,6 +213,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if _, err := s.Directory.Reload(ctx); err != nil { // the administrator may be new
 		return nil, err
 	}
+	s.Counters = figures.NewCounters(&figures.Source{Store: s.Store, Engine: s.Engine, Dir: s.Directory, Clock: cfg.Clock})
 	s.API, err = api.New(ctx, api.Config{Engine: s.Engine, Store: s.Store, Directory: s.Directory, Bus: s.Bus,
 		Clock: cfg.Clock, Logger: cfg.Logger, Console: web.Handler(), Phones: s.SIP, Signals: s.Phones,
 		BuiltinAudio: func(ref string) ([]byte, bool) { return media.BuiltinWAV(telephony.Audio(ref)) },
@@ -268,6 +272,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	if s.stopWatch != nil {
 		s.stopWatch()
 		<-s.watched
+	}
+	if s.API != nil {
+		s.API.Close() // the stats.queue publisher
 	}
 	if s.Engine != nil {
 		s.Engine.Close() // every call is aborted: its legs are hung up

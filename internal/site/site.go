@@ -57,6 +57,9 @@ const (
 
 // Site is the whole configuration.
 type Site struct {
+	// Timezone is the IANA name of the zone the contact center's days and report intervals
+	// are counted in (docs/metrics.md); "" means DefaultTimezone.
+	Timezone string      `json:"timezone,omitempty" yaml:"timezone"`
 	SIP      SIPSettings `json:"sip" yaml:"sip"`
 	Services []Service   `json:"services" yaml:"services"`
 	Agents   []Agent     `json:"agents" yaml:"agents"`

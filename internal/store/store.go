@@ -22,6 +22,7 @@ type Store interface {
 	Calls() CallStore
 	States() StateStore
 	Sessions() SessionStore
+	Wallboards() WallboardStore
 	Audio() AudioStore
 	CTI() CTIStore
 	Events() EventStore
@@ -95,7 +96,9 @@ type StateStore interface {
 	// Last returns an agent's latest change, or ErrNotFound.
 	Last(ctx context.Context, agent string) (StateChange, error)
 	// Range returns a service's changes in [from, to), and for each of agents the last change
-	// before from (where it stood when the range began), by agent then time.
+	// before from (where it stood when the range began), by agent then time. The changes in
+	// the range carry what the figures read — Agent, Service, To, Reason and At — and not
+	// From, Call or By (a busy day holds a hundred thousand of them).
 	Range(ctx context.Context, service string, agents []string, from, to time.Time) ([]StateChange, error)
 }
 
@@ -151,7 +154,8 @@ type EventSum struct {
 type EventStore interface {
 	Append(ctx context.Context, e CallEvent) error
 	// Sums adds up a service's events in [from, to) by 15-minute bucket, kind and queue
-	// (by == "queue") or agent (by == "agent").
+	// (by == "queue": every kind) or agent (by == "agent": the kinds an agent's figures count,
+	// EventAnswered, EventHandled, EventRejected and EventRingTimeout).
 	Sums(ctx context.Context, service string, from, to time.Time, by string) ([]EventSum, error)
 }
 
@@ -187,6 +191,23 @@ type SessionStore interface {
 	Delete(ctx context.Context, tokenHash string) error
 	// DeleteLogin ends every session of an account (password change, account removed).
 	DeleteLogin(ctx context.Context, login string) error
+}
+
+// WallboardToken lets a television show one service's wallboard without a login: it reads
+// that service's real-time figures and nothing else.
+type WallboardToken struct {
+	TokenHash string // hex SHA-256 of the token; the token itself is never stored
+	Service   string
+	CreatedBy string // the manager who made it
+	CreatedAt time.Time
+}
+
+// WallboardStore keeps wallboard tokens.
+type WallboardStore interface {
+	Create(ctx context.Context, t WallboardToken) error
+	Get(ctx context.Context, tokenHash string) (WallboardToken, error)
+	// DeleteService revokes every token of a service and says how many there were.
+	DeleteService(ctx context.Context, service string) (int, error)
 }
 
 // Audio is a stored prompt (hold music, announcement, greeting).

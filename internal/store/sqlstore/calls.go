@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -235,44 +236,54 @@ func (ss stateStore) Last(ctx context.Context, agent string) (store.StateChange,
 }
 
 func (ss stateStore) Range(ctx context.Context, service string, agents []string, from, to time.Time) ([]store.StateChange, error) {
-	var out []store.StateChange
-	scan := func(rows *rows) error {
-		defer rows.Close()
-		for rows.Next() {
-			var c store.StateChange
-			var at int64
-			if err := rows.Scan(&c.Agent, &c.Service, &c.From, &c.To, &c.Reason, &c.Call, &at, &c.By); err != nil {
-				return err
-			}
-			c.At = fromMicros(at)
-			out = append(out, c)
-		}
-		return rows.Err()
-	}
+	// each agent's changes, in time order: gathered per agent as the rows come (a sort of a
+	// busy day's hundred thousand changes would cost more than reading them)
+	by := map[string][]store.StateChange{}
 	for _, a := range agents {
-		rows, err := ss.s.query(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at, changed_by FROM agent_states
-			WHERE agent = ? AND service = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1`, a, service, micros(from))
+		var c store.StateChange
+		var at int64
+		err := ss.s.row(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at, changed_by FROM agent_states
+			WHERE agent = ? AND service = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1`, a, service, micros(from)).
+			Scan(&c.Agent, &c.Service, &c.From, &c.To, &c.Reason, &c.Call, &at, &c.By)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("store: state history: %w", err)
 		}
-		if err := scan(rows); err != nil {
-			return nil, err
-		}
+		c.At = fromMicros(at)
+		by[c.Agent] = append(by[c.Agent], c)
 	}
-	rows, err := ss.s.query(ctx, `SELECT agent, service, from_state, to_state, reason, call_id, at, changed_by FROM agent_states
-		WHERE service = ? AND at >= ? AND at < ? ORDER BY at, id`, service, micros(from), micros(to))
+	// what the figures read, from the index alone (migration 0006): a busy day is 150,000 rows
+	rows, err := ss.s.query(ctx, `SELECT agent, to_state, reason, at FROM agent_states
+		WHERE service = ? AND at >= ? AND at < ? ORDER BY at, agent, id`, service, micros(from), micros(to))
 	if err != nil {
 		return nil, fmt.Errorf("store: state history: %w", err)
 	}
-	if err := scan(rows); err != nil {
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		c := store.StateChange{Service: service}
+		var at int64
+		if err := rows.Scan(&c.Agent, &c.To, &c.Reason, &at); err != nil {
+			return nil, err
+		}
+		c.At = fromMicros(at)
+		by[c.Agent] = append(by[c.Agent], c)
+		n++
+	}
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Agent != out[j].Agent {
-			return out[i].Agent < out[j].Agent
-		}
-		return out[i].At.Before(out[j].At)
-	})
+	logins := make([]string, 0, len(by))
+	for a := range by {
+		logins = append(logins, a)
+	}
+	sort.Strings(logins)
+	out := make([]store.StateChange, 0, n+len(agents))
+	for _, a := range logins {
+		out = append(out, by[a]...)
+	}
 	return out, nil
 }
 

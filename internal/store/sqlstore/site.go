@@ -41,9 +41,14 @@ func (ss siteStore) Load(ctx context.Context) (*site.Site, error) {
 		}
 		switch kind {
 		case "settings":
-			if id == "sip" {
+			switch id {
+			case "sip":
 				if err := json.Unmarshal(doc, &out.SIP); err != nil {
 					return nil, fmt.Errorf("store: sip settings document: %w", err)
+				}
+			case "timezone":
+				if err := json.Unmarshal(doc, &out.Timezone); err != nil {
+					return nil, fmt.Errorf("store: time zone document: %w", err)
 				}
 			}
 		case "service":
@@ -143,6 +148,13 @@ func (ss siteStore) Save(ctx context.Context, st *site.Site) error {
 				return err
 			}
 			want = append(want, entry{"settings", "sip", 0, b})
+		}
+		if st.Timezone != "" {
+			b, err := json.Marshal(st.Timezone)
+			if err != nil {
+				return err
+			}
+			want = append(want, entry{"settings", "timezone", 0, b})
 		}
 		return tx.replaceConfig(ctx, want)
 	})

@@ -133,9 +133,12 @@ func (s *Store) Tickets() store.TicketStore   { return ticketStore{s} }
 func (s *Store) Calls() store.CallStore       { return callStore{s} }
 func (s *Store) States() store.StateStore     { return stateStore{s} }
 func (s *Store) Sessions() store.SessionStore { return sessionStore{s} }
-func (s *Store) Audio() store.AudioStore      { return audioStore{s} }
-func (s *Store) CTI() store.CTIStore          { return ctiStore{s} }
-func (s *Store) Events() store.EventStore     { return eventStore{s} }
+func (s *Store) Wallboards() store.WallboardStore {
+	return wallboardStore{s}
+}
+func (s *Store) Audio() store.AudioStore  { return audioStore{s} }
+func (s *Store) CTI() store.CTIStore      { return ctiStore{s} }
+func (s *Store) Events() store.EventStore { return eventStore{s} }
 func (s *Store) Registrations() store.RegistrationStore {
 	return registrationStore{s}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,7 +25,8 @@ var t0 = time.Date(2026, 11, 24, 9, 30, 15, 123456000, time.UTC)
 // FullSite uses every field of every configuration type.
 func FullSite() *site.Site {
 	return &site.Site{
-		SIP: site.SIPSettings{MediaTimeoutSeconds: 45, SessionExpiresSeconds: 900},
+		SIP:      site.SIPSettings{MediaTimeoutSeconds: 45, SessionExpiresSeconds: 900},
+		Timezone: "Asia/Tokyo",
 		Services: []site.Service{{
 			ID: "support", Name: "고객지원", CTI: true, RecallSeconds: 30, NoAnswer: site.NoAnswerBreak,
 			HoldAudio:          "sha256:abc",
@@ -53,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("calls", func(t *testing.T) { testCalls(t, open) })
 	t.Run("states", func(t *testing.T) { testStates(t, open) })
 	t.Run("sessions", func(t *testing.T) { testSessions(t, open) })
+	t.Run("wallboards", func(t *testing.T) { testWallboards(t, open) })
 	t.Run("cti", func(t *testing.T) { testCTI(t, open) })
 	t.Run("quality", func(t *testing.T) { testQuality(t, open) })
 	t.Run("events", func(t *testing.T) { testEvents(t, open) })
@@ -147,6 +150,16 @@ func testSite(t *testing.T, open Opener) {
 	ok(t, st.Site().Save(ctx, next))
 	if got, _ = st.Site().Load(ctx); got.SIP != (site.SIPSettings{}) {
 		t.Fatalf("sip settings removed, but loaded %+v", got.SIP)
+	}
+	next.Timezone = "Europe/Berlin"
+	ok(t, st.Site().Save(ctx, next))
+	if got, _ = st.Site().Load(ctx); got.Timezone != "Europe/Berlin" {
+		t.Fatalf("time zone: got %q", got.Timezone)
+	}
+	next.Timezone = ""
+	ok(t, st.Site().Save(ctx, next))
+	if got, _ = st.Site().Load(ctx); got.Timezone != "" {
+		t.Fatalf("time zone removed, but loaded %q", got.Timezone)
 	}
 	dup := FullSite()
 	dup.Agents = append(dup.Agents, dup.Agents[0])
@@ -343,6 +356,38 @@ func testQuality(t *testing.T, open Opener) {
 	}
 }
 
+func testWallboards(t *testing.T, open Opener) {
+	st, reopen := open(t)
+	a := store.WallboardToken{TokenHash: "w1", Service: "support", CreatedBy: "boss", CreatedAt: t0}
+	ok(t, st.Wallboards().Create(ctx, a))
+	ok(t, st.Wallboards().Create(ctx, store.WallboardToken{TokenHash: "w2", Service: "support", CreatedBy: "boss", CreatedAt: t0}))
+	ok(t, st.Wallboards().Create(ctx, store.WallboardToken{TokenHash: "w3", Service: "sales", CreatedBy: "root", CreatedAt: t0}))
+	if err := st.Wallboards().Create(ctx, a); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate token: %v", err)
+	}
+	st.Close()
+	st = reopen()
+	got, err := st.Wallboards().Get(ctx, "w1")
+	ok(t, err)
+	if got != a {
+		t.Fatalf("token: %+v", got)
+	}
+	n, err := st.Wallboards().DeleteService(ctx, "support")
+	ok(t, err)
+	if n != 2 {
+		t.Fatalf("revoked %d", n)
+	}
+	if _, err := st.Wallboards().Get(ctx, "w2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("revoked token: %v", err)
+	}
+	if _, err := st.Wallboards().Get(ctx, "w3"); err != nil {
+		t.Fatalf("another service's token went too: %v", err)
+	}
+	if n, err := st.Wallboards().DeleteService(ctx, "support"); err != nil || n != 0 {
+		t.Fatalf("revoking again: %d %v", n, err)
+	}
+}
+
 func testSessions(t *testing.T, open Opener) {
 	st, _ := open(t)
 	s := store.Session{TokenHash: "h1", Login: "kim", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
@@ -513,10 +558,28 @@ func testEvents(t *testing.T, open Opener) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("sums by queue:\n got %+v\nwant %+v", got, want)
 	}
+	// a range that does not start or end on a bucket's edge counts only what it holds
+	got, err = st.Events().Sums(ctx, "support", base.Add(90*time.Second), base.Add(16*time.Minute), "queue")
+	ok(t, err)
+	want = []store.EventSum{
+		{Bucket: base, Key: "100", Kind: "answered", Count: 1, Wait: 12, MaxWait: 12, WithinSL: 1},
+		{Bucket: base, Key: "100", Kind: "queued", Count: 1},
+		{Bucket: base, Key: "200", Kind: "answered", Count: 1, Wait: 40, MaxWait: 40},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("sums of a cut range:\n got %+v\nwant %+v", got, want)
+	}
+	// by agent: the kinds an agent's figures count, and no others
+	add(store.CallEvent{Queue: "100", Call: "E", Agent: "kim", Kind: store.EventOffered, At: base.Add(4 * time.Minute)})
+	add(store.CallEvent{Queue: "100", Call: "E", Agent: "kim", Kind: store.EventRejected, At: base.Add(5 * time.Minute)})
 	byAgent, err := st.Events().Sums(ctx, "support", base, base.Add(15*time.Minute), "agent")
 	ok(t, err)
-	if len(byAgent) != 3 || byAgent[0].Key != "" || byAgent[1].Key != "kim" || byAgent[2].Key != "lee" {
-		t.Fatalf("sums by agent: %+v", byAgent)
+	var keys []string
+	for _, x := range byAgent {
+		keys = append(keys, x.Key+":"+x.Kind)
+	}
+	if strings.Join(keys, " ") != "kim:answered kim:rejected lee:answered" {
+		t.Fatalf("sums by agent: %v", keys)
 	}
 }
 
