@@ -94,7 +94,7 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		return err
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		e := errorf(422, "invalid_range", "끝(to)은 시작(from)보다 뒤여야 합니다")
+		e := errorf(422, "invalid_range", "끝나는 때는 시작하는 때보다 뒤여야 합니다")
 		e.Field = "to"
 		return e
 	}

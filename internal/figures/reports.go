@@ -28,7 +28,7 @@ var Intervals = []string{"15m", "hour", "day"}
 // intervals splits the range in the site's zone, with a refusal a person can read.
 func intervals(r Range, loc *time.Location) ([]stats.Interval, error) {
 	if !r.From.Before(r.To) {
-		return nil, fault.New(fault.Invalid, "invalid_range", "끝(to)은 시작(from)보다 뒤여야 합니다")
+		return nil, fault.New(fault.Invalid, "invalid_range", "끝나는 때는 시작하는 때보다 뒤여야 합니다")
 	}
 	ivs, err := stats.Intervals(r.From, r.To, r.Interval, loc)
 	if errors.Is(err, stats.ErrInterval) {
@@ -39,7 +39,7 @@ func intervals(r Range, loc *time.Location) ([]stats.Interval, error) {
 					"max", strconv.Itoa(stats.MaxIntervals))
 			}
 		}
-		return nil, fault.New(fault.Invalid, "invalid_interval", "단위(interval)는 15m, hour, day 중 하나여야 합니다")
+		return nil, fault.New(fault.Invalid, "invalid_interval", "단위는 15분(15m), 1시간(hour), 1일(day) 중 하나여야 합니다")
 	}
 	if err != nil {
 		return nil, err
