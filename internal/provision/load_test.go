@@ -65,7 +65,7 @@ func TestLoadFormProblems(t *testing.T) {
 			[]string{`3: agents[0].login: field "login" appears twice`}},
 		{"several at once, in line order", "services:\n  - id: a\n    colour: blue\n    cti: maybe\nagents: {}\ntrunks:\n  - port: [1]\n    id: t\n    host: h\n",
 			[]string{
-				`3: services[0].colour: unknown field "colour" (known: id, name, cti, recall_seconds, no_answer, after_call_seconds, hold_audio, hangup_announcement, numbers, caller_ids, favorites, groups, queues, dial_plan)`,
+				`3: services[0].colour: unknown field "colour" (known: id, name, cti, recall_seconds, no_answer, after_call_seconds, hold_audio, hangup_announcement, numbers, caller_ids, favorites, groups, queues, dial_plan, recording)`,
 				`4: services[0].cti: must be true or false (got "maybe")`,
 				"5: agents: must be a list (got a mapping)",
 				"7: trunks[0].port: must be a whole number (got a list)",
