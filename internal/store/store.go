@@ -279,8 +279,10 @@ type RecordingStore interface {
 	// Live returns the recordings still being written: after a crash, those whose files need
 	// their headers repaired.
 	Live(ctx context.Context) ([]Recording, error)
-	// StartedBefore returns up to limit recordings that started before t, oldest first.
-	StartedBefore(ctx context.Context, t time.Time, limit int) ([]Recording, error)
+	// StartedBefore returns up to limit recordings that started before t, oldest first (by
+	// start, then id), after the one that started at afterAt with id afterID (a page's last;
+	// zero and "" for the first page).
+	StartedBefore(ctx context.Context, t, afterAt time.Time, afterID string, limit int) ([]Recording, error)
 	// Delete removes a recording's record (its access log stays).
 	Delete(ctx context.Context, id string) error
 	// LogAccess appends to the access log.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -115,11 +116,16 @@ func (rs recordingStore) Live(ctx context.Context) ([]store.Recording, error) {
 	return rs.list(ctx, `WHERE status = ? ORDER BY started_at, id`, store.RecordingLive)
 }
 
-func (rs recordingStore) StartedBefore(ctx context.Context, t time.Time, limit int) ([]store.Recording, error) {
+func (rs recordingStore) StartedBefore(ctx context.Context, t, afterAt time.Time, afterID string, limit int) ([]store.Recording, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	return rs.list(ctx, `WHERE started_at < ? ORDER BY started_at, id LIMIT ?`, micros(t), limit)
+	after := int64(math.MinInt64)
+	if !afterAt.IsZero() {
+		after = micros(afterAt)
+	}
+	return rs.list(ctx, `WHERE started_at < ? AND (started_at > ? OR (started_at = ? AND id > ?)) ORDER BY started_at, id LIMIT ?`,
+		micros(t), after, after, afterID, limit)
 }
 
 func (rs recordingStore) Delete(ctx context.Context, id string) error {

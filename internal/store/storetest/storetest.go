@@ -696,10 +696,13 @@ func testRecordings(t *testing.T, open Opener) {
 	if len(live) != 2 || live[0].ID != "R3" || live[1].ID != "R2" {
 		t.Fatalf("being written: %+v", live)
 	}
-	old, err := rs.StartedBefore(ctx, t0.Add(30*time.Minute), 10)
+	old, err := rs.StartedBefore(ctx, t0.Add(30*time.Minute), time.Time{}, "", 10)
 	ok(t, err)
 	if len(old) != 2 || old[0].ID != "R1" || old[1].ID != "R3" {
 		t.Fatalf("started before: %+v", old)
+	}
+	if page, _ := rs.StartedBefore(ctx, t0.Add(30*time.Minute), old[0].StartedAt, old[0].ID, 10); len(page) != 1 || page[0].ID != "R3" {
+		t.Fatalf("the page after R1: %+v", page)
 	}
 	ok(t, rs.LogAccess(ctx, store.RecordingAccess{Recording: "R1", Login: "kim", Action: "play", At: t0.Add(time.Hour), Source: "192.0.2.9"}))
 	ok(t, rs.LogAccess(ctx, store.RecordingAccess{Recording: "R1", Login: "lee", Action: "download", At: t0.Add(2 * time.Hour)}))
