@@ -22,6 +22,7 @@ import (
 	"ringdesk/internal/engine"
 	"ringdesk/internal/events"
 	"ringdesk/internal/provision"
+	"ringdesk/internal/recording"
 	"ringdesk/internal/site"
 	"ringdesk/internal/store"
 	"ringdesk/internal/store/sqlite"
@@ -82,6 +83,8 @@ type env struct {
 	clk  *clocktest.Fake
 	// trunks, when set before start, is what the API is told of the trunks' health
 	trunks TrunkMonitor
+	// files keep recordings, in the test's folder
+	files *recording.Files
 }
 
 func newEnv(t *testing.T) *env {
@@ -126,7 +129,10 @@ func (e *env) start() {
 	if err := e.eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Trunks: e.trunks})
+	if e.files, err = recording.Open(recording.Config{Dir: filepath.Join(filepath.Dir(e.path), "recordings"), Store: st}); err != nil {
+		t.Fatal(err)
+	}
+	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Trunks: e.trunks, Recordings: e.files})
 	if err != nil {
 		t.Fatal(err)
 	}

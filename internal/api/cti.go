@@ -277,6 +277,7 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 		}
 		out = append(out, al)
 	}
-	writeJSON(w, 200, map[string]any{"service": l.Service, "at": l.At, "agents": out, "queues": l.Queues, "calls": l.Calls})
+	writeJSON(w, 200, map[string]any{"service": l.Service, "at": l.At, "agents": out, "queues": l.Queues, "calls": l.Calls,
+		"monitors": l.Monitors})
 	return nil
 }

@@ -237,10 +237,7 @@ func (f *Files) Recover(ctx context.Context) (int, error) {
 }
 
 // Reader is a recording's audio for the API: it seeks (HTTP Range) and closes.
-type Reader interface {
-	io.ReadSeeker
-	io.Closer
-}
+type Reader = io.ReadSeekCloser
 
 // Open returns a recording's audio and when it was last written.
 func (f *Files) Open(ctx context.Context, r store.Recording) (Reader, time.Time, error) {
