@@ -47,6 +47,13 @@ func (s *Server) writeMetrics(w io.Writer) {
 	c("ringdesk_rtp_packets_lost_total", "RTP packets the far ends sent that never arrived.", t.Lost)
 	c("ringdesk_rtp_packets_malformed_total", "Packets on RTP ports that were not usable RTP.", t.Malformed)
 	g("ringdesk_rtp_jitter_max_milliseconds", "Largest interarrival jitter of an open session.", t.Jitter)
+	writing, recFailed, uploadFailed, deleted := s.Files.Stats()
+	g("ringdesk_recordings_active", "Calls being recorded.", float64(s.SIP.Recordings()))
+	g("ringdesk_recording_files_open", "Recording files open for writing.", float64(writing))
+	c("ringdesk_recording_failures_total", "Recordings that could not be started or written (a full disk); their calls went on.", recFailed)
+	c("ringdesk_recording_upload_failures_total", "Complete recordings the bucket did not take (kept in the folder).", uploadFailed)
+	c("ringdesk_recordings_deleted_total", "Recordings deleted for being older than their service's retention.", deleted)
+	g("ringdesk_recording_disk_bytes", "Bytes the recordings folder holds.", float64(s.Files.DiskBytes()))
 	trunks := s.SIP.TrunkStatus()
 	fmt.Fprint(w, "# HELP ringdesk_trunk_up Whether the trunk answers OPTIONS (1) or missed two probes in a row (0).\n# TYPE ringdesk_trunk_up gauge\n")
 	for _, ts := range trunks {
