@@ -25,12 +25,16 @@ type RecordSink interface {
 }
 
 const (
-	// recordBatch is how many frames go to the sink in one write.
-	recordBatch = 10
+	// recordBatch is how many frames go to the sink in one write: half a second, 16 kB.
+	recordBatch = 25
 	// recordQueue is how many batches may wait for a slow sink (10 s) before the recording
 	// is given up as failed: its file would otherwise be missing that audio.
-	recordQueue = 50
+	recordQueue = 20
 )
+
+// batches are reused: a few hundred recordings would otherwise hand the collector megabytes
+// a second.
+var batches = sync.Pool{New: func() any { b := make([]int16, 0, recordBatch*2*frameSamples); return &b }}
 
 // ErrRecordingBehind is why a recording stops when its sink cannot keep up.
 var ErrRecordingBehind = errors.New("media: the recording's storage fell more than 10 s behind")
@@ -67,7 +71,7 @@ func (m *Manager) Record(sink RecordSink, left, right []Endpoint, onFail func(er
 	r.pace = &player{m: m, job: r.tick}
 	r.SetSources(left, right)
 	go r.write()
-	m.sched.add(r.pace, 0)
+	m.sched.add(r.pace, m.sched.nextGridTick())
 	return r
 }
 
@@ -163,7 +167,7 @@ func (r *Recorder) tick() bool {
 	clamp(&r.pcmL, &r.accL)
 	clamp(&r.pcmR, &r.accR)
 	if r.batch == nil {
-		r.batch = make([]int16, 0, recordBatch*2*frameSamples)
+		r.batch = (*batches.Get().(*[]int16))[:0]
 	}
 	for i := range frameSamples {
 		r.batch = append(r.batch, r.pcmL[i], r.pcmR[i])
@@ -184,14 +188,15 @@ func (r *Recorder) tick() bool {
 func (r *Recorder) write() {
 	defer close(r.done)
 	for b := range r.queue {
-		if r.failed.Load() {
-			continue
+		if !r.failed.Load() {
+			if err := r.sink.WriteFrames(b); err != nil {
+				r.fail(err)
+			} else {
+				r.frames.Add(int64(len(b) / (2 * frameSamples)))
+			}
 		}
-		if err := r.sink.WriteFrames(b); err != nil {
-			r.fail(err)
-			continue
-		}
-		r.frames.Add(int64(len(b) / (2 * frameSamples)))
+		b = b[:0]
+		batches.Put(&b)
 	}
 	if err := r.sink.Close(); err != nil && !r.failed.Load() {
 		r.fail(err)
