@@ -202,6 +202,7 @@ func TestLoadAudio(t *testing.T) {
       - { number: "11", queue: "200", greeting: prompts/empty.wav }
       - { number: "12", queue: "200", greeting: sha256:%s }
     queues: [{ number: "200" }]
+    recording: { mode: on_demand, announce: prompts/alaw.wav }
 `, abs, strings.Repeat("0", 64))
 	path := filepath.Join(dir, "conf", "site.yaml")
 	writeFiles(t, dir, map[string][]byte{"conf/site.yaml": []byte(yaml)})
@@ -237,6 +238,9 @@ func TestLoadAudio(t *testing.T) {
 		if au.ID != id || audioID(au.Data) != id || au.Name == "" {
 			t.Errorf("audio %s: %+v", id, au.Name)
 		}
+	}
+	if got := f.Site.Services[1].Recording.Announce; got != ids[2] {
+		t.Errorf("the recording announcement's file is not replaced by its id: %q, want %q", got, ids[2])
 	}
 	if a.Numbers[4].Greeting != "none" || a.Numbers[5].Greeting != "builtin:greeting" {
 		t.Errorf("references must be left as written: %+v", a.Numbers[4:])
