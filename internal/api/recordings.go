@@ -57,7 +57,7 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	}
 	defer body.Close()
 	download := r.URL.Query().Get("download") == "1"
-	if rng := r.Header.Get("Range"); rng == "" || strings.HasPrefix(rng, "bytes=0-") {
+	if rng := r.Header.Get("Range"); r.Method == http.MethodGet && (rng == "" || strings.HasPrefix(rng, "bytes=0-")) {
 		action := "play"
 		if download {
 			action = "download"

@@ -238,6 +238,7 @@ func (l *loop) recordingFailed(id telephony.RecordingID) {
 		}
 		r.failed, r.ended = true, l.now()
 		l.closePause(r)
+		l.phone.StopRecording(id) // the network stopped it already; said for the record
 		l.saveRecording(c)
 		l.recordingEvent(c, "failed")
 		if a := c.agent; a != nil {

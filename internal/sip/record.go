@@ -81,7 +81,12 @@ func (s *Server) Record(id telephony.RecordingID, left, right []telephony.LegID)
 	if r.live == nil {
 		r.live = map[telephony.RecordingID]*media.Recorder{}
 	}
-	rec := s.media.Record(sink, s.endpoints(left), s.endpoints(right), func(error) { s.recordingFailed(id) })
+	// a recording that cannot be written is stopped here and now (its file closed with what
+	// it holds), not when the call ends
+	rec := s.media.Record(sink, s.endpoints(left), s.endpoints(right), func(error) {
+		s.StopRecording(id)
+		s.recordingFailed(id)
+	})
 	r.live[id] = rec
 	r.open.Add(1)
 	go func() { <-rec.Done(); r.open.Done() }()

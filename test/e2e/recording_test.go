@@ -373,6 +373,9 @@ func TestFullDiskStopsRecordingNotTheCall(t *testing.T) {
 	if got := peers.Measure(t, file, 0, 0).Seconds; got < 3 || got > 9 {
 		t.Errorf("%.1f s kept of a recording on 256 kB, want what fitted", got)
 	}
+	if n := in.metric("ringdesk_recording_files_open"); n != 0 {
+		t.Errorf("%.0f recording files still open after the failure and the call's end", n)
+	}
 }
 
 // Recordings past their service's retention go, file and record, when the server starts (and
