@@ -2,7 +2,7 @@
 # Installs what the tests drive, as root on Debian 12 (idempotent, quiet when all is there):
 # SIPp, baresip, Kamailio and rtpengine as the outside phone world; tshark and sngrep for
 # captures; sox and espeak-ng for audio; Chromium for the browser tests; PostgreSQL for the
-# store's second dialect; playwright-core (npm) to drive Chromium. Only what is missing is
+# store's second dialect; playwright-core (npm) to drive Chromium and axe-core to check it. Only what is missing is
 # installed: a machine whose Node.js comes from elsewhere keeps it.
 set -e
 pkgs=""
@@ -34,6 +34,6 @@ if [ -n "$pkgs" ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
 fi
-if [ -f test/e2e/browser/package.json ] && [ ! -d test/e2e/browser/node_modules/playwright-core ]; then
+if [ -f test/e2e/browser/package.json ] && { [ ! -d test/e2e/browser/node_modules/playwright-core ] || [ ! -d test/e2e/browser/node_modules/axe-core ]; }; then
 	(cd test/e2e/browser && npm ci --no-audit --no-fund --silent)
 fi

@@ -50,4 +50,6 @@ if [ -z "$short" ]; then
 	fuzz ./internal/media FuzzSDP
 	fuzz ./internal/webrtc FuzzConsoleMessage
 	fuzz ./internal/dialplan FuzzMatch
+	fuzz ./internal/sip FuzzRequestHandlers
+	fuzz ./internal/sip FuzzResponses
 fi

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,6 +29,8 @@ func serve(args []string) error {
 	pprofAddr := fs.str("pprof", "", "serve Go's profiler on this address (e.g. 127.0.0.1:6060); off by default")
 	tlsCert := fs.str("tls-cert", "", "certificate chain (PEM): serve HTTPS on --http; with --tls-key")
 	tlsKey := fs.str("tls-key", "", "private key (PEM) of --tls-cert")
+	sips := fs.str("sips", "", "SIP over TLS address, with --tls-cert (default: the --sip host, port 5061; off: none)")
+	sha256Agents := fs.list("sip-digest-sha256", "User-Agent prefixes of phones offered SHA-256 digest ahead of MD5 (* for every phone; default none: MD5 alone)")
 	proxies := fs.list("trusted-proxy", "reverse proxy (address or CIDR) whose X-Forwarded-For/-Proto are believed")
 	drainFlag := fs.str("drain", "5s", "on SIGINT/SIGTERM, how long ending calls and stopping may take; a second signal stops at once")
 	probeFlag := fs.str("trunk-probe", "30s", "how often each trunk is sent OPTIONS to tell whether it is up")
@@ -67,12 +70,16 @@ func serve(args []string) error {
 	defer signal.Stop(sigs)
 	s, err := server.Start(context.Background(), server.Config{DataDir: *data, DBURL: *db, HTTP: *httpAddr, SIP: *sipAddr,
 		RTPPorts: *rtp, Advertise: *adv, Apply: *apply, AdminPassword: os.Getenv("RINGDESK_ADMIN_PASSWORD"), Logger: log,
-		Out: os.Stdout, TrunkProbe: probe, TLSCert: *tlsCert, TLSKey: *tlsKey, TrustedProxies: trusted,
-		Recordings: *recDir, RecordingsBucket: *bucket})
+		Out: os.Stdout, TrunkProbe: probe, TLSCert: *tlsCert, TLSKey: *tlsKey, TrustedProxies: trusted, SIPS: *sips,
+		SIPDigestSHA256: splitList(*sha256Agents), Recordings: *recDir, RecordingsBucket: *bucket})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("ringdesk %s: console %s  SIP %s\n", version, s.ConsoleURL(), *sipAddr)
+	if a := s.SIP.TLSAddr(); a != "" {
+		fmt.Printf("ringdesk %s: console %s  SIP %s  SIP over TLS %s\n", version, s.ConsoleURL(), *sipAddr, a)
+	} else {
+		fmt.Printf("ringdesk %s: console %s  SIP %s\n", version, s.ConsoleURL(), *sipAddr)
+	}
 	sig := <-sigs
 	log.Info("stopping: no new calls or logins; ending calls", "signal", sig.String(), "drain", drain.String())
 	ctx, cancel := context.WithTimeout(context.Background(), drain)
@@ -91,6 +98,19 @@ func serve(args []string) error {
 	case <-time.After(drain + 2*time.Second):
 		return fmt.Errorf("did not stop within --drain %s", drain)
 	}
+}
+
+// splitList flattens a list flag's values, each possibly comma-separated.
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }
 
 // positiveDuration reads a duration flag such as 5s or 1m30s.

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -30,7 +31,7 @@ func (s *Server) edit(ctx context.Context, by string, f func(st *site.Site) erro
 		return nil, err
 	}
 	provision.Defaults(cur)
-	if probs := provision.ValidateSite(cur); len(probs) > 0 {
+	if probs := provision.ValidateSiteByKey(cur); len(probs) > 0 {
 		return nil, provision.Problems(probs)
 	}
 	if err := s.st.Site().Save(ctx, cur); err != nil {
@@ -154,7 +155,9 @@ func (s *Server) deleteService(w http.ResponseWriter, r *http.Request, p *auth.P
 	}
 	id := r.PathValue("id")
 	if live, err := s.eng.Live(id); err == nil && (live.Calls > 0 || len(live.Agents) > 0) {
-		return errorf(409, "in_use", "service %s has %d live call(s) and %d agent(s) logged in to CTI", id, live.Calls, len(live.Agents))
+		e := errorf(409, "in_use", "service %s has %d live call(s) and %d agent(s) logged in to CTI", id, live.Calls, len(live.Agents))
+		e.Params = map[string]string{"service": id, "calls": fmt.Sprint(live.Calls), "agents": fmt.Sprint(len(live.Agents))}
+		return e
 	}
 	_, err := s.edit(r.Context(), p.Login, func(st *site.Site) error {
 		if _, err := s.findService(st, id); err != nil {
@@ -169,6 +172,9 @@ func (s *Server) deleteService(w http.ResponseWriter, r *http.Request, p *auth.P
 		st.Services = svcs
 		for i := range st.Agents {
 			st.Agents[i].Services = without(st.Agents[i].Services, id)
+			if ps := st.Agents[i].PhoneServices; ps != nil {
+				st.Agents[i].PhoneServices = site.Phones(without(*ps, id)...)
+			}
 		}
 		return nil
 	})
@@ -222,6 +228,9 @@ func (s *Server) putCallerIDs(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err := decode(w, r, &list); err != nil {
 		return err
 	}
+	for i := range list {
+		list[i].Number = plainNumber(list[i].Number)
+	}
 	return s.editService(w, r, p, false, func(svc *site.Service) error {
 		if !p.IsAdmin() {
 			was := map[string]site.CallerIDStatus{}
@@ -230,7 +239,7 @@ func (s *Server) putCallerIDs(w http.ResponseWriter, r *http.Request, p *auth.Pr
 			}
 			for _, c := range list {
 				if c.Status == site.CallerIDRegistered && was[c.Number] != site.CallerIDRegistered {
-					return errorf(403, "forbidden", "only an administrator can approve caller ID %s", c.Number)
+					return approveForbidden(c.Number)
 				}
 			}
 		}
@@ -245,17 +254,18 @@ func (s *Server) addCallerID(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if err := decode(w, r, &c); err != nil {
 		return err
 	}
+	c.Number = plainNumber(c.Number)
 	if c.Status == "" {
 		c.Status = site.CallerIDRequested
 	}
 	if c.Status == site.CallerIDRegistered && !p.IsAdmin() {
-		return errorf(403, "forbidden", "only an administrator can approve a caller ID")
+		return approveForbidden(c.Number)
 	}
 	return s.editService(w, r, p, false, func(svc *site.Service) error {
 		for _, x := range svc.CallerIDs {
 			if x.Number == c.Number {
 				e := errorf(409, "conflict", "caller ID %s is already listed", c.Number)
-				e.Field = "number"
+				e.Field, e.Params = "number", map[string]string{"number": c.Number}
 				return e
 			}
 		}
@@ -273,10 +283,10 @@ func (s *Server) patchCallerID(w http.ResponseWriter, r *http.Request, p *auth.P
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
+	number := plainNumber(r.PathValue("number"))
 	if req.Status != nil && *req.Status == site.CallerIDRegistered && !p.IsAdmin() {
-		return errorf(403, "forbidden", "only an administrator can approve a caller ID")
+		return approveForbidden(number)
 	}
-	number := r.PathValue("number")
 	return s.editService(w, r, p, false, func(svc *site.Service) error {
 		idx := -1
 		for i, x := range svc.CallerIDs {
@@ -307,7 +317,7 @@ func (s *Server) patchCallerID(w http.ResponseWriter, r *http.Request, p *auth.P
 }
 
 func (s *Server) deleteCallerID(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	number := r.PathValue("number")
+	number := plainNumber(r.PathValue("number"))
 	return s.editService(w, r, p, false, func(svc *site.Service) error {
 		out := svc.CallerIDs[:0]
 		found := false
@@ -330,6 +340,9 @@ func (s *Server) putFavorites(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	var list []site.Favorite
 	if err := decode(w, r, &list); err != nil {
 		return err
+	}
+	for i := range list {
+		list[i].Number = plainNumber(list[i].Number)
 	}
 	return s.editService(w, r, p, false, func(svc *site.Service) error { svc.Favorites = nonNilSlice(list); return nil })
 }
@@ -365,6 +378,9 @@ func (s *Server) putNumbers(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err := decode(w, r, &list); err != nil {
 		return err
 	}
+	for i := range list {
+		list[i].Number = plainNumber(list[i].Number)
+	}
 	return s.editService(w, r, p, true, func(svc *site.Service) error { svc.Numbers = nonNilSlice(list); return nil })
 }
 
@@ -391,7 +407,7 @@ func (s *Server) putAudio(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	if r.ContentLength > maxAudio {
-		return errorf(413, "too_large", "audio larger than %d bytes", maxAudio)
+		return audioTooLarge()
 	}
 	size := r.ContentLength
 	if size < 0 {
@@ -402,7 +418,7 @@ func (s *Server) putAudio(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	if err != nil {
 		var big *http.MaxBytesError
 		if errors.As(err, &big) {
-			return errorf(413, "too_large", "audio larger than %d bytes", maxAudio)
+			return audioTooLarge()
 		}
 		return errorf(400, "invalid_body", "the upload was cut off: %v", err)
 	}
@@ -478,8 +494,20 @@ func (s *Server) deleteAudio(w http.ResponseWriter, r *http.Request, p *auth.Pri
 
 func (s *Server) getAudio(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	ref := r.PathValue("ref")
+	if strings.HasPrefix(ref, "builtin:") {
+		// the built-in prompts are the same for everyone: any account may listen
+		if s.builtin != nil {
+			if b, ok := s.builtin(ref); ok {
+				w.Header().Set("Content-Type", "audio/wav")
+				w.Header().Set("Cache-Control", "private, max-age=3600")
+				_, err := w.Write(b)
+				return err
+			}
+		}
+		return errorf(404, "not_found", "%s is not built-in audio", ref)
+	}
 	if !strings.HasPrefix(ref, "sha256:") {
-		return errorf(404, "not_found", "only stored audio (sha256:…) can be fetched")
+		return errorf(404, "not_found", "only stored (sha256:…) or built-in (builtin:…) audio can be fetched")
 	}
 	// only audio some visible service uses
 	used := false
@@ -510,11 +538,18 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	out := []site.Agent{}
 	for _, a := range s.site().Site.Agents {
 		visible := p.IsAdmin() || a.Login == p.Login
+		colleague := false
 		for _, svc := range a.Services {
 			visible = visible || p.CanManageService(svc)
+			colleague = colleague || p.CanSeeService(svc)
 		}
-		if visible {
+		switch {
+		case visible:
 			out = append(out, publicAgent(a))
+		case colleague:
+			// an agent sees its colleagues by name (a ticket's assignee, a transfer's target),
+			// and nothing of their CTI settings
+			out = append(out, publicAgent(site.Agent{Login: a.Login, Name: a.Name, Role: a.Role, Services: a.Services}))
 		}
 	}
 	writeJSON(w, 200, map[string]any{"agents": out})
@@ -613,10 +648,14 @@ func (s *Server) deleteAgent(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	login := r.PathValue("login")
 	if login == p.Login {
-		return errorf(409, "in_use", "you cannot delete your own account")
+		e := errorf(409, "in_use", "you cannot delete your own account")
+		e.Params = map[string]string{"agent": login, "self": "true"}
+		return e
 	}
 	if svc, in := s.eng.Session(login); in {
-		return errorf(409, "in_use", "agent %s is logged in to CTI in %s", login, svc)
+		e := errorf(409, "in_use", "agent %s is logged in to CTI in %s", login, svc)
+		e.Params = map[string]string{"agent": login, "service": svc}
+		return e
 	}
 	_, err := s.edit(r.Context(), p.Login, func(st *site.Site) error {
 		found := false
@@ -753,4 +792,18 @@ func (s *Server) deleteTrunk(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	w.WriteHeader(204)
 	return nil
+}
+
+// approveForbidden refuses a manager's approval of a caller ID (등록 완료 is the
+// administrator's to give).
+func approveForbidden(number string) *apiError {
+	e := errorf(403, "forbidden", "only an administrator can approve caller ID %s", number)
+	e.Params = map[string]string{"action": "approve", "number": number}
+	return e
+}
+
+func audioTooLarge() *apiError {
+	e := errorf(413, "too_large", "audio larger than %d bytes", maxAudio)
+	e.Params = map[string]string{"max_mb": fmt.Sprint(maxAudio >> 20)}
+	return e
 }

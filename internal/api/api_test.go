@@ -83,6 +83,10 @@ type env struct {
 	clk  *clocktest.Fake
 	// trunks, when set before start, is what the API is told of the trunks' health
 	trunks TrunkMonitor
+	// phones, when set before start, tells the API which extensions are registered
+	phones PhoneDirectory
+	// builtin, when set before start, serves the built-in audio
+	builtin func(ref string) ([]byte, bool)
 	// files keep recordings, in the test's folder
 	files *recording.Files
 }
@@ -132,7 +136,8 @@ func (e *env) start() {
 	if e.files, err = recording.Open(recording.Config{Dir: filepath.Join(filepath.Dir(e.path), "recordings"), Store: st}); err != nil {
 		t.Fatal(err)
 	}
-	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Trunks: e.trunks, Recordings: e.files})
+	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Trunks: e.trunks,
+		Phones: e.phones, BuiltinAudio: e.builtin, Recordings: e.files})
 	if err != nil {
 		t.Fatal(err)
 	}

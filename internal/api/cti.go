@@ -7,20 +7,43 @@ import (
 
 	"ringdesk/internal/agent"
 	"ringdesk/internal/auth"
+	"ringdesk/internal/engine"
 	"ringdesk/internal/site"
 )
 
 // The CTI endpoints act as the agent the caller is logged in as.
 
 func (s *Server) ctiView(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	writeJSON(w, 200, s.eng.View(p.Login))
+	writeJSON(w, 200, s.view(p.Login))
 	return nil
 }
 
 // ok answers a successful command with the agent's state after it.
 func (s *Server) ok(w http.ResponseWriter, p *auth.Principal) error {
-	writeJSON(w, 200, s.eng.View(p.Login))
+	writeJSON(w, 200, s.view(p.Login))
 	return nil
+}
+
+// ctiView is the engine's view of an agent with what the API knows besides: whether the
+// agent's desk phone is registered. An agent whose phone is off is offered calls that ring
+// nothing and is moved to 휴식 at the recall time; the widget warns first.
+type ctiView struct {
+	engine.View
+	Phone *phoneStatus `json:"phone,omitempty"`
+}
+
+type phoneStatus struct {
+	Kind       site.PhoneKind `json:"kind"`
+	Extension  string         `json:"extension,omitempty"`
+	Registered bool           `json:"registered"`
+}
+
+func (s *Server) view(login string) ctiView {
+	v := ctiView{View: s.eng.View(login)}
+	if a, ok := s.site().Agents[login]; ok && s.phones != nil && a.Phone == site.PhoneSIP && a.Extension != "" {
+		v.Phone = &phoneStatus{Kind: a.Phone, Extension: a.Extension, Registered: s.phones.Registered(a.Extension)}
+	}
+	return v
 }
 
 func (s *Server) ctiLogin(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -31,7 +54,9 @@ func (s *Server) ctiLogin(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	if req.Service == "" {
-		return errorf(400, "invalid_field", "service is required")
+		e := errorf(400, "invalid_field", "service is required")
+		e.Field = "service"
+		return e
 	}
 	if err := s.eng.Login(p.Login, req.Service); err != nil {
 		return err
@@ -109,7 +134,7 @@ func (s *Server) ctiDial(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	if err := s.eng.Dial(p.Login, req.Number, req.CallerID); err != nil {
+	if err := s.eng.Dial(p.Login, plainNumber(req.Number), plainNumber(req.CallerID)); err != nil {
 		return err
 	}
 	return s.ok(w, p)
@@ -122,7 +147,7 @@ func (s *Server) ctiConsult(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	if err := s.eng.Consult(p.Login, req.Target); err != nil {
+	if err := s.eng.Consult(p.Login, plainNumber(req.Target)); err != nil {
 		return err
 	}
 	return s.ok(w, p)

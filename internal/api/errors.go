@@ -23,9 +23,14 @@ type apiError struct {
 	Params map[string]string `json:"params,omitempty"`
 }
 
+// provisionIssue is one problem of a refused configuration: where (the path, entities named
+// by key: agents[login=kim].extension), its kind and values for the console's catalogue, and
+// the reason in English for scripts and logs.
 type provisionIssue struct {
-	Path   string `json:"path"`
-	Reason string `json:"reason"`
+	Path   string            `json:"path"`
+	Reason string            `json:"reason"`
+	Code   string            `json:"code,omitempty"`
+	Params map[string]string `json:"params,omitempty"`
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -62,9 +67,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		ae = &apiError{Status: status, Code: fe.Code, Message: fe.Message, Params: fe.Params}
 	case errors.As(err, &probs):
-		ae = &apiError{Status: 422, Code: "invalid_config", Message: fmt.Sprintf("%d problem(s) in the configuration; nothing was changed", len(probs))}
+		ae = &apiError{Status: 422, Code: "invalid_config", Message: fmt.Sprintf("설정에 문제가 %d개 있어 아무것도 바꾸지 않았습니다", len(probs)),
+			Params: map[string]string{"count": fmt.Sprint(len(probs))}}
 		for _, p := range probs {
-			ae.Details = append(ae.Details, provisionIssue{Path: p.Path, Reason: p.Reason})
+			ae.Details = append(ae.Details, provisionIssue{Path: p.Path, Reason: p.Reason, Code: p.Code, Params: p.Params})
 		}
 	case errors.Is(err, store.ErrNotFound):
 		ae = errorf(404, "not_found", "not found")

@@ -76,8 +76,8 @@ var docs = map[string]doc{
 	"PUT /api/v1/services/{id}/recording":              {summary: "Call recording: mode all|none|on_demand, retention_days, announce builtin:recording|none|sha256:… (admin)", tag: "admin", body: "Recording", resp: "Service"},
 	"PUT /api/v1/services/{id}/audio/{kind}":           {summary: "Upload hold audio (hold), the 강성종료 announcement (hangup) or the recording announcement (recording): 8 kHz mono WAV", tag: "admin", body: "wav", resp: "Service", query: []string{"name"}},
 	"DELETE /api/v1/services/{id}/audio/{kind}":        {summary: "Back to the built-in audio", tag: "admin", resp: "Service"},
-	"GET /api/v1/audio/{ref}":                          {summary: "A stored prompt as WAV", tag: "admin", resp: "wav"},
-	"GET /api/v1/agents":                               {summary: "Accounts the caller may see", tag: "admin", resp: "AgentList"},
+	"GET /api/v1/audio/{ref}":                          {summary: "A stored (sha256:…) or built-in (builtin:hold, builtin:hangup, builtin:greeting) prompt as WAV", tag: "admin", resp: "wav"},
+	"GET /api/v1/agents":                               {summary: "Accounts the caller may see: all (admin), its services' (manager); an agent sees itself and its colleagues by name", tag: "admin", resp: "AgentList"},
 	"GET /api/v1/agents/{login}":                       {summary: "An account", tag: "admin", resp: "Agent"},
 	"PUT /api/v1/agents/{login}":                       {summary: "Create or replace an account with its CTI 상담원 정보 (admin)", tag: "admin", body: "Agent", resp: "Agent"},
 	"DELETE /api/v1/agents/{login}":                    {summary: "Remove an account (admin)", tag: "admin"},
@@ -121,7 +121,7 @@ func schemas() map[string]any {
 		"numbers":             arr(ref("Number")), "caller_ids": arr(ref("CallerID")), "favorites": arr(ref("Favorite")),
 		"groups": arr(ref("Group")), "queues": arr(ref("Queue")), "recording": ref("Recording")}, "id")
 	agentS := obj(map[string]any{"login": str(), "name": str(), "password": str(), "role": enum("agent", "manager", "admin"),
-		"services": arr(str()), "groups": arr(str()), "extension": str(), "sip_password": str(),
+		"services": arr(str()), "phone_services": arr(str()), "groups": arr(str()), "extension": str(), "sip_password": str(),
 		"phone": enum("sip", "browser"), "auto_accept": boolean()}, "login")
 	trunk := obj(map[string]any{"id": str(), "host": str(), "port": integer(), "allow": arr(str()), "username": str(),
 		"password": str(), "prefix": str()}, "id", "host")
@@ -141,15 +141,21 @@ func schemas() map[string]any {
 		"service": str(),
 		"call": nullable(obj(map[string]any{"id": str(), "direction": str(), "from": str(), "to": str(), "caller_id": str(),
 			"queue": str(), "state": str(), "ticket": integer(), "answered_at": str(), "role": enum("agent", "caller", "target"),
-			"consult":   obj(map[string]any{"target": str(), "to": str(), "up": boolean()}),
+			"consult":       obj(map[string]any{"target": str(), "to": str(), "to_name": str(), "up": boolean()}),
+			"customer_held": boolean(), "transfer_from": str(), "transfer_from_name": str(), "customer": str(),
 			"recording": obj(map[string]any{"id": str(), "state": enum("recording", "paused", "failed", "stopped")})})),
 		"offer": nullable(obj(map[string]any{"call": str(), "from": str(), "to": str(), "queue": str(), "service": str(),
-			"recall_at": str(), "transfer_from": str(), "ringing": boolean()}))}, "state", "reason", "service", "call", "offer")
+			"recall_at": str(), "transfer_from": str(), "transfer_from_name": str(), "ringing": boolean()})),
+		"notice": obj(map[string]any{"kind": str(), "message": str(), "at": str()}),
+		"phone":  obj(map[string]any{"kind": enum("sip", "browser"), "extension": str(), "registered": boolean()})},
+		"state", "reason", "service", "call", "offer")
 	account := obj(map[string]any{"login": str(), "name": str(), "role": str(), "services": arr(str()), "phone_services": arr(str()),
 		"groups": arr(str()), "extension": str(), "phone": str(), "auto_accept": boolean()})
 	return map[string]any{
 		"Error": obj(map[string]any{"error": obj(map[string]any{"code": str(), "message": str(), "field": str(),
-			"details": arr(obj(map[string]any{"path": str(), "reason": str()}))}, "code", "message")}, "error"),
+			"params": map[string]any{"type": "object", "additionalProperties": str()},
+			"details": arr(obj(map[string]any{"path": str(), "reason": str(), "code": str(),
+				"params": map[string]any{"type": "object", "additionalProperties": str()}}))}, "code", "message")}, "error"),
 		"Health":             obj(map[string]any{"status": enum("ok")}, "status"),
 		"Login":              obj(map[string]any{"login": str(), "password": str()}, "login", "password"),
 		"Session":            obj(map[string]any{"token": str(), "agent": ref("Account"), "expires_at": str()}, "token", "agent"),

@@ -37,6 +37,9 @@ type Config struct {
 	Phones PhoneDirectory
 	// Signals carries browser-softphone signalling arriving on the event WebSocket (optional).
 	Signals SignalHandler
+	// BuiltinAudio gives the built-in audio a reference names (builtin:hold…) as a WAV file,
+	// for the admin screens' preview (optional).
+	BuiltinAudio func(ref string) ([]byte, bool)
 	// SessionTTL is how long a login lasts; zero means 12 hours.
 	SessionTTL time.Duration
 	// Metrics writes the Prometheus text exposition for GET /metrics (optional).
@@ -93,6 +96,7 @@ type Server struct {
 	console  http.Handler
 	phones   PhoneDirectory
 	signals  SignalHandler
+	builtin  func(ref string) ([]byte, bool)
 	ttl      time.Duration
 	metrics  func(w io.Writer)
 	limiter  *auth.Limiter
@@ -124,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, errors.New("api: a directory is required")
 	}
 	s := &Server{eng: cfg.Engine, st: cfg.Store, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Logger,
-		dir: cfg.Directory, console: cfg.Console, phones: cfg.Phones, signals: cfg.Signals,
+		dir: cfg.Directory, console: cfg.Console, phones: cfg.Phones, signals: cfg.Signals, builtin: cfg.BuiltinAudio,
 		ttl: cfg.SessionTTL, metrics: cfg.Metrics, trunks: cfg.Trunks, recs: cfg.Recordings, limiter: auth.NewLimiter(cfg.Clock), proxies: slices.Clone(cfg.TrustedProxies),
 		sockets: newSocketSet(), mux: http.NewServeMux()}
 	var err error

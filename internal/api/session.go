@@ -34,7 +34,7 @@ func (s *Server) accountOf(a *site.Agent) account {
 	acc := account{Login: a.Login, Name: a.Name, Role: a.Role, Services: nonNil(a.Services), Groups: nonNil(a.Groups),
 		Extension: a.Extension, PhoneKind: a.Phone, AutoAccept: a.AutoAccept, Phone: []string{}}
 	for _, svc := range s.site().Site.Services {
-		if svc.CTI && contains(a.Services, svc.ID) {
+		if svc.CTI && a.HasPhone(svc.ID) {
 			acc.Phone = append(acc.Phone, svc.ID)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 
 	"ringdesk/internal/auth"
+	"ringdesk/internal/events"
 	"ringdesk/internal/site"
 	"ringdesk/internal/store"
 )
@@ -144,11 +145,14 @@ func (s *Server) stillAllowed(k *eventSocket) error {
 
 // mayReceive decides, for each event as it is sent, whether the account may see it now: the
 // bus filter was fixed when the socket opened, this follows the configuration in force.
-func (s *Server) mayReceive(login string, service, agent string) bool {
+func (s *Server) mayReceive(login, typ, service, agent string) bool {
 	a, ok := s.site().Agents[login]
 	if !ok {
 		return false
 	}
 	p := auth.Principal{Login: a.Login, Role: a.Role, Services: a.Services}
+	if events.IsTicket(typ) && p.CanSeeService(service) {
+		return true // a service's tickets are everyone's in it
+	}
 	return p.IsAdmin() || agent == login || (service != "" && p.CanManageService(service))
 }

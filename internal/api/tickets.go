@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"ringdesk/internal/auth"
@@ -12,7 +13,7 @@ import (
 
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	q := r.URL.Query()
-	f := tickets.Filter{Status: tickets.Status(q.Get("status")), Phone: q.Get("phone"), Assignee: q.Get("assignee"), Limit: 50}
+	f := tickets.Filter{Status: tickets.Status(q.Get("status")), Phone: plainNumber(q.Get("phone")), Assignee: q.Get("assignee"), Limit: 50}
 	if svc := q.Get("service"); svc != "" {
 		if err := requireService(p, svc); err != nil {
 			return err
@@ -101,16 +102,16 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	if err != nil {
 		return err
 	}
+	// the caller's earlier tickets: those made before this one (ids grow with time), not the
+	// ones that came after it
 	earlier := []ticketSummary{}
 	if t.Phone != "" {
-		list, err := s.st.Tickets().List(r.Context(), tickets.Filter{Services: []string{t.Service}, Phone: t.Phone, Limit: 21})
+		list, err := s.st.Tickets().List(r.Context(), tickets.Filter{Services: []string{t.Service}, Phone: t.Phone, BeforeID: t.ID, Limit: 20})
 		if err != nil {
 			return err
 		}
 		for _, x := range list {
-			if x.ID != t.ID && len(earlier) < 20 {
-				earlier = append(earlier, summarize(x))
-			}
+			earlier = append(earlier, summarize(x))
 		}
 	}
 	if t.Notes == nil {
@@ -158,14 +159,16 @@ func (s *Server) patchTicket(w http.ResponseWriter, r *http.Request, p *auth.Pri
 			a, ok := s.site().Agents[*req.Assignee]
 			if !ok || !contains(a.Services, t.Service) {
 				e := errorf(422, "invalid_field", "assignee %q is not an agent of %s", *req.Assignee, t.Service)
-				e.Field = "assignee"
+				e.Field, e.Params = "assignee", map[string]string{"assignee": *req.Assignee, "service": t.Service}
 				return e
 			}
 		}
 		u.Assignee = req.Assignee
 	}
 	if err := u.Validate(); err != nil {
-		return errorf(422, "invalid_field", "%v", err)
+		e := errorf(422, "invalid_field", "%v", err)
+		e.Field, _, _ = strings.Cut(err.Error(), ":") // status, subject or note
+		return e
 	}
 	if u.Status == nil && u.Subject == nil && u.Assignee == nil && u.Note == "" {
 		return errorf(400, "invalid_field", "nothing to change: give status, subject, assignee or note")

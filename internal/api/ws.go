@@ -38,11 +38,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	if p.IsAdmin() {
 		f.All = true
 	} else {
-		f.Services = map[string]bool{}
+		f.Services, f.Tickets = map[string]bool{}, map[string]bool{}
 		for _, svc := range p.Services {
 			if p.CanManageService(svc) {
 				f.Services[svc] = true
 			}
+			f.Tickets[svc] = p.CanSeeService(svc)
 		}
 	}
 	sub := s.bus.Subscribe(f, 4096)
@@ -71,7 +72,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p *auth.Principa
 		defer wcancel()
 		return c.Write(wctx, websocket.MessageText, msg)
 	}
-	snap, _ := json.Marshal(events.Event{Type: "cti.snapshot", At: s.clock.Now().UTC(), Agent: p.Login, Data: s.eng.View(p.Login)})
+	snap, _ := json.Marshal(events.Event{Type: "cti.snapshot", At: s.clock.Now().UTC(), Agent: p.Login, Data: s.view(p.Login)})
 	if err := send(snap); err != nil {
 		return nil
 	}
@@ -104,7 +105,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p *auth.Principa
 				c.Close(websocket.StatusTryAgainLater, "fell behind; reconnect")
 				return nil
 			}
-			if !s.mayReceive(p.Login, m.Service, m.Agent) {
+			if !s.mayReceive(p.Login, m.Type, m.Service, m.Agent) {
 				continue // the configuration changed since the socket opened; it is closing
 			}
 			if err := send(m.JSON); err != nil {

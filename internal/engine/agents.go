@@ -23,6 +23,8 @@ type agentRT struct {
 	// the offer timer (recall) while offered or ringing
 	timer    clock.Timer
 	timerGen uint64
+	// offerUntil is when the offer timer fires (the alert's countdown), while offered or ringing
+	offerUntil time.Time
 	// notice is what the widget must show on connecting (the agent was logged back in after
 	// a restart) until the agent next changes state.
 	notice *Notice
@@ -55,7 +57,7 @@ func (e *Engine) Login(login, service string) error {
 		return forbidden("no_phone_permission", "서비스 {service}의 전화 권한이 없습니다", "service", svc.Name)
 	}
 	if code, msg := ctiIncomplete(a); code != "" {
-		return invalid(code, msg)
+		return invalid(code, msg, "missing", ctiMissing(a))
 	}
 	e.mu.Lock()
 	if cur, busy := e.sessions[login]; busy {
@@ -113,6 +115,18 @@ func ctiIncomplete(a *site.Agent) (string, string) {
 		return "", ""
 	}
 	return "cti_not_configured", "CTI 상담원 정보의 전화 종류가 올바르지 않습니다. 관리자에게 문의하세요"
+}
+
+// ctiMissing names what ctiIncomplete found missing (extension, sip_password, phone), for a
+// console that words the refusal itself.
+func ctiMissing(a *site.Agent) string {
+	switch {
+	case a.Phone != site.PhoneSIP && a.Phone != site.PhoneBrowser && a.Phone != "":
+		return "phone"
+	case a.Extension == "":
+		return "extension"
+	}
+	return "sip_password"
 }
 
 // Logout is CTI 로그아웃.

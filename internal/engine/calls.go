@@ -295,6 +295,7 @@ func (l *loop) present(c *callRT, a *agentRT) {
 	}
 	l.stopTimer(a)
 	gen := a.timerGen
+	a.offerUntil = recallAt
 	a.timer = l.after(l.recallTime(), func() {
 		if a.timerGen == gen && a.call == c && l.agents[a.login] == a {
 			l.offerTimedOut(a, c)
@@ -479,9 +480,9 @@ func (l *loop) answered(c *callRT, a *agentRT) {
 		l.publish(ev)
 		return
 	}
-	phone, subject := c.rec.From, "전화 문의 "+c.rec.From
+	phone, subject := c.rec.From, "전화 문의 "+tickets.DisplayNumber(c.rec.From)
 	if c.kind == kindOutbound {
-		phone, subject = c.rec.To, "전화 발신 "+c.rec.To
+		phone, subject = c.rec.To, "전화 발신 "+tickets.DisplayNumber(c.rec.To)
 	}
 	t := tickets.Ticket{Service: l.service, Subject: subject, Status: tickets.StatusOpen, Assignee: a.login,
 		Phone: phone, CreatedAt: at, UpdatedAt: at}

@@ -164,17 +164,10 @@ func (l *loop) reconfigure(d *directory.Index) {
 	}
 }
 
-func hasService(a *site.Agent, svc string) bool {
-	if a == nil {
-		return false
-	}
-	for _, s := range a.Services {
-		if s == svc {
-			return true
-		}
-	}
-	return false
-}
+// hasService reports whether an agent holds the 전화 permission in a service: CTI 로그인,
+// staying logged in when the configuration changes, and coming back after a restart all
+// depend on it.
+func hasService(a *site.Agent, svc string) bool { return a.HasPhone(svc) }
 
 func (l *loop) recallTime() time.Duration {
 	if l.cfg == nil || l.cfg.RecallSeconds <= 0 {

@@ -6,18 +6,21 @@ import (
 
 	"ringdesk/internal/agent"
 	"ringdesk/internal/call"
+	"ringdesk/internal/tickets"
 )
 
 // View is an agent's CTI state as the widget shows it (GET /api/v1/cti).
 type View struct {
-	Login   string       `json:"login"`
-	State   agent.State  `json:"state"`
-	Label   string       `json:"label"`
-	Reason  agent.Reason `json:"reason"`
-	Since   time.Time    `json:"since"`
-	Service string       `json:"service"`
-	Call    *CallView    `json:"call"`
-	Offer   *OfferView   `json:"offer"`
+	Login  string       `json:"login"`
+	State  agent.State  `json:"state"`
+	Label  string       `json:"label"`
+	Reason agent.Reason `json:"reason"`
+	// Since is when the agent entered the state; left out while logged out, which has no
+	// beginning the engine knows of (a widget would count from year 1).
+	Since   time.Time  `json:"since,omitzero"`
+	Service string     `json:"service"`
+	Call    *CallView  `json:"call"`
+	Offer   *OfferView `json:"offer"`
 	// Notice is something the widget must show on connecting (a restart logged the agent
 	// back in), until the agent's next state change.
 	Notice *Notice `json:"notice,omitempty"`
@@ -38,6 +41,12 @@ type CallView struct {
 	Role       string       `json:"role"` // agent | caller | target
 	// CustomerHeld: the customer's side has put the call on hold.
 	CustomerHeld bool `json:"customer_held,omitempty"`
+	// For the target of a consult (role target): who is transferring, and the customer the
+	// transfer is about. The consult itself comes from the colleague's seat, which may have
+	// no number at all (a browser phone), so "talking with" names the colleague.
+	TransferFrom     string `json:"transfer_from,omitempty"`
+	TransferFromName string `json:"transfer_from_name,omitempty"`
+	Customer         string `json:"customer,omitempty"`
 	// Recording is the call's recording, when it has one.
 	Recording *RecordingView `json:"recording,omitempty"`
 }
@@ -46,6 +55,8 @@ type CallView struct {
 type ConsultView struct {
 	Target string `json:"target"`
 	To     string `json:"to,omitempty"`
+	// ToName names the colleague consulted, when it is an agent.
+	ToName string `json:"to_name,omitempty"`
 	Up     bool   `json:"up"`
 }
 
@@ -58,7 +69,9 @@ type OfferView struct {
 	Service  string    `json:"service"`
 	RecallAt time.Time `json:"recall_at"`
 	Transfer string    `json:"transfer_from,omitempty"` // a consult from this agent
-	Ringing  bool      `json:"ringing"`
+	// TransferName is that agent's name, for the alert ("김상담 상담원의 호전환 요청").
+	TransferName string `json:"transfer_from_name,omitempty"`
+	Ringing      bool   `json:"ringing"`
 }
 
 // View returns an agent's CTI state.
@@ -100,13 +113,18 @@ func (l *loop) view(a *agentRT) View {
 	if a.st.State == agent.Offered || a.st.State == agent.Ringing {
 		o := &OfferView{Call: c.id, From: c.rec.From, To: c.rec.To, Queue: c.queue, Service: l.service,
 			Ringing: a.st.State == agent.Ringing}
-		if c.rec.OfferedAt != nil {
+		// the recall timer armed for this offer: a re-offer or a consult (which keeps no
+		// offered time of its own) counts down from its own start
+		if !a.offerUntil.IsZero() {
+			o.RecallAt = a.offerUntil.UTC()
+		} else if c.rec.OfferedAt != nil {
 			o.RecallAt = c.rec.OfferedAt.Add(l.recallTime()).UTC()
 		}
 		if c.kind == kindConsult && c.parent != nil {
 			o.From = c.parent.rec.From
 			if c.parent.agent != nil {
 				o.Transfer = c.parent.agent.login
+				o.TransferName = c.parent.agent.cfg.Name
 			}
 		}
 		v.Offer = o
@@ -120,9 +138,21 @@ func (l *loop) view(a *agentRT) View {
 		cv.Role = "caller"
 	case c.kind == kindConsult:
 		cv.Role = "target"
+		if p := c.parent; p != nil {
+			cv.Customer = p.rec.From
+			if p.rec.Direction == tickets.Outbound {
+				cv.Customer = p.rec.To
+			}
+			if p.agent != nil {
+				cv.TransferFrom, cv.TransferFromName = p.agent.login, p.agent.cfg.Name
+			}
+		}
 	}
 	if c.consult != nil {
 		cv.Consult = &ConsultView{Target: c.consult.target, To: c.consult.to, Up: c.consult.up}
+		if ch := c.consult.child; ch != nil && ch.agent != nil {
+			cv.Consult.ToName = ch.agent.cfg.Name
+		}
 	}
 	v.Call = cv
 	return v

@@ -2,6 +2,7 @@ package events
 
 import (
 	"encoding/json"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,13 +61,22 @@ type Filter struct {
 	All      bool            // every event (administrators)
 	Agent    string          // events about this agent
 	Services map[string]bool // every event of these services (managers)
+	// Tickets: the ticket events (ticket.*) of these services, whoever they are about: an
+	// agent's ticket list shows the tickets colleagues' calls create.
+	Tickets map[string]bool
 }
+
+// IsTicket reports whether an event type is about a ticket (ticket.created, ticket.updated).
+func IsTicket(typ string) bool { return strings.HasPrefix(typ, "ticket.") }
 
 func (f Filter) match(e *Event) bool {
 	if f.All {
 		return true
 	}
 	if f.Agent != "" && e.Agent == f.Agent {
+		return true
+	}
+	if e.Service != "" && f.Tickets[e.Service] && IsTicket(e.Type) {
 		return true
 	}
 	return e.Service != "" && f.Services[e.Service]

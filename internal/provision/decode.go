@@ -62,6 +62,15 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		return // written but empty: the zero value, as if absent
 	}
 	switch v.Kind() {
+	case reflect.Pointer:
+		// a value that may be left out altogether: written, it is there even when empty
+		// ([] is an empty list, not an absent one)
+		p := reflect.New(v.Type().Elem())
+		if e := p.Elem(); e.Kind() == reflect.Slice {
+			e.Set(reflect.MakeSlice(e.Type(), 0, 0))
+		}
+		d.decode(n, p.Elem(), path)
+		v.Set(p)
 	case reflect.Struct:
 		d.decodeStruct(n, v, path)
 	case reflect.Slice:

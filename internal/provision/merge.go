@@ -163,6 +163,9 @@ func cloneService(s site.Service) site.Service {
 func cloneAgent(a site.Agent) site.Agent {
 	a.Services = slices.Clone(a.Services)
 	a.Groups = slices.Clone(a.Groups)
+	if a.PhoneServices != nil {
+		a.PhoneServices = site.Phones(*a.PhoneServices...)
+	}
 	return a
 }
 

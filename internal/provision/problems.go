@@ -17,6 +17,11 @@ type Problem struct {
 	Line   int    `json:"line,omitempty"`
 	Path   string `json:"path"`
 	Reason string `json:"reason"`
+	// Code is the kind of problem (required, range, digits, duplicate…) and Params the values
+	// the reason names, for a program that words it in the reader's language; a problem with
+	// the file's form (YAML, unknown fields) has none.
+	Code   string            `json:"code,omitempty"`
+	Params map[string]string `json:"params,omitempty"`
 }
 
 // String is file:line: path: reason, leaving out what is unknown.

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -92,6 +93,8 @@ const maxRetentionDays = 3650
 // builtinAudio is what internal/media plays without a stored prompt (media/builtin.go).
 var builtinAudio = []string{"builtin:hold", "builtin:hangup", "builtin:ringback", "builtin:silence", "builtin:greeting", "builtin:recording"}
 
+func itoa(n int) string { return strconv.Itoa(n) }
+
 // digits reports whether s is a dialled string: 1..maxNumberDigits digits, after a leading +
 // when plus allows E.164 form.
 func digits(s string, plus bool) bool {
@@ -134,6 +137,21 @@ type entity struct {
 // DIDs, queue numbers, extensions — must be unambiguous site-wide.
 func ValidateSite(s *site.Site) []Problem { return validate(s, byIndex) }
 
+// ValidateSiteByKey is ValidateSite with every entity named by its key rather than its
+// position — services[id=support].queues[0], agents[login=kim].extension, trunks[id=carrier]
+// — as a program editing one entity at a time (the admin API, the console) refers to them.
+func ValidateSiteByKey(s *site.Site) []Problem {
+	return validate(s, func(kind string, i int) (string, bool) {
+		switch kind {
+		case "services":
+			return fmt.Sprintf("services[id=%s]", s.Services[i].ID), false
+		case "agents":
+			return fmt.Sprintf("agents[login=%s]", s.Agents[i].Login), false
+		}
+		return fmt.Sprintf("trunks[id=%s]", s.Trunks[i].ID), false
+	})
+}
+
 func validate(s *site.Site, name namer) []Problem {
 	c := &checker{s: s, name: name, dialled: map[string]claim{},
 		services: map[string]*site.Service{}, agents: map[string]*site.Agent{}, extensions: map[string]string{}}
@@ -168,13 +186,16 @@ func validate(s *site.Site, name namer) []Problem {
 
 func (c *checker) sip() {
 	st := c.s.SIP
-	if v := st.MediaTimeoutSeconds; v < minMediaTimeout || v > maxMediaTimeout {
-		c.list = append(c.list, Problem{Path: "sip.media_timeout_seconds",
-			Reason: fmt.Sprintf("must be %d to %d seconds (got %d)", minMediaTimeout, maxMediaTimeout, v)})
-	}
-	if v := st.SessionExpiresSeconds; v < minSessionExpires || v > maxSessionExpires {
-		c.list = append(c.list, Problem{Path: "sip.session_expires_seconds",
-			Reason: fmt.Sprintf("must be %d to %d seconds (got %d)", minSessionExpires, maxSessionExpires, v)})
+	for _, x := range []struct {
+		path        string
+		v, min, max int
+	}{{"sip.media_timeout_seconds", st.MediaTimeoutSeconds, minMediaTimeout, maxMediaTimeout},
+		{"sip.session_expires_seconds", st.SessionExpiresSeconds, minSessionExpires, maxSessionExpires}} {
+		if x.v < x.min || x.v > x.max {
+			c.list = append(c.list, Problem{Path: x.path, Code: "range",
+				Params: map[string]string{"min": itoa(x.min), "max": itoa(x.max), "value": itoa(x.v)},
+				Reason: fmt.Sprintf("must be %d to %d seconds (got %d)", x.min, x.max, x.v)})
+		}
 	}
 }
 
@@ -191,6 +212,7 @@ type checker struct {
 // claim is what a dialled string already means, and where.
 type claim struct {
 	what string
+	why  why // the meaning for programs: kind (queue, did, extension) and whose
 	at   entity
 	path string
 }
@@ -200,30 +222,49 @@ func (c *checker) at(kind string, i int) entity {
 	return entity{n, stored}
 }
 
+// why is a problem's kind for programs — the console words it in the user's language from a
+// catalogue keyed by code and path — and the values its reason names. The English reason is
+// for operators reading the command's output.
+type why struct {
+	code   string
+	params []string // name, value, name, value…
+}
+
+func because(code string, params ...string) why { return why{code, params} }
+
 // add records a problem at e's field sub (".id", ".queues[1].number", "" for e itself).
-func (c *checker) add(e entity, sub, format string, args ...any) {
+func (c *checker) add(e entity, sub string, w why, format string, args ...any) {
 	reason := fmt.Sprintf(format, args...)
 	if e.stored {
 		reason += " (in the stored site, which this file leaves as it is)"
 	}
-	c.list = append(c.list, Problem{Path: e.name + sub, Reason: reason})
+	p := Problem{Path: e.name + sub, Reason: reason, Code: w.code}
+	if len(w.params) > 1 {
+		p.Params = map[string]string{}
+		for i := 0; i+1 < len(w.params); i += 2 {
+			p.Params[w.params[i]] = w.params[i+1]
+		}
+	}
+	c.list = append(c.list, p)
 }
 
 // claimNumber makes number mean what, site-wide. A second meaning is one problem, put on the
 // file's entity when the other is only stored (that is the one the operator is editing),
 // otherwise on the later of the two.
-func (c *checker) claimNumber(number, what string, e entity, sub string) {
+func (c *checker) claimNumber(number, what string, meaning why, e entity, sub string) {
 	prev, taken := c.dialled[number]
 	if !taken {
-		c.dialled[number] = claim{what, e, sub}
+		c.dialled[number] = claim{what, meaning, e, sub}
 		return
 	}
 	if e.stored && !prev.at.stored {
-		c.add(prev.at, prev.path, "%s is also %s: a dialled number must mean one thing", number, what)
-		c.dialled[number] = claim{what, e, sub}
+		c.add(prev.at, prev.path, because("number_taken", append([]string{"number", number}, meaning.params...)...),
+			"%s is also %s: a dialled number must mean one thing", number, what)
+		c.dialled[number] = claim{what, meaning, e, sub}
 		return
 	}
-	c.add(e, sub, "%s is already %s: a dialled number must mean one thing", number, prev.what)
+	c.add(e, sub, because("number_taken", append([]string{"number", number}, prev.why.params...)...),
+		"%s is already %s: a dialled number must mean one thing", number, prev.what)
 }
 
 // text checks a name shown to people and sent in SIP display names: no control characters
@@ -232,12 +273,12 @@ func (c *checker) text(e entity, sub, s string, required bool) {
 	switch {
 	case strings.TrimSpace(s) == "":
 		if required {
-			c.add(e, sub, "is required")
+			c.add(e, sub, because("required"), "is required")
 		}
 	case strings.ContainsFunc(s, unicode.IsControl):
-		c.add(e, sub, "must not contain control characters (tabs, line breaks)")
+		c.add(e, sub, because("control_chars"), "must not contain control characters (tabs, line breaks)")
 	case len([]rune(s)) > maxNameRunes:
-		c.add(e, sub, "is longer than %d characters", maxNameRunes)
+		c.add(e, sub, because("too_long", "max", itoa(maxNameRunes)), "is longer than %d characters", maxNameRunes)
 	}
 }
 
@@ -246,46 +287,50 @@ func (c *checker) audio(e entity, sub, ref string, noneAllowed bool) {
 		return
 	}
 	if strings.HasPrefix(ref, "builtin:") {
-		c.add(e, sub, "%q is not built-in audio (built in: %s)", ref, strings.Join(builtinAudio, ", "))
+		c.add(e, sub, because("audio_not_builtin", "value", ref), "%q is not built-in audio (built in: %s)", ref, strings.Join(builtinAudio, ", "))
 		return
 	}
-	c.add(e, sub, "%q is not stored audio (give a WAV file in the site file, or sha256:<id> of stored audio)", ref)
+	c.add(e, sub, because("audio_not_stored", "value", ref), "%q is not stored audio (give a WAV file in the site file, or sha256:<id> of stored audio)", ref)
 }
 
 func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 	switch {
 	case svc.ID == "":
-		c.add(e, ".id", "is required")
+		c.add(e, ".id", because("required"), "is required")
 	case !slugRe.MatchString(svc.ID):
-		c.add(e, ".id", "%q must be a slug: lower-case letters, digits, - and _, starting with a letter or digit, at most 63", svc.ID)
+		c.add(e, ".id", because("slug", "value", svc.ID), "%q must be a slug: lower-case letters, digits, - and _, starting with a letter or digit, at most 63", svc.ID)
 	case seen[svc.ID]:
-		c.add(e, ".id", "service %q is defined twice", svc.ID)
+		c.add(e, ".id", because("duplicate", "value", svc.ID), "service %q is defined twice", svc.ID)
 	}
 	seen[svc.ID] = true
 	c.text(e, ".name", svc.Name, false)
 	if svc.RecallSeconds < minRecall || svc.RecallSeconds > maxRecall {
-		c.add(e, ".recall_seconds", "must be %d to %d seconds (got %d)", minRecall, maxRecall, svc.RecallSeconds)
+		c.add(e, ".recall_seconds", because("range", "min", itoa(minRecall), "max", itoa(maxRecall), "value", itoa(svc.RecallSeconds)),
+			"must be %d to %d seconds (got %d)", minRecall, maxRecall, svc.RecallSeconds)
 	}
 	if svc.AfterCallSeconds < 0 || svc.AfterCallSeconds > maxAfterCall {
-		c.add(e, ".after_call_seconds", "must be 0 (the agent answers the notice) to %d seconds (got %d)", maxAfterCall, svc.AfterCallSeconds)
+		c.add(e, ".after_call_seconds", because("range", "min", "0", "max", itoa(maxAfterCall), "value", itoa(svc.AfterCallSeconds)),
+			"must be 0 (the agent answers the notice) to %d seconds (got %d)", maxAfterCall, svc.AfterCallSeconds)
 	}
 	if svc.NoAnswer != site.NoAnswerBreak && svc.NoAnswer != site.NoAnswerReady {
-		c.add(e, ".no_answer", "must be break or ready (got %q)", svc.NoAnswer)
+		c.add(e, ".no_answer", because("one_of", "value", string(svc.NoAnswer), "allowed", "break, ready"), "must be break or ready (got %q)", svc.NoAnswer)
 	}
 	c.audio(e, ".hold_audio", svc.HoldAudio, false)
 	if t := svc.HangupAnnouncement.Text; len(t) > maxTextBytes {
-		c.add(e, ".hangup_announcement.text", "is longer than %d bytes", maxTextBytes)
+		c.add(e, ".hangup_announcement.text", because("too_long_bytes", "max", itoa(maxTextBytes)), "is longer than %d bytes", maxTextBytes)
 	} else if strings.ContainsFunc(t, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
-		c.add(e, ".hangup_announcement.text", "must not contain control characters other than line breaks")
+		c.add(e, ".hangup_announcement.text", because("control_chars"), "must not contain control characters other than line breaks")
 	}
 	c.audio(e, ".hangup_announcement.audio", svc.HangupAnnouncement.Audio, false)
 	switch svc.Recording.Mode {
 	case site.RecordNone, site.RecordAll, site.RecordOnDemand:
 	default:
-		c.add(e, ".recording.mode", "must be all, none or on_demand (got %q)", svc.Recording.Mode)
+		c.add(e, ".recording.mode", because("one_of", "value", string(svc.Recording.Mode), "allowed", "all, none, on_demand"),
+			"must be all, none or on_demand (got %q)", svc.Recording.Mode)
 	}
 	if d := svc.Recording.RetentionDays; d < 1 || d > maxRetentionDays {
-		c.add(e, ".recording.retention_days", "must be 1 to %d days (got %d)", maxRetentionDays, d)
+		c.add(e, ".recording.retention_days", because("range", "min", "1", "max", itoa(maxRetentionDays), "value", itoa(d)),
+			"must be 1 to %d days (got %d)", maxRetentionDays, d)
 	}
 	c.audio(e, ".recording.announce", svc.Recording.Announce, true)
 	for _, dp := range []struct {
@@ -294,11 +339,11 @@ func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 	}{{"allow", svc.DialPlan.Allow}, {"deny", svc.DialPlan.Deny}} {
 		kind, list := dp.kind, dp.list
 		if len(list) > maxDialPatterns {
-			c.add(e, ".dial_plan."+kind, "패턴은 %d개까지 둘 수 있습니다", maxDialPatterns)
+			c.add(e, ".dial_plan."+kind, because("too_many", "max", itoa(maxDialPatterns)), "패턴은 %d개까지 둘 수 있습니다", maxDialPatterns)
 		}
 		for j, pat := range list {
 			if msg := dialplan.Validate(pat); msg != "" {
-				c.add(e, fmt.Sprintf(".dial_plan.%s[%d]", kind, j), "%q: %s", pat, msg)
+				c.add(e, fmt.Sprintf(".dial_plan.%s[%d]", kind, j), because("dial_pattern", "value", pat, "why", msg), "%q: %s", pat, msg)
 			}
 		}
 	}
@@ -308,11 +353,11 @@ func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 		p := fmt.Sprintf(".groups[%d]", j)
 		switch {
 		case g.ID == "":
-			c.add(e, p+".id", "is required")
+			c.add(e, p+".id", because("required"), "is required")
 		case !slugRe.MatchString(g.ID):
-			c.add(e, p+".id", "%q must be a slug: lower-case letters, digits, - and _", g.ID)
+			c.add(e, p+".id", because("slug", "value", g.ID), "%q must be a slug: lower-case letters, digits, - and _", g.ID)
 		case groups[g.ID]:
-			c.add(e, p+".id", "group %q is defined twice in this service", g.ID)
+			c.add(e, p+".id", because("duplicate", "value", g.ID), "group %q is defined twice in this service", g.ID)
 		}
 		groups[g.ID] = true
 		c.text(e, p+".name", g.Name, false)
@@ -323,16 +368,17 @@ func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 		p := fmt.Sprintf(".queues[%d]", j)
 		switch {
 		case q.Number == "":
-			c.add(e, p+".number", "is required: the number that rings the queue")
+			c.add(e, p+".number", because("required"), "is required: the number that rings the queue")
 		case !digits(q.Number, false):
-			c.add(e, p+".number", "%q must be digits (at most %d)", q.Number, maxNumberDigits)
+			c.add(e, p+".number", because("digits", "value", q.Number, "max", itoa(maxNumberDigits)), "%q must be digits (at most %d)", q.Number, maxNumberDigits)
 		default:
 			queues[q.Number] = true
-			c.claimNumber(q.Number, fmt.Sprintf("queue %s of service %q", q.Number, svc.ID), e, p+".number")
+			c.claimNumber(q.Number, fmt.Sprintf("queue %s of service %q", q.Number, svc.ID),
+				because("", "kind", "queue", "service", svc.ID, "queue", q.Number), e, p+".number")
 		}
 		c.text(e, p+".name", q.Name, false)
 		if q.Strategy != site.StrategyLongestIdle {
-			c.add(e, p+".strategy", "must be longest_idle (got %q)", q.Strategy)
+			c.add(e, p+".strategy", because("one_of", "value", string(q.Strategy), "allowed", "longest_idle"), "must be longest_idle (got %q)", q.Strategy)
 		}
 		for _, th := range []struct {
 			name     string
@@ -340,7 +386,8 @@ func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 		}{{"service_level_seconds", q.ServiceLevelSeconds, 3600}, {"service_level_target", q.ServiceLevelTarget, 100},
 			{"wait_alert_seconds", q.WaitAlertSeconds, 86400}, {"short_abandon_seconds", q.ShortAbandonSeconds, 600}} {
 			if th.v < 0 || th.v > th.limit {
-				c.add(e, p+"."+th.name, "must be 0 (the default) to %d (got %d)", th.limit, th.v)
+				c.add(e, p+"."+th.name, because("range", "min", "0", "max", itoa(th.limit), "value", itoa(th.v)),
+					"must be 0 (the default) to %d (got %d)", th.limit, th.v)
 			}
 		}
 		members := map[string]bool{}
@@ -349,11 +396,12 @@ func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 			a := c.agents[m]
 			switch {
 			case members[m]:
-				c.add(e, mp, "%q is listed twice", m)
+				c.add(e, mp, because("duplicate", "value", m), "%q is listed twice", m)
 			case a == nil:
-				c.add(e, mp, "%q is not an agent", m)
+				c.add(e, mp, because("not_an_agent", "value", m), "%q is not an agent", m)
 			case !slices.Contains(a.Services, svc.ID):
-				c.add(e, mp, "agent %q does not work in service %q (add %s to the agent's services)", m, svc.ID, svc.ID)
+				c.add(e, mp, because("agent_not_in_service", "agent", m, "service", svc.ID),
+					"agent %q does not work in service %q (add %s to the agent's services)", m, svc.ID, svc.ID)
 			}
 			members[m] = true
 		}
@@ -363,17 +411,18 @@ func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 		p := fmt.Sprintf(".numbers[%d]", j)
 		switch {
 		case n.Number == "":
-			c.add(e, p+".number", "is required: the number (DID) callers dial")
+			c.add(e, p+".number", because("required"), "is required: the number (DID) callers dial")
 		case !digits(n.Number, true):
-			c.add(e, p+".number", "%q must be digits, optionally after a leading + (at most %d)", n.Number, maxNumberDigits)
+			c.add(e, p+".number", because("digits", "value", n.Number, "max", itoa(maxNumberDigits)),
+				"%q must be digits, optionally after a leading + (at most %d)", n.Number, maxNumberDigits)
 		default:
-			c.claimNumber(n.Number, fmt.Sprintf("a number (DID) of service %q", svc.ID), e, p+".number")
+			c.claimNumber(n.Number, fmt.Sprintf("a number (DID) of service %q", svc.ID), because("", "kind", "did", "service", svc.ID), e, p+".number")
 		}
 		switch {
 		case n.Queue == "":
-			c.add(e, p+".queue", "is required: the queue this number rings")
+			c.add(e, p+".queue", because("required"), "is required: the queue this number rings")
 		case !queues[n.Queue]:
-			c.add(e, p+".queue", "%q is not a queue of service %q", n.Queue, svc.ID)
+			c.add(e, p+".queue", because("not_a_queue", "value", n.Queue, "service", svc.ID), "%q is not a queue of service %q", n.Queue, svc.ID)
 		}
 		c.audio(e, p+".greeting", n.Greeting, true)
 	}
@@ -383,19 +432,20 @@ func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 		p := fmt.Sprintf(".caller_ids[%d]", j)
 		switch {
 		case cid.Number == "":
-			c.add(e, p+".number", "is required")
+			c.add(e, p+".number", because("required"), "is required")
 		case !digits(cid.Number, true):
-			c.add(e, p+".number", "%q must be digits, optionally after a leading +", cid.Number)
+			c.add(e, p+".number", because("digits", "value", cid.Number, "max", itoa(maxNumberDigits)), "%q must be digits, optionally after a leading +", cid.Number)
 		case callerIDs[cid.Number]:
-			c.add(e, p+".number", "caller ID %s is listed twice", cid.Number)
+			c.add(e, p+".number", because("duplicate", "value", cid.Number), "caller ID %s is listed twice", cid.Number)
 		}
 		callerIDs[cid.Number] = true
 		switch cid.Status {
 		case site.CallerIDRequested, site.CallerIDRegistered, site.CallerIDRejected:
 		case "":
-			c.add(e, p+".status", "is required: requested, registered or rejected")
+			c.add(e, p+".status", because("required"), "is required: requested, registered or rejected")
 		default:
-			c.add(e, p+".status", "must be requested, registered or rejected (got %q)", cid.Status)
+			c.add(e, p+".status", because("one_of", "value", string(cid.Status), "allowed", "requested, registered, rejected"),
+				"must be requested, registered or rejected (got %q)", cid.Status)
 		}
 	}
 
@@ -404,12 +454,13 @@ func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 		c.text(e, p+".name", fav.Name, true)
 		switch {
 		case fav.Number == "":
-			c.add(e, p+".number", "is required")
+			c.add(e, p+".number", because("required"), "is required")
 		case !digits(fav.Number, false):
-			c.add(e, p+".number", "%q must be digits (an outside number is saved with its trunk prefix, e.g. 9 + number)", fav.Number)
+			c.add(e, p+".number", because("favorite_digits", "value", fav.Number),
+				"%q must be digits (an outside number is saved with its trunk prefix, e.g. 9 + number)", fav.Number)
 		default:
-			if why := c.unreachable(svc, fav.Number); why != "" {
-				c.add(e, p+".number", "%s", why)
+			if reason, w := c.unreachable(svc, fav.Number); reason != "" {
+				c.add(e, p+".number", w, "%s", reason)
 			}
 		}
 	}
@@ -418,13 +469,13 @@ func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 // unreachable says why a favourite cannot be dialled for a transfer, as the engine resolves a
 // target: an extension anywhere, a queue of this service, or a number with a trunk's prefix
 // (a trunk without a prefix serves only when it is the only trunk).
-func (c *checker) unreachable(svc *site.Service, number string) string {
+func (c *checker) unreachable(svc *site.Service, number string) (string, why) {
 	if _, ok := c.extensions[number]; ok {
-		return ""
+		return "", why{}
 	}
 	for _, q := range svc.Queues {
 		if q.Number == number {
-			return ""
+			return "", why{}
 		}
 	}
 	best := -1
@@ -438,39 +489,40 @@ func (c *checker) unreachable(svc *site.Service, number string) string {
 		}
 	}
 	if best >= 0 && (c.s.Trunks[best].Prefix != "" || len(c.s.Trunks) == 1) {
-		return ""
+		return "", why{}
 	}
-	why := fmt.Sprintf("%s is not an extension, a queue of service %q, or an outside number", number, svc.ID)
+	reason := fmt.Sprintf("%s is not an extension, a queue of service %q, or an outside number", number, svc.ID)
 	switch {
 	case len(c.s.Trunks) == 0:
-		return why + " (no trunk is configured)"
+		return reason + " (no trunk is configured)", because("unreachable_no_trunk", "value", number, "service", svc.ID)
 	case len(prefixes) == 0:
-		return why + " (several trunks and none has a prefix)"
+		return reason + " (several trunks and none has a prefix)", because("unreachable_no_prefix", "value", number, "service", svc.ID)
 	}
-	return why + fmt.Sprintf(" with a trunk prefix (%s)", strings.Join(prefixes, ", "))
+	return reason + fmt.Sprintf(" with a trunk prefix (%s)", strings.Join(prefixes, ", ")),
+		because("unreachable", "value", number, "service", svc.ID, "prefixes", strings.Join(prefixes, ", "))
 }
 
 func (c *checker) agent(e entity, a *site.Agent, seen map[string]bool) {
 	switch {
 	case a.Login == "":
-		c.add(e, ".login", "is required")
+		c.add(e, ".login", because("required"), "is required")
 	case !loginRe.MatchString(a.Login):
-		c.add(e, ".login", "%q must be letters, digits, . _ and -, starting with a letter or digit, at most 64", a.Login)
+		c.add(e, ".login", because("login_format", "value", a.Login), "%q must be letters, digits, . _ and -, starting with a letter or digit, at most 64", a.Login)
 	case seen[a.Login]:
-		c.add(e, ".login", "agent %q is defined twice", a.Login)
+		c.add(e, ".login", because("duplicate", "value", a.Login), "agent %q is defined twice", a.Login)
 	}
 	seen[a.Login] = true
 	c.text(e, ".name", a.Name, false)
 	switch a.Role {
 	case site.RoleAgent, site.RoleManager, site.RoleAdmin:
 	default:
-		c.add(e, ".role", "must be agent, manager or admin (got %q)", a.Role)
+		c.add(e, ".role", because("one_of", "value", string(a.Role), "allowed", "agent, manager, admin"), "must be agent, manager or admin (got %q)", a.Role)
 	}
 	switch {
 	case a.Password == "" && a.PasswordHash == "":
-		c.add(e, ".password", "is required for a new account")
+		c.add(e, ".password", because("required"), "is required for a new account")
 	case len(a.Password) > maxSecretBytes:
-		c.add(e, ".password", "is longer than %d bytes", maxSecretBytes)
+		c.add(e, ".password", because("too_long_bytes", "max", itoa(maxSecretBytes)), "is longer than %d bytes", maxSecretBytes)
 	}
 
 	inServices := map[string]bool{}
@@ -478,47 +530,61 @@ func (c *checker) agent(e entity, a *site.Agent, seen map[string]bool) {
 		p := fmt.Sprintf(".services[%d]", j)
 		switch {
 		case c.services[id] == nil:
-			c.add(e, p, "service %q does not exist", id)
+			c.add(e, p, because("no_service", "value", id), "service %q does not exist", id)
 		case inServices[id]:
-			c.add(e, p, "service %q is listed twice", id)
+			c.add(e, p, because("duplicate", "value", id), "service %q is listed twice", id)
 		}
 		inServices[id] = true
+	}
+	if a.PhoneServices != nil {
+		granted := map[string]bool{}
+		for j, id := range *a.PhoneServices {
+			p := fmt.Sprintf(".phone_services[%d]", j)
+			switch {
+			case granted[id]:
+				c.add(e, p, because("duplicate", "value", id), "service %q is listed twice", id)
+			case !inServices[id]:
+				c.add(e, p, because("not_agents_service", "value", id),
+					"service %q is not one of the agent's services (%s): the 전화 permission is given in a service the agent works in", id, strings.Join(a.Services, ", "))
+			}
+			granted[id] = true
+		}
 	}
 	inGroups := map[string]bool{}
 	for j, g := range a.Groups {
 		p := fmt.Sprintf(".groups[%d]", j)
 		switch {
 		case inGroups[g]:
-			c.add(e, p, "group %q is listed twice", g)
+			c.add(e, p, because("duplicate", "value", g), "group %q is listed twice", g)
 		case !c.hasGroup(a, g):
-			c.add(e, p, "group %q is not a group of the agent's services (%s)", g, strings.Join(a.Services, ", "))
+			c.add(e, p, because("not_agents_group", "value", g), "group %q is not a group of the agent's services (%s)", g, strings.Join(a.Services, ", "))
 		}
 		inGroups[g] = true
 	}
 
 	if a.Extension != "" {
 		if !digits(a.Extension, false) || len(a.Extension) > maxExtensionDigits {
-			c.add(e, ".extension", "%q must be 1 to %d digits", a.Extension, maxExtensionDigits)
+			c.add(e, ".extension", because("digits", "value", a.Extension, "max", itoa(maxExtensionDigits)), "%q must be 1 to %d digits", a.Extension, maxExtensionDigits)
 		} else {
-			c.claimNumber(a.Extension, fmt.Sprintf("agent %q's extension", a.Login), e, ".extension")
+			c.claimNumber(a.Extension, fmt.Sprintf("agent %q's extension", a.Login), because("", "kind", "extension", "agent", a.Login), e, ".extension")
 		}
 	}
 	switch {
 	case len(a.SIPPassword) > maxSecretBytes:
-		c.add(e, ".sip_password", "is longer than %d bytes", maxSecretBytes)
+		c.add(e, ".sip_password", because("too_long_bytes", "max", itoa(maxSecretBytes)), "is longer than %d bytes", maxSecretBytes)
 	case a.SIPPassword != "" && a.Extension == "":
-		c.add(e, ".sip_password", "needs an extension: a phone registers as its extension with this password")
+		c.add(e, ".sip_password", because("needs_extension"), "needs an extension: a phone registers as its extension with this password")
 	}
 	switch a.Phone {
 	case "", site.PhoneBrowser:
 	case site.PhoneSIP:
 		if a.Extension == "" {
-			c.add(e, ".extension", "is required for a sip phone: the phone registers as it (CTI 상담원 정보)")
+			c.add(e, ".extension", because("required"), "is required for a sip phone: the phone registers as it (CTI 상담원 정보)")
 		} else if a.SIPPassword == "" && a.SIPHA1 == "" && a.SIPHA1SHA256 == "" {
-			c.add(e, ".sip_password", "is required for a sip phone with a new or changed extension: the digest secret is made from both")
+			c.add(e, ".sip_password", because("required"), "is required for a sip phone with a new or changed extension: the digest secret is made from both")
 		}
 	default:
-		c.add(e, ".phone", "must be sip or browser (got %q)", a.Phone)
+		c.add(e, ".phone", because("one_of", "value", string(a.Phone), "allowed", "sip, browser"), "must be sip or browser (got %q)", a.Phone)
 	}
 }
 
@@ -543,24 +609,24 @@ func (c *checker) trunks() {
 		e := c.at("trunks", i)
 		switch {
 		case t.ID == "":
-			c.add(e, ".id", "is required")
+			c.add(e, ".id", because("required"), "is required")
 		case !slugRe.MatchString(t.ID):
-			c.add(e, ".id", "%q must be a slug: lower-case letters, digits, - and _", t.ID)
+			c.add(e, ".id", because("slug", "value", t.ID), "%q must be a slug: lower-case letters, digits, - and _", t.ID)
 		case ids[t.ID]:
-			c.add(e, ".id", "trunk %q is defined twice", t.ID)
+			c.add(e, ".id", because("duplicate", "value", t.ID), "trunk %q is defined twice", t.ID)
 		}
 		ids[t.ID] = true
 		if t.Host == "" {
-			c.add(e, ".host", "is required: where outbound calls go")
+			c.add(e, ".host", because("required"), "is required: where outbound calls go")
 		} else if _, err := netip.ParseAddr(t.Host); err != nil && !hostRe.MatchString(t.Host) {
 			if h, p, ok := strings.Cut(t.Host, ":"); ok && digits(p, false) && hostRe.MatchString(h) {
-				c.add(e, ".host", "%q: give the port in port: %s, not in host", t.Host, p)
+				c.add(e, ".host", because("host_port", "value", t.Host, "port", p), "%q: give the port in port: %s, not in host", t.Host, p)
 			} else {
-				c.add(e, ".host", "%q is not a host name or IP address", t.Host)
+				c.add(e, ".host", because("host_format", "value", t.Host), "%q is not a host name or IP address", t.Host)
 			}
 		}
 		if t.Port < 1 || t.Port > 65535 {
-			c.add(e, ".port", "must be 1 to 65535 (got %d)", t.Port)
+			c.add(e, ".port", because("range", "min", "1", "max", "65535", "value", itoa(t.Port)), "must be 1 to 65535 (got %d)", t.Port)
 		}
 		for j, a := range t.Allow {
 			if _, err := netip.ParsePrefix(a); err == nil {
@@ -569,21 +635,22 @@ func (c *checker) trunks() {
 			if _, err := netip.ParseAddr(a); err == nil {
 				continue
 			}
-			c.add(e, fmt.Sprintf(".allow[%d]", j), "%q is not an IP address or CIDR (e.g. 203.0.113.7 or 203.0.113.0/24)", a)
+			c.add(e, fmt.Sprintf(".allow[%d]", j), because("address_format", "value", a), "%q is not an IP address or CIDR (e.g. 203.0.113.7 or 203.0.113.0/24)", a)
 		}
 		if t.Password != "" && t.Username == "" {
-			c.add(e, ".username", "is required with a password: the digest credentials toward the carrier")
+			c.add(e, ".username", because("required_with_password"), "is required with a password: the digest credentials toward the carrier")
 		}
 		if len(t.Password) > maxSecretBytes {
-			c.add(e, ".password", "is longer than %d bytes", maxSecretBytes)
+			c.add(e, ".password", because("too_long_bytes", "max", itoa(maxSecretBytes)), "is longer than %d bytes", maxSecretBytes)
 		}
 		// trunks sharing a prefix are one route tried in site order: a call goes on to the
 		// next when one is down or cannot take it
 		switch other, dup := prefixes[t.Prefix]; {
 		case t.Prefix != "" && !digits(t.Prefix, false):
-			c.add(e, ".prefix", "%q must be digits", t.Prefix)
+			c.add(e, ".prefix", because("digits", "value", t.Prefix, "max", itoa(maxNumberDigits)), "%q must be digits", t.Prefix)
 		case dup && t.Prefix == "":
-			c.add(e, ".prefix", "is required: trunk %q already has no prefix, and only one trunk can be the route for unprefixed numbers", other)
+			c.add(e, ".prefix", because("prefix_unprefixed_taken", "trunk", other),
+				"is required: trunk %q already has no prefix, and only one trunk can be the route for unprefixed numbers", other)
 		case !dup:
 			prefixes[t.Prefix] = t.ID
 		}

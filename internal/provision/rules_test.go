@@ -319,9 +319,16 @@ func TestValidateSiteRules(t *testing.T) {
 			s := validSite()
 			c.change(s)
 			Defaults(s)
-			got := problemLines(ValidateSite(s))
+			probs := ValidateSite(s)
+			got := problemLines(probs)
 			if !slices.Equal(got, c.want) {
 				t.Errorf("got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(c.want, "\n  "))
+			}
+			// the console words each problem from its kind: every rule says which it is
+			for _, p := range probs {
+				if p.Code == "" {
+					t.Errorf("%s: %s has no code", p.Path, p.Reason)
+				}
 			}
 		})
 	}

@@ -95,7 +95,8 @@ func (f *File) secretRules(stored *site.Site) []Problem {
 		}
 		path := fmt.Sprintf("agents[%d].sip_password", j)
 		probs = append(probs, Problem{Path: path, Line: f.line(path),
-			Reason: fmt.Sprintf("is required when the extension changes (%s → %s): the SIP secret is made from both", o.Extension, a.Extension)})
+			Reason: fmt.Sprintf("is required when the extension changes (%s → %s): the SIP secret is made from both", o.Extension, a.Extension),
+			Code:   "extension_changed", Params: map[string]string{"old": o.Extension, "new": a.Extension}})
 	}
 	return probs
 }

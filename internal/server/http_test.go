@@ -211,3 +211,25 @@ func TestRenewedCertificateIsPickedUp(t *testing.T) {
 		t.Fatal("a missing key file was accepted")
 	}
 }
+
+func TestSIPSAddress(t *testing.T) {
+	for _, c := range []struct {
+		sip, sips string
+		certs     bool
+		want      string
+		err       bool
+	}{
+		{"0.0.0.0:5060", "", true, "0.0.0.0:5061", false},
+		{"127.0.0.1:5070", "", true, "127.0.0.1:5061", false},
+		{"0.0.0.0:5060", "0.0.0.0:5081", true, "0.0.0.0:5081", false},
+		{"0.0.0.0:5060", "off", true, "", false},
+		{"0.0.0.0:5060", "", false, "", false},
+		{"0.0.0.0:5060", "0.0.0.0:5061", false, "", true},
+		{"0.0.0.0:5060", "5061", true, "", true},
+	} {
+		got, err := sipsAddr(c.sip, c.sips, c.certs)
+		if got != c.want || (err != nil) != c.err {
+			t.Errorf("--sip %s --sips %q certs %v: %q, %v", c.sip, c.sips, c.certs, got, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,7 @@ import (
 	"ringdesk/internal/site"
 	"ringdesk/internal/store"
 	"ringdesk/internal/store/database"
+	"ringdesk/internal/telephony"
 	"ringdesk/internal/web"
 	"ringdesk/internal/webrtc"
 )
@@ -55,8 +57,15 @@ type Config struct {
 	// Out receives what an operator must see once (the generated admin password, the apply
 	// report).
 	Out io.Writer
-	// TLSCert and TLSKey are PEM files: with them HTTP is served over TLS.
+	// TLSCert and TLSKey are PEM files: with them HTTP is served over TLS, and SIP over TLS on
+	// SIPS.
 	TLSCert, TLSKey string
+	// SIPS is host:port for SIP over TLS: with certificates, the --sip host on port 5061 when
+	// empty; "off" serves none.
+	SIPS string
+	// SIPDigestSHA256 are the User-Agent prefixes of phones offered SHA-256 digest ahead of
+	// MD5 ("*": every phone); the others get MD5 alone.
+	SIPDigestSHA256 []string
 	// TrustedProxies are reverse proxies whose X-Forwarded-For/-Proto are believed.
 	TrustedProxies []netip.Prefix
 	// TrunkProbe is how often each trunk is sent OPTIONS (30 s when 0; never when negative).
@@ -135,6 +144,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	sips, err := sipsAddr(cfg.SIP, cfg.SIPS, cert != nil)
+	if err != nil {
+		return nil, err
+	}
+	var sipTLS *tls.Config
+	if sips != "" {
+		sipTLS = &tls.Config{GetCertificate: cert.get, MinVersion: tls.VersionTLS12}
+	}
 	s := &Server{cfg: cfg, tls: cert != nil}
 	ok := false
 	defer func() {
@@ -167,7 +184,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Logger.Debug("expired phone registrations removed", "count", n)
 	}
 	if s.SIP, err = sip.New(sip.Config{Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger, Bindings: bindings{s.Store.Registrations()},
-		TrunkProbe: cfg.TrunkProbe}, nil, s.Media); err != nil {
+		TrunkProbe: cfg.TrunkProbe, TLSListen: sips, TLS: sipTLS, DigestSHA256Agents: cfg.SIPDigestSHA256}, nil, s.Media); err != nil {
 		return nil, err
 	}
 	if s.Phones, err = webrtc.New(webrtc.Config{IP: adv, PortMin: uint16(split), PortMax: uint16(hi), Logger: cfg.Logger}, s.SIP.BrowserReport); err != nil {
@@ -191,7 +208,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if err := s.SIP.Start(ctx); err != nil {
-		return nil, fmt.Errorf("%w (is another server using the SIP port? choose another with --sip)", err)
+		return nil, fmt.Errorf("%w (is another server using the SIP port? choose another with --sip, or --sips for TLS)", err)
 	}
 	if s.httpLn, err = net.Listen("tcp", cfg.HTTP); err != nil {
 		return nil, fmt.Errorf("cannot listen for HTTP on %s: %w (choose another with --http)", cfg.HTTP, err)
@@ -206,7 +223,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.API, err = api.New(ctx, api.Config{Engine: s.Engine, Store: s.Store, Directory: s.Directory, Bus: s.Bus,
 		Clock: cfg.Clock, Logger: cfg.Logger, Console: web.Handler(), Phones: s.SIP, Signals: s.Phones,
-		Metrics: s.writeMetrics, TrustedProxies: cfg.TrustedProxies, Trunks: trunkHealth{s.SIP}, Recordings: s.Files})
+		BuiltinAudio: func(ref string) ([]byte, bool) { return media.BuiltinWAV(telephony.Audio(ref)) },
+		Metrics:      s.writeMetrics, TrustedProxies: cfg.TrustedProxies, Trunks: trunkHealth{s.SIP}, Recordings: s.Files})
 	if err != nil {
 		return nil, err
 	}
@@ -216,8 +234,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go func() { defer close(s.watched); s.Directory.Watch(wctx, watchEvery) }()
 	s.swept = make(chan struct{})
 	go func() { defer close(s.swept); s.Files.RunDaily(wctx, cfg.Clock, s.retention) }()
-	cfg.Logger.Info("ringdesk is serving", "http", s.httpLn.Addr().String(), "tls", s.tls, "sip", s.SIP.Addr(), "advertise", adv.String(),
-		"rtp", cfg.RTPPorts)
+	cfg.Logger.Info("ringdesk is serving", "http", s.httpLn.Addr().String(), "tls", s.tls, "sip", s.SIP.Addr(), "sips", s.SIP.TLSAddr(),
+		"advertise", adv.String(), "rtp", cfg.RTPPorts)
 	ok = true
 	return s, nil
 }
@@ -367,6 +385,29 @@ func (p prompts) Prompt(ctx context.Context, id string) ([]byte, error) {
 		return nil, err
 	}
 	return a.Data, nil
+}
+
+// sipsAddr is where SIP over TLS listens: none without certificates or with "off"; the --sip
+// host on port 5061 when not given.
+func sipsAddr(sipAddr, sips string, certs bool) (string, error) {
+	switch {
+	case sips == "off":
+		return "", nil
+	case !certs && sips != "":
+		return "", errors.New("--sips needs --tls-cert and --tls-key: SIP over TLS uses the same certificate as HTTPS")
+	case !certs:
+		return "", nil
+	case sips != "":
+		if _, _, err := net.SplitHostPort(sips); err != nil {
+			return "", fmt.Errorf("--sips must be host:port or off (got %q)", sips)
+		}
+		return sips, nil
+	}
+	host, _, err := net.SplitHostPort(sipAddr)
+	if err != nil {
+		return "", fmt.Errorf("--sip must be host:port (got %q)", sipAddr)
+	}
+	return net.JoinHostPort(host, "5061"), nil
 }
 
 // advertise chooses the address put in SIP and SDP.

@@ -2,6 +2,9 @@ package sip
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -39,6 +42,32 @@ type dialog struct {
 	// must not send BYE before (RFC 3261 §15).
 	settled    chan struct{}
 	settleOnce sync.Once
+}
+
+// localTag is the tag we give our side of a dialog (the From-tag of an INVITE we send, the
+// To-tag of one we answer): random, followed by an HMAC over it and the Call-ID, so that a 2xx
+// can be told to answer an INVITE of ours without keeping a record of every one we gave up
+// (ourTag). The key lives as long as the process: a 2xx for an INVITE sent before a restart is
+// a stranger's.
+func (s *Server) localTag(callID string) string {
+	r := sip.GenerateTagN(8)
+	return r + s.tagMAC(callID, r)
+}
+
+// ourTag reports whether a tag is one localTag made for a Call-ID.
+func (s *Server) ourTag(callID, tag string) bool {
+	if len(tag) != 8+16 {
+		return false
+	}
+	return hmac.Equal([]byte(tag[8:]), []byte(s.tagMAC(callID, tag[:8])))
+}
+
+func (s *Server) tagMAC(callID, r string) string {
+	m := hmac.New(sha256.New, s.tagKey[:])
+	m.Write([]byte(callID))
+	m.Write([]byte{0})
+	m.Write([]byte(r))
+	return hex.EncodeToString(m.Sum(nil)[:8])
 }
 
 // dialogKey names a dialog from our side, whichever side made it.
@@ -210,7 +239,7 @@ func (d *dialog) request(method sip.RequestMethod) *sip.Request {
 	req.SetTransport(d.transport)
 	if len(d.routes) == 0 {
 		switch {
-		case d.transport == "TCP" && d.s.hasConnection("tcp", d.source):
+		case stream(d.transport) && d.s.hasConnection(strings.ToLower(d.transport), d.source):
 			req.SetDestination(d.source)
 		case d.nat:
 			req.SetDestination(d.source)

@@ -1,4 +1,4 @@
-// Package sip is Ringdesk on the SIP network (RFC 3261, over UDP and TCP, with
+// Package sip is Ringdesk on the SIP network (RFC 3261, over UDP, TCP and TLS, with
 // emiago/sipgo): a registrar for agents' phones with digest authentication, trunks with
 // address allow-lists and digest credentials toward the carrier, and a back-to-back user
 // agent whose every leg has its media anchored in internal/media. It implements the
@@ -10,6 +10,13 @@
 // probed with OPTIONS, and calls fall back past those that are down. Registrations are
 // written through a BindingStore, which the caller backs with the database, so that they
 // survive a restart.
+//
+// It defends itself on an open network (SECURITY.md): digest nonces bound to the address they
+// were sent to, each count used once and the digest's uri held to the Request-URI
+// (digest.go); failed digests throttled per (extension, source) and per source with
+// auth.Limiter; a 2xx answered only when its tag is one we made (dialog.go, indialog.go),
+// and refusals of requests that proved nothing sent once (sendOnce); TCP and TLS connections
+// bounded and timed out (connguard.go); sipgo's logs budgeted per source (wirelog.go).
 //
 // It must not import the engine, the store or the API.
 package sip

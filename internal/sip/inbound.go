@@ -20,19 +20,20 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.onReinvite(req, tx)
 		return
 	}
+	// Until the caller has proved who it is, every answer is a single packet (sendOnce).
 	if s.draining.Load() {
 		res := sip.NewResponseFromRequest(req, 503, reasonPhrase(503), nil)
 		res.AppendHeader(sip.NewHeader("Retry-After", "30"))
-		s.send(tx, res)
+		s.sendOnce(tx, req, res)
 		return
 	}
 	if req.From() == nil || req.To() == nil || req.CallID() == nil || req.CSeq() == nil || req.Contact() == nil {
-		s.respond(tx, req, 400, "Bad Request: From, To, Call-ID, CSeq and Contact are required")
+		s.refuse(tx, req, 400, "Bad Request: From, To, Call-ID, CSeq and Contact are required")
 		return
 	}
 	src, err := netip.ParseAddrPort(req.Source())
 	if err != nil {
-		s.respond(tx, req, 400, "")
+		s.refuse(tx, req, 400, "")
 		return
 	}
 	// A known extension calling from where it registered, or with credentials, is a phone;
@@ -49,7 +50,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 	case !fromTrunk:
-		s.respond(tx, req, 403, "") // neither a trunk nor one of our phones
+		s.refuse(tx, req, 403, "") // neither a trunk nor one of our phones
 		return
 	}
 	tmr, tooSmall := negotiateUAS(req, s.timers.Load().sessionExpires)
@@ -88,7 +89,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 
 	// our copy of the INVITE carries our To-tag, so every response has the same one
 	invite := req.Clone()
-	invite.To().Params.Add("tag", sip.GenerateTagN(16))
+	invite.To().Params.Add("tag", s.localTag(invite.CallID().Value()))
 	dlg := newUASDialog(s, invite)
 	l := s.newLeg(s.newLegID(), inbound)
 	l.setSession(sess)

@@ -19,18 +19,19 @@ func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) (*leg, *di
 		l = s.legOfDialog(key)
 	}
 	if l == nil {
-		s.respond(tx, req, 481, "")
+		s.refuse(tx, req, 481, "")
 		return nil, nil
 	}
 	st, dlg, _ := l.snapshot()
 	if st == Ended || dlg == nil {
-		s.respond(tx, req, 481, "")
+		s.refuse(tx, req, 481, "")
 		return nil, nil
 	}
 	if req.CSeq() == nil || !dlg.inSequence(req) {
-		s.respond(tx, req, 500, "Server Internal Error: CSeq out of order")
+		s.refuse(tx, req, 500, "Server Internal Error: CSeq out of order")
 		return nil, nil
 	}
+	s.trustConnection(req)
 	return l, dlg
 }
 
@@ -224,13 +225,17 @@ func (l *leg) holdChanged(hold bool) {
 // onStrayResponse takes responses no transaction of ours wanted. A 2xx to an INVITE must
 // still be ACKed (RFC 3261 §13.2.2.4): a retransmission for a live dialog is ACKed again; one
 // for a dialog we do not have (its INVITE was given up) is ACKed and ended with BYE at once,
-// so that no phone is left connected to nothing.
+// so that no phone is left connected to nothing — but only when its From-tag is one we made
+// for its Call-ID (localTag). Anything else is a stranger's: ACKing it and sending BYE (and
+// resending it) to whatever Contact it names made the server a reflector, a dozen packets
+// to a victim for each one forged. Those are dropped and counted.
 func (s *Server) onStrayResponse(res *sip.Response) {
 	if !res.IsSuccess() || res.CSeq() == nil || res.CSeq().MethodName != sip.INVITE {
 		return
 	}
 	key, ok := responseKey(res)
 	if !ok {
+		s.dropStray(res)
 		return
 	}
 	if l := s.legOfDialog(key); l != nil {
@@ -238,6 +243,10 @@ func (s *Server) onStrayResponse(res *sip.Response) {
 			dlg.ackAgain()
 			return
 		}
+	}
+	if tag, _ := res.From().Params.Get("tag"); !s.ourTag(res.CallID().Value(), tag) {
+		s.dropStray(res)
+		return
 	}
 	// its retransmissions come until our ACK lands: one BYE is enough
 	now := time.Now()
@@ -256,4 +265,18 @@ func (s *Server) onStrayResponse(res *sip.Response) {
 		return
 	}
 	s.goWire(func(_ context.Context) { d.bye() })
+}
+
+// dropStray counts a 2xx that answers no INVITE of ours and says so now and then.
+func (s *Server) dropStray(res *sip.Response) {
+	s.counters.strays.Add(1)
+	src := hostOnly(res.Source())
+	if ok, dropped := s.logBudget.allow("stray "+src, time.Now()); ok {
+		callID := ""
+		if res.CallID() != nil {
+			callID = truncate(res.CallID().Value(), 80)
+		}
+		s.log.Warn("sip: dropped a 2xx to an INVITE we never sent", "source", src, "call-id", callID,
+			"dropped_since_last_said", dropped)
+	}
 }

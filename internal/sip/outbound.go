@@ -61,9 +61,9 @@ func (s *Server) route(to telephony.Target) (destination, telephony.Cause, int) 
 			d.transport = strings.ToUpper(t)
 		}
 		switch {
-		case d.transport == "TCP" && s.hasConnection("tcp", b.source):
+		case stream(d.transport) && s.hasConnection(strings.ToLower(d.transport), b.source):
 			d.dest = b.source // the phone's own connection: the only way in through its NAT
-		case d.transport != "TCP" && b.behindNAT():
+		case !stream(d.transport) && b.behindNAT():
 			d.dest = b.source
 		}
 		return d, "", 0
@@ -163,8 +163,8 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 	base := sip.NewRequest(sip.INVITE, dst.ruri)
 	from := &sip.FromHeader{DisplayName: to.DisplayName, Address: sip.Uri{Scheme: "sip", User: fromUser, Host: s.host},
 		Params: sip.NewParams()}
-	from.Params.Add("tag", sip.GenerateTagN(16))
 	callID := sip.CallIDHeader(sip.GenerateTagN(24) + "@" + s.host)
+	from.Params.Add("tag", s.localTag(string(callID)))
 	maxFwd := sip.MaxForwardsHeader(70)
 	base.AppendHeader(from)
 	base.AppendHeader(&sip.ToHeader{Address: dst.to, Params: sip.NewParams()})

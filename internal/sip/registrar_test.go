@@ -10,6 +10,7 @@ import (
 
 	"ringdesk/internal/auth"
 	"ringdesk/internal/sip/siptest"
+	"ringdesk/internal/site"
 )
 
 func TestRegisterRefusals(t *testing.T) {
@@ -184,8 +185,11 @@ func TestRegisterDigestSHA256(t *testing.T) {
 		}
 	}
 	// the stored secrets are HA1 values: a site that only has the SHA-256 one still works
-	e.site.Agents[0].SIPHA1 = ""
-	e.s.SetSite(e.site)
+	// a copy: the server's handlers may still be reading the configuration it was given
+	st := *e.site
+	st.Agents = append([]site.Agent(nil), e.site.Agents...)
+	st.Agents[0].SIPHA1 = ""
+	e.s.SetSite(&st)
 	if res := registerDigest(t, kim, "1001", "s1p", "MD5", ""); res.StatusCode != 403 {
 		t.Fatalf("MD5 without its secret: %d, want 403", res.StatusCode)
 	}
@@ -238,7 +242,7 @@ func registerDigest(t *testing.T, ua *siptest.UA, user, password, alg, nonce str
 func TestStaleNonce(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.NonceLifetime = 50 * time.Millisecond })
 	kim := siptest.NewPhone(t, e.addr, "1001", "s1p")
-	old := e.s.nonces.make(time.Now().Add(-time.Second))
+	old := e.s.nonces.make(time.Now().Add(-time.Second), "127.0.0.1")
 	res := registerDigest(t, kim, "1001", "s1p", "MD5", old)
 	if res.StatusCode != 401 || !strings.Contains(res.GetHeader("WWW-Authenticate").Value(), "stale=true") {
 		t.Fatalf("stale nonce: %s %v, want 401 with stale=true", res.StartLine(), res.GetHeader("WWW-Authenticate"))

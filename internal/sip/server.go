@@ -3,6 +3,8 @@ package sip
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/tls"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"ringdesk/internal/auth"
 	"ringdesk/internal/clock"
 	"ringdesk/internal/directory"
 	"ringdesk/internal/fault"
@@ -40,9 +43,14 @@ type Config struct {
 	// UserAgent is put in User-Agent and Server headers; "Ringdesk" when empty.
 	UserAgent string
 	Logger    *slog.Logger
-	// DigestSHA256 offers SHA-256 digest challenges ahead of MD5. Off by default: some
-	// phones refuse a challenge list that holds an algorithm they do not know.
+	// DigestSHA256 offers SHA-256 digest challenges ahead of MD5 to every phone. Off by
+	// default: some phones refuse a challenge list that holds an algorithm they do not know
+	// (baresip 1.0 fails to register at all).
 	DigestSHA256 bool
+	// DigestSHA256Agents offers SHA-256 ahead of MD5 only to phones whose User-Agent begins
+	// with one of these (case-insensitively; "*" is every phone): the models a site has seen
+	// cope. The others are challenged with MD5 alone.
+	DigestSHA256Agents []string
 	// NonceLifetime is how long a digest nonce is good for; 5 minutes when 0. A phone that
 	// answers with an older one is challenged again with stale=true.
 	NonceLifetime time.Duration
@@ -59,6 +67,17 @@ type Config struct {
 	// when 0, never when negative. A probe not answered within TrunkProbeTimeout (5 s, or
 	// TrunkProbe when shorter, when 0) is a miss.
 	TrunkProbe, TrunkProbeTimeout time.Duration
+	// TLSListen is host:port for SIP over TLS (empty: none), served with TLS, which must then
+	// hold the certificate (GetCertificate, so that a renewed one is picked up).
+	TLSListen string
+	TLS       *tls.Config
+	// TCPIdle is how long a TCP or TLS connection that has carried no authenticated request
+	// may stay silent: 20 s when 0. One that has (a phone registered or called over it, a
+	// trunk spoke on it) may stay silent for MaxExpires and a minute, so that a phone's
+	// connection lasts from one registration to the next. TCPPerSource bounds the connections
+	// one address holds (128 when 0), TCPTotal all of them (4096 when 0).
+	TCPIdle                time.Duration
+	TCPPerSource, TCPTotal int
 }
 
 // BrowserLegs is the browser softphone (internal/webrtc), reached through the same port:
@@ -86,15 +105,25 @@ type Server struct {
 	watchMu sync.Mutex
 	reg     *registrar
 	nonces  *nonces
-	host    string // advertised address
+	guard   *auth.Limiter // failed digests, per (extension, source) and per source
+	tagKey  [32]byte      // our dialog tags are MACed with it (localTag)
+	host    string        // advertised address
 	port    int
+	tlsPort int
+
+	counters  counters
+	logBudget *logBudget // lockouts, replays, forged answers: a line per source now and then
+	wireLog   *wireLog   // sipgo's transport and transaction logs, budgeted
+	conns     *connGuard // TCP and TLS connections we accept
 
 	ua     *sipgo.UserAgent
 	srv    *sipgo.Server
 	udpCli *sipgo.Client // requests over UDP leave from the listening socket
 	tcpCli *sipgo.Client
+	tlsCli *sipgo.Client
 	udp    net.PacketConn
 	tcp    net.Listener
+	tls    net.Listener
 
 	mu      sync.Mutex
 	legs    map[telephony.LegID]*leg
@@ -158,6 +187,18 @@ func New(cfg Config, handler telephony.Handler, m *media.Manager, logger ...*slo
 	if cfg.TrunkProbeTimeout <= 0 {
 		cfg.TrunkProbeTimeout = min(5*time.Second, max(cfg.TrunkProbe, time.Second))
 	}
+	if cfg.TCPIdle <= 0 {
+		cfg.TCPIdle = 20 * time.Second
+	}
+	if cfg.TCPPerSource <= 0 {
+		cfg.TCPPerSource = 128
+	}
+	if cfg.TCPTotal <= 0 {
+		cfg.TCPTotal = 4096
+	}
+	if cfg.TLSListen != "" && (cfg.TLS == nil || (cfg.TLS.GetCertificate == nil && len(cfg.TLS.Certificates) == 0)) {
+		return nil, errors.New("sip: SIP over TLS needs a certificate")
+	}
 	cfg.DefaultExpires = max(min(cfg.DefaultExpires, cfg.MaxExpires), cfg.MinExpires)
 	host, portStr, err := net.SplitHostPort(cfg.Listen)
 	if err != nil {
@@ -181,8 +222,11 @@ func New(cfg Config, handler telephony.Handler, m *media.Manager, logger ...*slo
 	}
 	cfg.Advertise = cfg.Advertise.Unmap()
 	s := &Server{cfg: cfg, log: cfg.Logger, media: m, reg: newRegistrar(), nonces: newNonces(cfg.NonceLifetime),
+		guard: auth.NewLimiter(cfg.Clock), logBudget: newLogBudget(1, 10*time.Second),
 		host: cfg.Advertise.String(), port: port, legs: map[telephony.LegID]*leg{}, dialogs: map[string]*leg{},
 		closed: make(chan struct{}), clock: cfg.Clock}
+	rand.Read(s.tagKey[:])
+	s.wireLog = newWireLog(cfg.Logger, &s.counters)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.dir.Store(directory.New(nil, 0))
 	s.timers.Store(timingOf(nil))
@@ -250,7 +294,8 @@ func (discard) Inbound(telephony.InboundCall) error { return errNotReady }
 func (discard) Dialled(telephony.PhoneCall) error   { return errNotReady }
 func (discard) Report(telephony.Event)              {}
 
-// Start binds UDP and TCP on the listen address and serves until Close or until ctx ends.
+// Start binds UDP and TCP on the listen address (and TLS on TLSListen) and serves until Close
+// or until ctx ends.
 func (s *Server) Start(ctx context.Context) error {
 	if err := s.loadBindings(ctx); err != nil {
 		return err
@@ -259,26 +304,55 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.udp, s.tcp = udp, tcp
+	s.udp = udp
 	s.port = udp.LocalAddr().(*net.UDPAddr).Port
-	s.ua, err = sipgo.NewUA(sipgo.WithUserAgent(s.cfg.UserAgent), sipgo.WithUserAgentHostname(s.host),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(s.log),
-			sip.WithTransactionLayerUnhandledResponseHandler(s.onStrayResponse)))
-	if err != nil {
+	// a registered phone's connection lasts from one registration to the next
+	s.conns = newConnGuard(s.cfg.TCPPerSource, s.cfg.TCPTotal, s.cfg.TCPIdle,
+		time.Duration(s.cfg.MaxExpires)*time.Second+time.Minute, s.log, &s.counters)
+	s.tcp = s.conns.listen(tcp)
+	if s.cfg.TLSListen != "" {
+		ln, err := net.Listen("tcp", s.cfg.TLSListen)
+		if err != nil {
+			udp.Close()
+			tcp.Close()
+			return listenError("TLS", s.cfg.TLSListen, err)
+		}
+		s.tlsPort = ln.Addr().(*net.TCPAddr).Port
+		s.tls = tls.NewListener(s.conns.listen(ln), s.cfg.TLS)
+	}
+	closeAll := func() {
 		udp.Close()
 		tcp.Close()
+		if s.tls != nil {
+			s.tls.Close()
+		}
+	}
+	wire := s.wireLog.logger()
+	s.ua, err = sipgo.NewUA(sipgo.WithUserAgent(s.cfg.UserAgent), sipgo.WithUserAgentHostname(s.host),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(wire),
+			sip.WithTransportLayerReadFilter(s.wireLog.filter)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(wire),
+			sip.WithTransactionLayerUnhandledResponseHandler(s.onStrayResponse)))
+	if err != nil {
+		closeAll()
 		return err
 	}
-	if s.srv, err = sipgo.NewServer(s.ua, sipgo.WithServerLogger(s.log)); err != nil {
+	if s.srv, err = sipgo.NewServer(s.ua, sipgo.WithServerLogger(wire)); err != nil {
 		return err
 	}
 	if s.udpCli, err = sipgo.NewClient(s.ua, sipgo.WithClientHostname(s.host), sipgo.WithClientPort(s.port),
-		sipgo.WithClientConnectionAddr(udp.LocalAddr().String()), sipgo.WithClientNAT(), sipgo.WithClientLogger(s.log)); err != nil {
+		sipgo.WithClientConnectionAddr(udp.LocalAddr().String()), sipgo.WithClientNAT(), sipgo.WithClientLogger(wire)); err != nil {
 		return err
 	}
 	if s.tcpCli, err = sipgo.NewClient(s.ua, sipgo.WithClientHostname(s.host), sipgo.WithClientPort(s.port),
-		sipgo.WithClientNAT(), sipgo.WithClientLogger(s.log)); err != nil {
+		sipgo.WithClientNAT(), sipgo.WithClientLogger(wire)); err != nil {
 		return err
+	}
+	if s.tls != nil {
+		if s.tlsCli, err = sipgo.NewClient(s.ua, sipgo.WithClientHostname(s.host), sipgo.WithClientPort(s.tlsPort),
+			sipgo.WithClientNAT(), sipgo.WithClientLogger(wire)); err != nil {
+			return err
+		}
 	}
 	s.srv.OnRegister(s.handle(s.onRegister))
 	s.srv.OnInvite(s.handle(s.onInvite))
@@ -292,7 +366,11 @@ func (s *Server) Start(ctx context.Context) error {
 
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.srv.ServeUDP(udp) }()
-	go func() { defer s.wg.Done(); s.srv.ServeTCP(tcp) }()
+	go func() { defer s.wg.Done(); s.srv.ServeTCP(s.tcp) }()
+	if s.tls != nil {
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.srv.ServeTLS(s.tls) }()
+	}
 	// Not counted in wg: it may itself be the one closing, and Close waits for wg.
 	go func() {
 		select {
@@ -304,7 +382,11 @@ func (s *Server) Start(ctx context.Context) error {
 	s.startWatch()
 	waitServing(s.ua, udp.LocalAddr().String())
 	s.startProbes()
-	s.log.Info("sip serving", "listen", s.Addr(), "advertise", s.host)
+	if s.tls != nil {
+		s.log.Info("sip serving", "listen", s.Addr(), "tls", s.TLSAddr(), "advertise", s.host)
+	} else {
+		s.log.Info("sip serving", "listen", s.Addr(), "advertise", s.host)
+	}
 	return nil
 }
 
@@ -325,6 +407,14 @@ func (s *Server) Addr() string {
 		return s.udp.LocalAddr().String()
 	}
 	return s.cfg.Listen
+}
+
+// TLSAddr is where the server listens for SIP over TLS, host:port ("" for nowhere).
+func (s *Server) TLSAddr() string {
+	if s.tls != nil {
+		return s.tls.Addr().String()
+	}
+	return s.cfg.TLSListen
 }
 
 // Drain stops taking new calls: from now on an INVITE outside a dialog is answered 503
@@ -384,6 +474,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.udp.Close()
 		s.tcp.Close()
 	}
+	if s.tls != nil {
+		s.tls.Close()
+	}
 	s.wg.Wait()
 	return err
 }
@@ -400,7 +493,27 @@ func (s *Server) handle(f sipgo.RequestHandler) sipgo.RequestHandler {
 		s.handlers.Add(1)
 		s.handlerMu.Unlock()
 		defer s.handlers.Done()
+		if stream(req.Transport()) {
+			if src, err := netip.ParseAddrPort(req.Source()); err == nil {
+				if _, ok := s.dir.Load().TrunkFrom(src.Addr().Unmap()); ok {
+					s.conns.trust(req.Source()) // a carrier's connection lasts
+				}
+			}
+		}
 		f(req, tx)
+	}
+}
+
+// stream reports whether a transport is a connection (TCP or TLS) rather than datagrams.
+func stream(transport string) bool {
+	return strings.EqualFold(transport, "TCP") || strings.EqualFold(transport, "TLS")
+}
+
+// trustConnection lets the connection an authenticated request came over stay open between
+// a phone's registrations.
+func (s *Server) trustConnection(req *sip.Request) {
+	if stream(req.Transport()) && s.conns != nil {
+		s.conns.trust(req.Source())
 	}
 }
 
@@ -428,18 +541,27 @@ func (s *Server) goWire(f func(ctx context.Context)) {
 
 // client is the sipgo client for a transport.
 func (s *Server) client(transport string) *sipgo.Client {
-	if strings.EqualFold(transport, "TCP") {
+	switch {
+	case strings.EqualFold(transport, "TCP"):
 		return s.tcpCli
+	case strings.EqualFold(transport, "TLS") && s.tlsCli != nil:
+		return s.tlsCli
 	}
 	return s.udpCli
 }
 
-// contact is our Contact for a transport.
+// contact is our Contact for a transport: a TLS phone is given our TLS port, so that what it
+// sends inside the dialog stays encrypted.
 func (s *Server) contact(transport string) *sip.ContactHeader {
 	c := &sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: s.host, Port: s.port}}
-	if strings.EqualFold(transport, "TCP") {
+	switch {
+	case strings.EqualFold(transport, "TCP"):
 		c.Address.UriParams = sip.NewParams()
 		c.Address.UriParams.Add("transport", "tcp")
+	case strings.EqualFold(transport, "TLS") && s.tlsPort != 0:
+		c.Address.Port = s.tlsPort
+		c.Address.UriParams = sip.NewParams()
+		c.Address.UriParams.Add("transport", "tls")
 	}
 	return c
 }
@@ -495,6 +617,39 @@ func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, p
 	s.send(tx, sip.NewResponseFromRequest(req, code, phrase, nil))
 }
 
+// refuse answers a request that has proved nothing (no credentials, a wrong password, an
+// address no trunk allows, a dialog we do not have) with one packet: see sendOnce.
+func (s *Server) refuse(tx sip.ServerTransaction, req *sip.Request, code int, phrase string) {
+	if phrase == "" {
+		phrase = reasonPhrase(code)
+	}
+	s.sendOnce(tx, req, sip.NewResponseFromRequest(req, code, phrase, nil))
+}
+
+// sendOnce answers a request that has proved nothing with a single packet. The transaction
+// of an INVITE over UDP would resend a final error until an ACK came, and a spoofed source
+// sends none: ten packets to whoever the source names, for each one forged. So the answer is
+// written once, statelessly (as Kamailio's sl_send_reply does), and the transaction ended; a
+// real phone that lost it sends its INVITE again and is answered again.
+func (s *Server) sendOnce(tx sip.ServerTransaction, req *sip.Request, res *sip.Response) {
+	type stateless interface {
+		Connection() sip.Connection
+		Terminate()
+	}
+	c, ok := tx.(stateless)
+	if req.Method != sip.INVITE || !ok || c.Connection() == nil {
+		s.send(tx, res)
+		return
+	}
+	if res.GetHeader("Server") == nil {
+		res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))
+	}
+	if err := c.Connection().WriteMsg(res); err != nil {
+		s.log.Debug("response not sent", "status", res.StatusCode, "err", err)
+	}
+	c.Terminate()
+}
+
 func (s *Server) send(tx sip.ServerTransaction, res *sip.Response) {
 	if res.GetHeader("Server") == nil {
 		res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))
@@ -522,6 +677,28 @@ func listenBoth(addr string) (net.PacketConn, net.Listener, error) {
 			return nil, nil, listenError("TCP", addr, err)
 		}
 	}
+}
+
+// counters are what the server refused or dropped, for /metrics.
+type counters struct {
+	authFailures, throttled, replays, strays, malformed, tcpRefused atomic.Uint64
+}
+
+// Counters are what the server refused or dropped since it started.
+type Counters struct {
+	AuthFailures uint64 // digests that did not prove the password (403)
+	Throttled    uint64 // requests ignored from a source locked out after failures
+	Replays      uint64 // right answers used again, or for another Request-URI (challenged again)
+	StrayAnswers uint64 // 2xx to INVITEs we never sent, dropped unanswered
+	Malformed    uint64 // messages that could not be parsed
+	TCPRefused   uint64 // TCP and TLS connections closed as they were accepted: too many
+}
+
+// Counters reports what the server refused or dropped.
+func (s *Server) Counters() Counters {
+	c := &s.counters
+	return Counters{AuthFailures: c.authFailures.Load(), Throttled: c.throttled.Load(), Replays: c.replays.Load(),
+		StrayAnswers: c.strays.Load(), Malformed: c.malformed.Load(), TCPRefused: c.tcpRefused.Load()}
 }
 
 func listenError(network, addr string, err error) error {

@@ -1,5 +1,7 @@
 package site
 
+import "slices"
+
 // Role is what an account may do.
 type Role string
 
@@ -235,7 +237,13 @@ type Agent struct {
 	Password string   `json:"password,omitempty" yaml:"password"` // plain text on input only; never stored or returned
 	Role     Role     `json:"role" yaml:"role"`
 	Services []string `json:"services" yaml:"services"`
-	Groups   []string `json:"groups" yaml:"groups"`
+	// PhoneServices are the services where the agent has the 전화 permission (SPEC §1): the
+	// phone icon, CTI 로그인, calls. Each must be one of Services; it counts only while that
+	// service has cti: true. Left out (nil) — every site file and stored agent from before
+	// the permission was explicit — the agent has it in every CTI service it works in, as it
+	// always had. An empty list gives it nowhere.
+	PhoneServices *[]string `json:"phone_services,omitempty" yaml:"phone_services"`
+	Groups        []string  `json:"groups" yaml:"groups"`
 	// CTI 상담원 정보
 	Extension   string    `json:"extension,omitempty" yaml:"extension"`
 	SIPPassword string    `json:"sip_password,omitempty" yaml:"sip_password"` // plain text on input only
@@ -257,4 +265,19 @@ type Trunk struct {
 	Username string   `json:"username,omitempty" yaml:"username"`
 	Password string   `json:"password,omitempty" yaml:"password"`
 	Prefix   string   `json:"prefix" yaml:"prefix"` // dialled prefix that selects the trunk; stripped
+}
+
+// HasPhone reports whether the agent holds the 전화 permission in a service (whether that
+// service uses CTI at all is the service's to say).
+func (a *Agent) HasPhone(service string) bool {
+	if a == nil || service == "" || !slices.Contains(a.Services, service) {
+		return false
+	}
+	return a.PhoneServices == nil || slices.Contains(*a.PhoneServices, service)
+}
+
+// Phones returns a list for PhoneServices: given explicitly, even when empty.
+func Phones(services ...string) *[]string {
+	list := append([]string{}, services...)
+	return &list
 }

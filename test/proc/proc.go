@@ -45,7 +45,8 @@ type Options struct {
 	Env   []string          // more environment, NAME=value
 	// AdminPassword is the first administrator's; "admin-pw" when empty.
 	AdminPassword string
-	// TLS: the server was given certificates and speaks HTTPS.
+	// TLS: the server was given certificates and speaks HTTPS, and SIP over TLS on a port of
+	// its own (SIPS).
 	TLS bool
 }
 
@@ -56,6 +57,7 @@ type Server struct {
 	Base    string // http(s)://127.0.0.1:port
 	HTTP    string // 127.0.0.1:port
 	SIP     string
+	SIPS    string // SIP over TLS, when Options.TLS
 	PID     int
 	DataDir string
 	log     *syncBuffer
@@ -93,6 +95,10 @@ func Start(t testing.TB, binary string, o Options) *Server {
 	}
 	s.Base = scheme + "://" + s.HTTP
 	args = append(args, "--http", s.HTTP, "--sip", s.SIP, "--rtp-ports", fmt.Sprintf("%d-%d", rtp, rtp+39))
+	if o.TLS {
+		s.SIPS = fmt.Sprintf("127.0.0.1:%d", peers.Port(t))
+		args = append(args, "--sips", s.SIPS)
+	}
 	args = append(args, o.Args...)
 	pw := o.AdminPassword
 	if pw == "" {

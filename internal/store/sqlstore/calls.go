@@ -104,6 +104,11 @@ func (cs callStore) ListForTicket(ctx context.Context, ticket int64) ([]tickets.
 	if err != nil {
 		return nil, err
 	}
+	return scanCalls(rows)
+}
+
+// scanCalls reads every row of a query for callCols, and closes it.
+func scanCalls(rows *rows) ([]tickets.Call, error) {
 	defer rows.Close()
 	out := []tickets.Call{}
 	for rows.Next() {
@@ -183,16 +188,7 @@ func (cs callStore) List(ctx context.Context, f tickets.CallFilter) ([]tickets.C
 	if err != nil {
 		return nil, fmt.Errorf("store: listing calls: %w", err)
 	}
-	defer rows.Close()
-	out := []tickets.Call{}
-	for rows.Next() {
-		c, err := scanCall(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return scanCalls(rows)
 }
 
 type stateStore struct{ s *Store }

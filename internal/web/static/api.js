@@ -7,8 +7,9 @@ export class APIError extends Error {
     super(e.message || `HTTP ${status}`)
     this.status = status
     this.retryAfter = Number(retryAfter) || 0
-    this.code = e.code || 'error'
+    this.code = e.code || (status === 0 ? 'network' : 'error')
     this.field = e.field || ''
+    this.params = e.params || {}
     this.details = e.details || []
   }
 }
@@ -22,7 +23,12 @@ export async function call(method, path, body, opts = {}) {
     init.body = JSON.stringify(body)
     init.headers['Content-Type'] = 'application/json'
   }
-  const res = await fetch(path, init)
+  let res
+  try {
+    res = await fetch(path, init)
+  } catch {
+    throw new APIError(0, null) // the server cannot be reached: worded as err.network
+  }
   if (res.status === 204) return null
   const text = await res.text()
   let data = null

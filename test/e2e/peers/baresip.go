@@ -44,6 +44,11 @@ type PhoneConfig struct {
 	// AOR is the account's address, e.g. "sip:1001@127.0.0.1:5060". Empty: a local
 	// sip:phone@127.0.0.1:<port> with no registrar.
 	AOR string
+	// Config is more lines for baresip's config, e.g. "sip_cafile /path/ca.pem" for a phone
+	// that registers over TLS.
+	Config string
+	// Trace writes every SIP message the phone sends and receives to its log (baresip -s).
+	Trace bool
 }
 
 // Event is one baresip event.
@@ -100,7 +105,8 @@ module_app		menu.so
 module_app		ctrl_tcp.so
 ctrl_tcp_listen		127.0.0.1:%d
 snd_path		%s
-`, sip, source, srate, chans, rtp, rtp+39, ctrl, filepath.Join(dir, "rec"))
+%s
+`, sip, source, srate, chans, rtp, rtp+39, ctrl, filepath.Join(dir, "rec"), cfg.Config)
 	aor := cfg.AOR
 	if aor == "" {
 		aor = fmt.Sprintf("sip:phone@127.0.0.1:%d", sip)
@@ -111,7 +117,11 @@ snd_path		%s
 	log, err := os.Create(filepath.Join(dir, "log"))
 	must(t, err)
 	p := &Phone{t: t, Dir: dir, SIP: sip, changed: make(chan struct{}), replies: make(chan reply, 16)}
-	p.cmd = exec.Command("baresip", "-f", dir)
+	args := []string{"-f", dir}
+	if cfg.Trace {
+		args = append(args, "-s")
+	}
+	p.cmd = exec.Command("baresip", args...)
 	p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = nil, log, log
 	must(t, p.cmd.Start())
 	t.Cleanup(func() {
@@ -302,6 +312,12 @@ func (p *Phone) RegisterFailed(timeout time.Duration) bool {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return false
+}
+
+// Log is what the phone has written to its log so far.
+func (p *Phone) Log() string {
+	b, _ := os.ReadFile(filepath.Join(p.Dir, "log"))
+	return string(b)
 }
 
 // Recordings returns the WAV files of what the phone heard (received audio), oldest first.
