@@ -89,6 +89,8 @@ const ko = {
   'call.direction': '방향', 'call.from': '발신', 'call.to': '수신', 'call.callerid': '발신 번호', 'call.queue': '큐',
   'call.agent': '상담원', 'call.offered': '인입', 'call.answered': '연결', 'call.ended': '종료', 'call.talk': '통화 시간',
   'call.hold': '보류 시간', 'call.cause': '종료 사유', 'call.by': '종료 주체', 'call.transfers': '호전환',
+  'call.recording': '녹음', 'recording.player': '통화 녹음 재생 ({seconds})', 'recording.paused': '일시 중지 {seconds} (무음)',
+  'recording.download': '내려받기',
   'call.transferRow': '{from} → {to}: {outcome}',
   'dir.inbound': '수신', 'dir.outbound': '발신', 'dir.internal': '내선',
   'cause.normal': '정상 종료', 'cause.cancelled': '취소됨', 'cause.busy': '통화 중', 'cause.declined': '거절',
@@ -105,6 +107,10 @@ const ko = {
   'live.waiting': '대기 호', 'live.ready': '대기 상담원', 'live.registered': '전화기', 'live.calls': '진행 중인 통화',
   'live.phoneOn': '등록됨', 'live.phoneOff': '등록 안 됨', 'live.noAgents': 'CTI 로그인한 상담원이 없습니다.',
   'live.noWaiting': '기다리는 전화가 없습니다.',
+  'live.monitor': '모니터링', 'monitor.listen': '청취', 'monitor.whisper': '코칭', 'monitor.barge': '3자 통화',
+  'monitor.leave': '나가기', 'monitor.listenHint': '고객과 상담원의 대화를 듣습니다. 아무도 관리자의 말을 듣지 못합니다.',
+  'monitor.whisperHint': '상담원에게만 말합니다. 고객은 듣지 못합니다.', 'monitor.bargeHint': '고객, 상담원과 3자 통화를 합니다.',
+  'monitor.ringing': '{name} 전화 연결 중', 'monitor.joined': '{name}: {mode}', 'monitor.started': '전화기로 연결합니다. 전화를 받으세요.',
 
   // ---- administration (전체 관리, 서비스 관리) ----
   'admin.title': '전체 관리', 'admin.contracts': '계약 서비스 현황', 'admin.contract': '계약 현황',
@@ -209,6 +215,13 @@ const ko = {
   'error.invalid_state_name': '상태는 기본, 휴식, 대기, 업무 중 하나여야 합니다.',
   'error.unavailable': '지금은 처리할 수 없습니다. 잠시 후 다시 시도하세요.',
   'error.shutting_down': '서버가 종료 중이어서 로그인할 수 없습니다. 잠시 후 다시 시도하세요.',
+  'error.recording_disabled': '이 서비스는 통화를 녹음하지 않습니다.',
+  'error.recording_missing': '녹음 파일이 없습니다.',
+  'error.no_phone': '모니터링에 쓸 전화기 정보(내선번호와 SIP 비밀번호, 또는 브라우저 전화)가 없습니다. 관리자에게 문의하세요.',
+  'error.call_not_found': '진행 중인 통화가 없습니다.',
+  'error.invalid_mode': '모니터링 방식은 청취, 코칭, 3자 통화 중 하나여야 합니다.',
+  'error.monitor_busy.name': '{name}님이 이미 이 통화를 모니터링하고 있습니다.',
+  'error.monitor_self': '자신의 통화는 모니터링할 수 없습니다.',
   'trunk.status': '상태', 'trunk.lastanswer': '마지막 응답', 'trunk.rtt': '응답 시간(ms)', 'trunk.up': '정상',
   'trunk.down': '응답 없음', 'trunk.never': '응답 없음',
 
@@ -222,6 +235,7 @@ const ko = {
   'notice.consult_failed': '협의통화가 종료되었습니다: {reason}.',
   'notice.customer_gone': '고객이 통화를 종료했습니다.',
   'notice.restarted': '시스템이 다시 시작되어 CTI에 다시 로그인되었습니다. 상태는 기본입니다.',
+  'notice.recording_failed': '녹음 파일을 저장하지 못해 녹음이 중지되었습니다. 통화는 계속됩니다.',
 
   // ---- provisioning problems: path parts, then kinds (problem.<code>) ----
   'path.services': '서비스 {key}', 'path.agents': '상담원 {key}', 'path.trunks': '트렁크 {key}',
@@ -391,6 +405,8 @@ const en = {
   'call.direction': 'Direction', 'call.from': 'From', 'call.to': 'To', 'call.callerid': 'Caller ID', 'call.queue': 'Queue',
   'call.agent': 'Agent', 'call.offered': 'Offered', 'call.answered': 'Answered', 'call.ended': 'Ended', 'call.talk': 'Talk time',
   'call.hold': 'Hold time', 'call.cause': 'Cause', 'call.by': 'Ended by', 'call.transfers': 'Transfers',
+  'call.recording': 'Recording', 'recording.player': 'Play the call recording ({seconds})', 'recording.paused': '{seconds} paused (silence)',
+  'recording.download': 'Download',
   'call.transferRow': '{from} → {to}: {outcome}',
   'dir.inbound': 'Inbound', 'dir.outbound': 'Outbound', 'dir.internal': 'Internal',
   'cause.normal': 'Normal', 'cause.cancelled': 'Cancelled', 'cause.busy': 'Busy', 'cause.declined': 'Declined',
@@ -406,6 +422,10 @@ const en = {
   'live.waiting': 'Waiting calls', 'live.ready': 'Ready agents', 'live.registered': 'Phone', 'live.calls': 'Calls in progress',
   'live.phoneOn': 'Registered', 'live.phoneOff': 'Not registered', 'live.noAgents': 'No agent is logged in to CTI.',
   'live.noWaiting': 'No call is waiting.',
+  'live.monitor': 'Monitor', 'monitor.listen': 'Listen', 'monitor.whisper': 'Whisper', 'monitor.barge': 'Barge in',
+  'monitor.leave': 'Leave', 'monitor.listenHint': 'Hear the customer and the agent. Nobody hears you.',
+  'monitor.whisperHint': 'Speak to the agent only. The customer does not hear you.', 'monitor.bargeHint': 'A three-way call with the customer and the agent.',
+  'monitor.ringing': 'Calling {name}', 'monitor.joined': '{name}: {mode}', 'monitor.started': 'Your phone is being rung. Answer it.',
 
   'admin.title': 'Administration', 'admin.contracts': 'Contracted services', 'admin.contract': 'Contract status',
   'admin.services': 'Contracted services', 'admin.cti': 'CTI management', 'admin.ctiinfo': 'CTI settings', 'admin.ctiagent': 'Agent CTI settings',
@@ -511,6 +531,13 @@ const en = {
   'error.invalid_state_name': 'The state must be Default, Break, Ready or Work.',
   'error.unavailable': 'This cannot be done right now. Try again in a moment.',
   'error.shutting_down': 'The server is stopping, so logging in is not possible. Try again in a moment.',
+  'error.recording_disabled': 'This service does not record calls.',
+  'error.recording_missing': 'The recording file is missing.',
+  'error.no_phone': 'You have no phone to monitor with (an extension and SIP password, or the browser phone). Ask an administrator.',
+  'error.call_not_found': 'The call is not in progress.',
+  'error.invalid_mode': 'Monitoring is listen, whisper or barge.',
+  'error.monitor_busy.name': '{name} is already monitoring this call.',
+  'error.monitor_self': 'You cannot monitor your own call.',
   'trunk.status': 'Status', 'trunk.lastanswer': 'Last answer', 'trunk.rtt': 'Round trip (ms)', 'trunk.up': 'Up',
   'trunk.down': 'Not answering', 'trunk.never': 'Never answered',
 
@@ -523,6 +550,7 @@ const en = {
   'notice.consult_failed': 'The consult call ended: {reason}.',
   'notice.customer_gone': 'The customer hung up.',
   'notice.restarted': 'The system restarted and logged you back in to CTI. Your state is Default.',
+  'notice.recording_failed': 'The recording could not be saved and has stopped. The call goes on.',
 
   'path.services': 'service {key}', 'path.agents': 'agent {key}', 'path.trunks': 'trunk {key}',
   'path.queues': 'queue {key}', 'path.numbers': 'number {key}', 'path.caller_ids': 'caller ID {key}',
