@@ -440,3 +440,51 @@ func TestRetentionDeletesAnExpiredRecording(t *testing.T) {
 		t.Error("the deletion is not in the log")
 	}
 }
+
+// The recording plays in Chromium from the ticket screen (the "plays in Chromium"),
+// seeking included, and that play is in the access log.
+func TestRecordingPlaysInChromium(t *testing.T) {
+	peers.Require(t, "chromium", "node", "baresip", "sox")
+	for _, mod := range []string{"playwright-core", "axe-core"} {
+		if _, err := os.Stat("browser/node_modules/" + mod); err != nil {
+			if os.Getenv("RINGDESK_E2E_REQUIRE") != "" {
+				t.Fatalf("%s is not installed: scripts/install-test-deps.sh installs it", mod)
+			}
+			t.Skipf("%s is not installed (cd test/e2e/browser && npm ci)", mod)
+		}
+	}
+	in := start(t, recordingSite(peers.Port(t)), nil)
+	in.agentPhone("1001", "kim-sip", 440)
+	kim, boss := in.login("kim", "agent-pw"), in.login("boss", "boss-pw")
+	kim.ready()
+	cust := customerPhone(t, 660)
+	cust.MustDo("dial", in.sipURI(did))
+	cust.Wait("CALL_ESTABLISHED", 0, 10*time.Second)
+	kim.await("offered")
+	kim.cmd("offer/accept", nil)
+	v := kim.await("on_call")
+	time.Sleep(6 * time.Second)
+	cust.MustDo("hangup", "")
+	kim.await("after_call")
+	var tk ticketCalls
+	kim.do("GET", fmt.Sprintf("/api/v1/tickets/%d", v.Call.Ticket), nil, 200, &tk)
+	r := tk.Calls[0].Recording
+	artifacts, _ := filepath.Abs("artifacts/recording")
+	os.RemoveAll(artifacts)
+	cmd := exec.Command("node", "recording.mjs")
+	cmd.Dir = "browser"
+	cmd.Env = append(os.Environ(), "RINGDESK_URL="+in.base, "ARTIFACTS="+artifacts, "AGENT_PASSWORD=agent-pw",
+		"TICKET="+strconv.FormatInt(v.Call.Ticket, 10), "SECONDS="+strconv.FormatFloat(r.Seconds, 'f', 1, 64))
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil || !strings.Contains(string(out), "@@ done") {
+		t.Fatalf("the browser did not play the recording (%v); screenshots in %s", err, artifacts)
+	}
+	var log struct {
+		Access []struct{ Login, Action, Source string }
+	}
+	boss.do("GET", "/api/v1/recordings/"+r.ID+"/access-log", nil, 200, &log)
+	if len(log.Access) == 0 || log.Access[len(log.Access)-1].Login != "kim" || log.Access[len(log.Access)-1].Action != "play" {
+		t.Errorf("the browser's play is not in the access log: %+v", log.Access)
+	}
+}
