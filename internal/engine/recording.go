@@ -130,7 +130,7 @@ func (l *loop) startRecording(c *callRT, announce bool) {
 	if c.recording != nil || !c.customerCall() {
 		return
 	}
-	agentLogin := c.rec0Agent()
+	agentLogin := c.callAgent()
 	c.recording = &recordingRT{id: telephony.RecordingID(l.e.newID("R")), agent: agentLogin, started: l.now()}
 	l.e.recs.Store(c.recording.id, l)
 	l.saveRecording(c)
@@ -142,8 +142,8 @@ func (l *loop) startRecording(c *callRT, announce bool) {
 	l.recordingEvent(c, "recording")
 }
 
-// rec0Agent is the call's agent, for the recording's record.
-func (c *callRT) rec0Agent() string {
+// callAgent is the call's agent, for the recording's record.
+func (c *callRT) callAgent() string {
 	if c.agent != nil {
 		return c.agent.login
 	}
