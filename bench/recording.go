@@ -34,11 +34,11 @@ func benchRecording(o opts) (*result, error) {
 		for _, n := range levels {
 			base[n] = baselineJitter(n, seconds)
 		}
-		plain, pd, pcpu, pcd, err := ringdeskRecorded(levels, seconds, base, cpuLoad, false)
+		plain, pd, pcpu, pcd, err := ringdeskRecorded(levels, seconds, base, cpuLoad, false, false)
 		if err != nil {
 			return nil, err
 		}
-		rec, rd, rcpu, rcd, err := ringdeskRecorded(levels, seconds, base, cpuLoad, true)
+		rec, rd, rcpu, rcd, err := ringdeskRecorded(levels, seconds, base, cpuLoad, true, run == 0)
 		if err != nil {
 			return nil, err
 		}
@@ -58,12 +58,19 @@ func benchRecording(o opts) (*result, error) {
 	res.notes = append(res.notes, fmt.Sprintf("Levels tried: %v, %d s of traffic each, on one server per variant; the generator, the server and SIP share the machine's cores. Recordings are WAV (16-bit stereo 8 kHz, 32 kB a second a call) in the data folder on the machine's disk.", levels, seconds))
 	res.notes = append(res.notes, fmt.Sprintf("CPU per call-minute: %d calls for %d s after a second of warm-up, the server's utime+stime from /proc/PID/stat before and after, divided by the call-minutes carried. A recorded call costs its two taps (decoding what each leg sends), a stereo frame every 20 ms on the pacer and the file's writes.", cpuLoad, seconds))
 	res.notes = append(res.notes, notes...)
+	if recordingProfile != "" {
+		res.notes = append(res.notes, fmt.Sprintf("While run 1 measured the recorded server's CPU at %d calls: %s", cpuLoad, recordingProfile))
+	}
 	return res, nil
 }
 
+// recordingProfile is what the recorded server's CPU profile showed.
+var recordingProfile string
+
 // ringdeskRecorded climbs the levels on one server, recording every call or none, after
-// measuring its CPU per call-minute at cpuLoad calls.
-func ringdeskRecorded(levels []int, seconds int, base map[int]float64, cpuLoad int, record bool) (best int, detail string, cpu float64, cpuDetail string, err error) {
+// measuring its CPU per call-minute at cpuLoad calls (profiling the server meanwhile when
+// profile is set).
+func ringdeskRecorded(levels []int, seconds int, base map[int]float64, cpuLoad int, record, profile bool) (best int, detail string, cpu float64, cpuDetail string, err error) {
 	agents := max(levels[len(levels)-1], cpuLoad) + 100
 	s := benchSite(agents)
 	if record {
@@ -88,7 +95,22 @@ func ringdeskRecorded(levels []int, seconds int, base map[int]float64, cpuLoad i
 	pairs := makePairs(cpuLoad)
 	calls, err := ph.setUp(p.sip, pairs)
 	if err == nil {
+		var prof chan string
+		if profile {
+			prof = make(chan string, 1)
+			go func() {
+				time.Sleep(1500 * time.Millisecond) // past the warm-up
+				txt, err := p.profile(time.Duration(seconds-2)*time.Second, "recording")
+				if err != nil {
+					txt = "profile: " + err.Error()
+				}
+				prof <- txt
+			}()
+		}
 		cpu, cpuDetail, err = cpuPerCallMinute(pairs, time.Duration(seconds)*time.Second, p.pid())
+		if prof != nil {
+			recordingProfile = <-prof
+		}
 	}
 	if err == nil && record {
 		// every call must really be recorded, or the figure means nothing

@@ -302,3 +302,50 @@ func TestRecordingFailureLeavesTheCallUp(t *testing.T) {
 	default:
 	}
 }
+
+// A tap keeps what arrives in order across the ring's end, drops the oldest audio when a
+// burst overfills it, and gives nothing until primed again once it ran dry.
+func TestTapRing(t *testing.T) {
+	src := &capture{codec: PCMA}
+	tp := newTap(src)
+	frame := func(v int16) []byte {
+		x := make([]int16, frameSamples)
+		for i := range x {
+			x[i] = v
+		}
+		return Encode(PCMA, nil, x)
+	}
+	take := func() int32 {
+		var acc [frameSamples]int32
+		tp.addTo(&acc)
+		for _, v := range acc[1:] {
+			if v != acc[0] {
+				t.Fatalf("a frame mixes two packets: %d and %d", acc[0], v)
+			}
+		}
+		return acc[0]
+	}
+	level := func(v int16) int32 { return int32(Decode(PCMA, nil, frame(v))[0]) }
+	tp.push(frame(1000))
+	if got := take(); got != 0 {
+		t.Fatalf("one frame held gave %d before priming, want silence", got)
+	}
+	queue := []int16{1000} // what the tap holds, oldest first
+	for i := range 20 { // past the ring's 1024 samples many times over, wrapping
+		v := int16(100 * (i + 1))
+		tp.push(frame(v))
+		queue = append(queue, v)
+		if i > 0 {
+			if got, want := take(), level(queue[0]); got != want {
+				t.Fatalf("frame %d: got %d, want %d (in order)", i, got, want)
+			}
+			queue = queue[1:]
+		}
+	}
+	for i := range 10 { // a burst: 10 frames, 1600 samples, into 1024
+		tp.push(frame(int16(5000 + i)))
+	}
+	if got, want := take(), level(2000); got == want {
+		t.Fatal("after an overfilling burst the oldest audio was still there")
+	}
+}

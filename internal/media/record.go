@@ -59,8 +59,6 @@ type Recorder struct {
 	err   error
 	accL  [frameSamples]int32
 	accR  [frameSamples]int32
-	pcmL  [frameSamples]int16
-	pcmR  [frameSamples]int16
 }
 
 // Record starts recording: the left channel is the sum of what left sends, the right the
@@ -164,13 +162,14 @@ func (r *Recorder) tick() bool {
 			t.addTo(&r.accR)
 		}
 	}
-	clamp(&r.pcmL, &r.accL)
-	clamp(&r.pcmR, &r.accR)
 	if r.batch == nil {
 		r.batch = (*batches.Get().(*[]int16))[:0]
 	}
+	n := len(r.batch)
+	r.batch = r.batch[:n+2*frameSamples]
+	out := r.batch[n:]
 	for i := range frameSamples {
-		r.batch = append(r.batch, r.pcmL[i], r.pcmR[i])
+		out[2*i], out[2*i+1] = sat16(r.accL[i]), sat16(r.accR[i])
 	}
 	if len(r.batch) == cap(r.batch) {
 		select {
