@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what the tests drive, as root on Debian 12 (idempotent, quiet when all is there):
-# SIPp, baresip, Kamailio and rtpengine as the outside phone world; tshark and sngrep for
+# SIPp, baresip, linphone, Kamailio and rtpengine as the outside phone world; tshark and sngrep for
 # captures; sox and espeak-ng for audio; Chromium for the browser tests; PostgreSQL for the
 # store's second dialect; playwright-core (npm) to drive Chromium and axe-core to check it. Only what is missing is
 # installed: a machine whose Node.js comes from elsewhere keeps it.
@@ -15,6 +15,7 @@ want sipp sip-tester
 want baresip baresip-core
 want kamailio kamailio
 want rtpengine rtpengine-daemon
+want linphonec linphone-nogtk
 want tshark tshark
 want sngrep sngrep
 want sox sox libsox-fmt-all

@@ -124,7 +124,7 @@ func schemas() map[string]any {
 		"services": arr(str()), "phone_services": arr(str()), "groups": arr(str()), "extension": str(), "sip_password": str(),
 		"phone": enum("sip", "browser"), "auto_accept": boolean()}, "login")
 	trunk := obj(map[string]any{"id": str(), "host": str(), "port": integer(), "allow": arr(str()), "username": str(),
-		"password": str(), "prefix": str()}, "id", "host")
+		"password": str(), "prefix": str(), "outbound_proxy": str(), "transport": enum("udp", "tcp", "tls")}, "id", "host")
 	transfer := obj(map[string]any{"from": str(), "target": str(), "to": str(), "started_at": str(), "answered_at": str(),
 		"completed_at": str(), "outcome": enum("pending", "completed", "cancelled", "failed")})
 	callS := obj(map[string]any{"id": str(), "direction": enum("inbound", "outbound", "internal"), "from": str(), "to": str(),

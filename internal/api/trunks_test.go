@@ -39,3 +39,31 @@ func TestTrunksShowHealth(t *testing.T) {
 		t.Errorf("backup: %s", got.Trunks[1])
 	}
 }
+
+// TestTrunkOutboundProxyAndTransport: a trunk's outbound proxy and transport go through the
+// admin API as they are, and a transport the SIP layer cannot speak is refused with a plain
+// problem, the stored trunk unchanged. Fails before issue 15 (the fields did not exist: an
+// unknown field was refused).
+func TestTrunkOutboundProxyAndTransport(t *testing.T) {
+	e := newEnv(t)
+	root := e.login("root")
+	root.must("PUT", "/api/v1/trunks/sbc", map[string]any{"host": "core.carrier.example", "prefix": "8",
+		"outbound_proxy": "sbc.carrier.example:5070", "transport": "tcp"}, 201, nil)
+	var got struct {
+		Trunks []struct {
+			ID            string `json:"id"`
+			OutboundProxy string `json:"outbound_proxy"`
+			Transport     string `json:"transport"`
+		}
+	}
+	root.must("GET", "/api/v1/trunks", nil, 200, &got)
+	if n := len(got.Trunks); n != 2 || got.Trunks[1].OutboundProxy != "sbc.carrier.example:5070" || got.Trunks[1].Transport != "tcp" {
+		t.Fatalf("trunks %+v", got.Trunks)
+	}
+	root.fails("PUT", "/api/v1/trunks/sbc", map[string]any{"host": "core.carrier.example", "prefix": "8",
+		"transport": "sctp"}, 422, "invalid_config")
+	root.must("GET", "/api/v1/trunks", nil, 200, &got)
+	if got.Trunks[1].Transport != "tcp" {
+		t.Fatalf("a refused change was kept: %+v", got.Trunks[1])
+	}
+}

@@ -40,7 +40,7 @@ func TestLoadFormProblems(t *testing.T) {
 		{"unknown field, dash for underscore", "services:\n  - id: a\n    recall-seconds: 20\n",
 			[]string{`3: services[0].recall-seconds: unknown field "recall-seconds" (did you mean "recall_seconds"?)`}},
 		{"unknown field, nothing close", "trunks:\n  - id: a\n    colour: blue\n    host: h\n",
-			[]string{`3: trunks[0].colour: unknown field "colour" (known: id, host, port, allow, username, password, prefix)`}},
+			[]string{`3: trunks[0].colour: unknown field "colour" (known: id, host, port, allow, username, password, prefix, outbound_proxy, transport)`}},
 		{"secrets are not fields", "agents:\n  - login: a\n    password_hash: x\n    password: p\n",
 			[]string{`3: agents[0].password_hash: unknown field "password_hash" (did you mean "password"?)`}},
 		{"a list where a mapping belongs", "- just a list\n",

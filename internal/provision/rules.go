@@ -2,6 +2,7 @@ package provision
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -637,6 +638,14 @@ func (c *checker) trunks() {
 			}
 			c.add(e, fmt.Sprintf(".allow[%d]", j), because("address_format", "value", a), "%q is not an IP address or CIDR (e.g. 203.0.113.7 or 203.0.113.0/24)", a)
 		}
+		if t.Transport != "" && !slices.Contains(site.TrunkTransports, t.Transport) {
+			c.add(e, ".transport", because("one_of", "value", t.Transport, "allowed", "udp, tcp, tls"), "%q must be udp, tcp or tls", t.Transport)
+		}
+		if t.OutboundProxy != "" {
+			if why := proxyProblem(t.OutboundProxy); why != "" {
+				c.add(e, ".outbound_proxy", because("proxy_format", "value", t.OutboundProxy), "%q %s", t.OutboundProxy, why)
+			}
+		}
 		if t.Password != "" && t.Username == "" {
 			c.add(e, ".username", because("required_with_password"), "is required with a password: the digest credentials toward the carrier")
 		}
@@ -655,4 +664,33 @@ func (c *checker) trunks() {
 			prefixes[t.Prefix] = t.ID
 		}
 	}
+}
+
+// proxyProblem says what is wrong with a trunk's outbound proxy ("" when nothing): host[:port]
+// or sip:host[:port][;params], the host a name or an IP address ([…] for IPv6 with a port).
+func proxyProblem(v string) string {
+	const form = "is not host[:port] or sip:host[:port] (e.g. sbc.carrier.example:5060)"
+	rest := v
+	if i := strings.IndexByte(rest, ':'); i > 0 {
+		if scheme := strings.ToLower(rest[:i]); scheme == "sip" || scheme == "sips" {
+			rest = rest[i+1:]
+		}
+	}
+	rest, _, _ = strings.Cut(rest, ";")
+	if strings.Contains(rest, "@") || rest == "" {
+		return form
+	}
+	host, port := rest, ""
+	if h, p, err := net.SplitHostPort(rest); err == nil {
+		host, port = h, p
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "has a port that is not 1 to 65535"
+		}
+	}
+	if _, err := netip.ParseAddr(host); err != nil && !hostRe.MatchString(host) {
+		return form
+	}
+	return ""
 }

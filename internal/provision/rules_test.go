@@ -303,6 +303,20 @@ func TestValidateSiteRules(t *testing.T) {
 		},
 			[]string{`trunks[0].allow[1]: "not-an-ip" is not an IP address or CIDR (e.g. 203.0.113.7 or 203.0.113.0/24)`,
 				`trunks[0].allow[2]: "10.0.0.0/33" is not an IP address or CIDR (e.g. 203.0.113.7 or 203.0.113.0/24)`}},
+		// issue 15: an outbound proxy and a transport
+		{"trunk outbound proxy and transport", func(s *site.Site) {
+			s.Trunks[0].OutboundProxy, s.Trunks[0].Transport = "sbc.carrier.example:5070", "tcp"
+			s.Trunks = append(s.Trunks, site.Trunk{ID: "b", Host: "h", Port: 5060, Prefix: "8", OutboundProxy: "sip:[2001:db8::1]:5061;transport=tls", Transport: "tls"},
+				site.Trunk{ID: "c", Host: "h", Port: 5060, Prefix: "7", OutboundProxy: "192.0.2.1", Transport: "udp"})
+		}, nil},
+		{"trunk transport unknown", func(s *site.Site) { s.Trunks[0].Transport = "sctp" },
+			[]string{`trunks[0].transport: "sctp" must be udp, tcp or tls`}},
+		{"trunk outbound proxy not an address", func(s *site.Site) { s.Trunks[0].OutboundProxy = "sip:user@sbc" },
+			[]string{`trunks[0].outbound_proxy: "sip:user@sbc" is not host[:port] or sip:host[:port] (e.g. sbc.carrier.example:5060)`}},
+		{"trunk outbound proxy port", func(s *site.Site) { s.Trunks[0].OutboundProxy = "sbc:99999" },
+			[]string{`trunks[0].outbound_proxy: "sbc:99999" has a port that is not 1 to 65535`}},
+		{"trunk outbound proxy with a space", func(s *site.Site) { s.Trunks[0].OutboundProxy = "bad host" },
+			[]string{`trunks[0].outbound_proxy: "bad host" is not host[:port] or sip:host[:port] (e.g. sbc.carrier.example:5060)`}},
 		{"password without a username", func(s *site.Site) { s.Trunks[0].Password = "secret" },
 			[]string{"trunks[0].username: is required with a password: the digest credentials toward the carrier"}},
 		{"prefix not digits", func(s *site.Site) { s.Trunks[0].Prefix = "9#"; s.Services[0].Favorites = s.Services[0].Favorites[:1] },

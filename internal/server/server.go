@@ -347,7 +347,7 @@ func (b bindings) SaveBindings(ctx context.Context, ext string, list []sip.Bindi
 	regs := make([]store.Registration, len(list))
 	for i, x := range list {
 		regs[i] = store.Registration{Extension: ext, Contact: x.Contact, Source: x.Source, Transport: x.Transport,
-			Expires: x.Expires, CallID: x.CallID, CSeq: x.CSeq}
+			Expires: x.Expires, CallID: x.CallID, CSeq: x.CSeq, Path: x.Path}
 	}
 	return b.rs.Replace(ctx, ext, regs)
 }
@@ -360,7 +360,7 @@ func (b bindings) LiveBindings(ctx context.Context, now time.Time) ([]sip.Bindin
 	out := make([]sip.Binding, len(regs))
 	for i, r := range regs {
 		out[i] = sip.Binding{Extension: r.Extension, Contact: r.Contact, Source: r.Source, Transport: r.Transport,
-			Expires: r.Expires, CallID: r.CallID, CSeq: r.CSeq}
+			Expires: r.Expires, CallID: r.CallID, CSeq: r.CSeq, Path: r.Path}
 	}
 	return out, nil
 }

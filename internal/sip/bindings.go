@@ -18,6 +18,7 @@ type Binding struct {
 	Expires   time.Time
 	CallID    string
 	CSeq      uint32
+	Path      string // the Path the REGISTER came through (RFC 3327), one header value; "" for none
 }
 
 // BindingStore keeps registrations across restarts (internal/server backs it with the
@@ -43,7 +44,7 @@ func (s *Server) saveBindings(ext string) func([]binding) error {
 		out := make([]Binding, len(list))
 		for i, b := range list {
 			out[i] = Binding{Extension: ext, Contact: b.contact.String(), Source: b.source, Transport: b.transport,
-				Expires: b.expires, CallID: b.callID, CSeq: b.cseq}
+				Expires: b.expires, CallID: b.callID, CSeq: b.cseq, Path: pathValue(b.path)}
 		}
 		ctx, cancel := context.WithTimeout(s.ctx, storeTimeout)
 		defer cancel()
@@ -73,8 +74,14 @@ func (s *Server) loadBindings(ctx context.Context) error {
 				"contact", k.Contact)
 			continue
 		}
+		path, err := addressList([]string{k.Path})
+		if err != nil {
+			s.log.Warn("sip: a kept registration has a Path that cannot be read; skipped", "extension", k.Extension,
+				"path", k.Path)
+			continue
+		}
 		list = append(list, binding{ext: k.Extension, contact: u, source: k.Source, transport: k.Transport,
-			expires: k.Expires, callID: k.CallID, cseq: k.CSeq})
+			expires: k.Expires, callID: k.CallID, cseq: k.CSeq, path: path})
 		exts[k.Extension] = true
 	}
 	s.reg.load(list)

@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math/rand/v2"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -36,6 +39,7 @@ type dialog struct {
 	acks      map[uint32]chan *sip.Request // our 2xx to INVITEs, waiting for their ACKs, by CSeq
 	up        bool                         // a 2xx was sent or received: the far end knows the dialog
 	reinvite  chan struct{}                // a re-INVITE from the far end is being answered: closed when it is done
+	ownInvite bool                         // our re-INVITE is out: one of the far end's crossing it gets 491
 	ack       *sip.Request                 // placed legs: our ACK to the dialog-making 2xx
 
 	// settled is closed once the dialog-making 2xx has its ACK or gave up waiting: the callee
@@ -159,13 +163,16 @@ func strayDialog(s *Server, res *sip.Response) *dialog {
 // 2xx be retransmitted.
 func (d *dialog) sendAck() error {
 	ack := d.request(sip.ACK)
-	if err := d.s.client(d.transport).WriteRequest(ack); err != nil {
+	cli := d.s.client(d.transport)
+	// built whole (its Via too) and kept before it goes: a retransmitted 2xx crossing it is
+	// ACKed with the very same message (ackAgain)
+	if err := sipgo.ClientRequestBuild(cli, ack); err != nil {
 		return err
 	}
 	d.mu.Lock()
 	d.ack = ack.Clone()
 	d.mu.Unlock()
-	return nil
+	return cli.WriteRequest(ack)
 }
 
 // sendRefreshAck ACKs the 2xx to a re-INVITE of ours and keeps it, as sendAck does, for
@@ -214,9 +221,9 @@ func (d *dialog) request(method sip.RequestMethod) *sip.Request {
 	if method != sip.ACK && method != sip.CANCEL {
 		d.localSeq++
 	}
-	ruri, routes := d.target, d.routes
+	ruri, routes, strict := d.target, d.routes, false
 	if len(routes) > 0 && !routes[0].UriParams.Has("lr") {
-		ruri = routes[0]
+		ruri, strict = routes[0], true
 		ruri.UriParams = nil
 		routes = append(append([]sip.Uri(nil), routes[1:]...), d.target)
 	}
@@ -237,6 +244,9 @@ func (d *dialog) request(method sip.RequestMethod) *sip.Request {
 	}
 	req.AppendHeader(d.s.contact(d.transport))
 	req.SetTransport(d.transport)
+	if strict {
+		req.SetDestination(hopAddr(d.routes[0], d.transport)) // the strict router, not the next Route
+	}
 	if len(d.routes) == 0 {
 		switch {
 		case stream(d.transport) && d.s.hasConnection(strings.ToLower(d.transport), d.source):
@@ -322,6 +332,32 @@ func (d *dialog) beginReinvite() bool {
 			return false
 		}
 	}
+}
+
+// beginOwnReinvite marks our re-INVITE as out, unless one of the far end's is being answered
+// (RFC 3261 §14.1: not while another INVITE transaction of the dialog is in progress).
+func (d *dialog) beginOwnReinvite() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.reinvite != nil || d.ownInvite {
+		return false
+	}
+	d.ownInvite = true
+	return true
+}
+
+func (d *dialog) endOwnReinvite() {
+	d.mu.Lock()
+	d.ownInvite = false
+	d.mu.Unlock()
+}
+
+// ownReinviteOut reports whether our re-INVITE is out: a re-INVITE of the far end's that
+// crosses it gets 491 Request Pending (§14.2), and both sides try again after a while.
+func (d *dialog) ownReinviteOut() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ownInvite
 }
 
 func (d *dialog) endReinvite() {
@@ -414,4 +450,37 @@ func (d *dialog) deliver2xx(tx sip.ServerTransaction, res *sip.Response, cseq ui
 			return nil, true
 		}
 	}
+}
+
+// setRoutes puts a route set on a request outside a dialog (a Path, an outbound proxy), as
+// request does inside one: loose, or strict when the first hop does not say lr (RFC 3261
+// §12.2.1.1), the Request-URI then moving to the end of the set.
+func setRoutes(req *sip.Request, routes []sip.Uri) {
+	if len(routes) == 0 {
+		return
+	}
+	if !routes[0].UriParams.Has("lr") {
+		ruri := routes[0]
+		ruri.UriParams = nil
+		req.SetDestination(hopAddr(routes[0], req.Transport()))
+		routes = append(append([]sip.Uri(nil), routes[1:]...), req.Recipient)
+		req.Recipient = ruri
+	}
+	for _, r := range routes {
+		req.AppendHeader(&sip.RouteHeader{Address: *r.Clone()})
+	}
+}
+
+// hopAddr is where a route's hop is sent to: its maddr or host, and its port or the
+// transport's default.
+func hopAddr(u sip.Uri, transport string) string {
+	host := u.Host
+	if m, ok := u.UriParams.Get("maddr"); ok && m != "" {
+		host = m
+	}
+	port := u.Port
+	if port == 0 {
+		port = sip.DefaultPort(transport)
+	}
+	return net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port))
 }

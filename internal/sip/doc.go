@@ -5,6 +5,12 @@
 // engine's telephony port (telephony.Telephony) and calls it back through
 // telephony.Handler; browser legs (internal/webrtc) plug in through BrowserLegs.
 //
+// Of SIP's extensions it implements 100rel (reliable provisional responses to our INVITEs are
+// PRACKed), path (a phone registered through proxies is called through them) and timer, and
+// refuses with 420 any request requiring another (extensions.go). A trunk may name an outbound
+// proxy and a transport. A customer who holds, in SDP or by falling silent, is reported held;
+// the hold is not passed on to the agent's phone, which the media keep fed (customerhold.go).
+//
 // It also finds dead calls and dead carriers: one watch per server ends legs whose far end
 // sends no RTP for the site's media timeout, and runs RFC 4028 session timers; trunks are
 // probed with OPTIONS, and calls fall back past those that are down. Registrations are

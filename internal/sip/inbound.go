@@ -92,6 +92,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	invite.To().Params.Add("tag", s.localTag(invite.CallID().Value()))
 	dlg := newUASDialog(s, invite)
 	l := s.newLeg(s.newLegID(), inbound)
+	l.hold.trunkSide = !phone
 	l.setSession(sess)
 	s.addLeg(l)
 	l.bindDialog(dlg)

@@ -81,6 +81,10 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.refuseTooSmall(tx, req)
 		return
 	}
+	if dlg.ownReinviteOut() {
+		s.respond(tx, req, 491, "") // it crossed ours (§14.2)
+		return
+	}
 	if !dlg.beginReinvite() {
 		res := sip.NewResponseFromRequest(req, 500, "Server Internal Error: a re-INVITE is pending", nil)
 		res.AppendHeader(sip.NewHeader("Retry-After", "1"))
@@ -211,15 +215,6 @@ func infoDigit(v string) string {
 		return v
 	}
 	return ""
-}
-
-// holdChanged reports a hold or a resume when the far end's direction changed.
-func (l *leg) holdChanged(hold bool) {
-	if hold {
-		l.fire(inHold, telephony.Event{})
-	} else {
-		l.fire(inResume, telephony.Event{})
-	}
 }
 
 // onStrayResponse takes responses no transaction of ours wanted. A 2xx to an INVITE must

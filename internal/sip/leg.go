@@ -42,6 +42,7 @@ type leg struct {
 	activeAt time.Time
 	lastIn   time.Time
 	timer    sessionTimer // RFC 4028, once answered
+	hold     holdState    // why the far end is held, if it is (customerhold.go)
 }
 
 func (s *Server) newLeg(id telephony.LegID, d direction) *leg {

@@ -24,6 +24,7 @@ func (s *Server) Place(id telephony.LegID, to telephony.Target) {
 		return
 	}
 	l := s.newLeg(id, outbound)
+	l.hold.trunkSide = to.Kind == telephony.TargetTrunk
 	if !s.addLeg(l) {
 		s.log.Error("Place with a leg id already in use; ignored", "leg", id)
 		return
@@ -43,9 +44,12 @@ type destination struct {
 	to        sip.Uri // To
 	dest      string  // host:port to send to instead of the Request-URI's (a phone behind NAT)
 	transport string
-	user      string // digest credentials for a carrier that challenges
-	password  string
-	pai       bool // put the caller ID in P-Asserted-Identity (trunks)
+	// routes is the route set of the INVITE: a phone's Path (RFC 3327) or a trunk's outbound
+	// proxy, the first hop first
+	routes   []sip.Uri
+	user     string // digest credentials for a carrier that challenges
+	password string
+	pai      bool // put the caller ID in P-Asserted-Identity (trunks)
 }
 
 // route finds where a target is reached, or why it is not.
@@ -57,6 +61,19 @@ func (s *Server) route(to telephony.Target) (destination, telephony.Cause, int) 
 			return destination{}, telephony.CauseUnavailable, 480
 		}
 		d := destination{ruri: b.contact, to: sip.Uri{Scheme: "sip", User: to.Extension, Host: s.host}, transport: b.transport}
+		if len(b.path) > 0 {
+			// registered through proxies (RFC 3327): the call follows the Path, over the flow
+			// the REGISTER came on when that is a connection still open
+			d.routes = b.path
+			if t, ok := b.path[0].UriParams.Get("transport"); ok && t != "" {
+				d.transport = strings.ToUpper(t)
+			}
+			if stream(d.transport) && strings.EqualFold(d.transport, b.transport) &&
+				s.hasConnection(strings.ToLower(d.transport), b.source) {
+				d.dest = b.source
+			}
+			return d, "", 0
+		}
 		if t, ok := b.contact.UriParams.Get("transport"); ok && t != "" {
 			d.transport = strings.ToUpper(t)
 		}
@@ -81,9 +98,17 @@ func (s *Server) route(to telephony.Target) (destination, telephony.Cause, int) 
 			host = h
 			port, _ = strconv.Atoi(p)
 		}
-		return destination{ruri: sip.Uri{Scheme: "sip", User: to.Number, Host: host, Port: port},
-			to: sip.Uri{Scheme: "sip", User: to.Number, Host: host}, transport: "UDP",
-			user: tr.Username, password: tr.Password, pai: true}, "", 0
+		d := destination{ruri: sip.Uri{Scheme: "sip", User: to.Number, Host: host, Port: port},
+			to: sip.Uri{Scheme: "sip", User: to.Number, Host: host}, transport: trunkTransport(tr),
+			user: tr.Username, password: tr.Password, pai: true}
+		if !s.canSend(d.transport) {
+			s.log.Error("trunk wants SIP over TLS, which is not enabled (--sips); the call cannot go out", "trunk", tr.ID)
+			return destination{}, telephony.CauseUnavailable, 503
+		}
+		if proxy, ok := outboundProxy(tr, d.transport); ok {
+			d.routes = []sip.Uri{proxy}
+		}
+		return d, "", 0
 	}
 	return destination{}, telephony.CauseRejected, 500
 }
@@ -184,6 +209,7 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 	base.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	base.SetBody(sess.Offer())
 	base.SetTransport(dst.transport)
+	setRoutes(base, dst.routes)
 	if dst.dest != "" {
 		base.SetDestination(dst.dest)
 	}
@@ -202,7 +228,8 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 			return attempt{cause: telephony.CauseUnavailable, code: 503, moveOn: true}
 		}
 		heard := false
-		res, err := l.awaitFinal(ctx, cli, req, tx, rang, silence, &heard)
+		rel := newReliable(req)
+		res, err := l.awaitFinal(ctx, cli, req, tx, rang, silence, &heard, rel, dst.dest != "" && len(dst.routes) == 0)
 		withdrawn := false
 		if st, _, _ := l.snapshot(); st == Cancelling {
 			withdrawn = true
@@ -216,7 +243,7 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 			s.log.Info("INVITE got no final response", "leg", l.id, "to", dst.ruri.String(), "err", err)
 			return attempt{cause: causeOf(c, *rang), code: c, moveOn: !heard && !withdrawn}
 		case res.IsSuccess():
-			s.answered(l, cli, req, res, tx, dst.dest != "")
+			s.answered(l, cli, req, res, tx, dst.dest != "" && len(dst.routes) == 0, rel)
 			return attempt{done: true}
 		case (res.StatusCode == 401 || res.StatusCode == 407) && dst.password != "" && auths < 2:
 			if withdrawn {
@@ -227,7 +254,7 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 				return attempt{cause: telephony.CauseRejected, code: res.StatusCode}
 			}
 			auths++
-			base.CSeq().SeqNo = req.CSeq().SeqNo + 1
+			base.CSeq().SeqNo = rel.lastCSeq() + 1
 		case res.StatusCode == 422 && tooSmall < 2 && minSEOf(res) > secs && !withdrawn:
 			// the far end wants a longer interval (RFC 4028 §7.4): ask again with its minimum
 			tooSmall++
@@ -236,7 +263,7 @@ func (s *Server) invite(ctx context.Context, l *leg, dst destination, to telepho
 			base.RemoveHeader("Min-SE")
 			base.AppendHeader(sip.NewHeader("Session-Expires", strconv.Itoa(secs)))
 			base.AppendHeader(sip.NewHeader("Min-SE", strconv.Itoa(secs)))
-			base.CSeq().SeqNo = req.CSeq().SeqNo + 1
+			base.CSeq().SeqNo = rel.lastCSeq() + 1
 		default:
 			return attempt{cause: causeOf(res.StatusCode, *rang), code: res.StatusCode,
 				moveOn: res.StatusCode == 503 && !withdrawn}
@@ -252,9 +279,11 @@ var errNoResponse = errors.New("no response")
 // and sends CANCEL when the engine withdraws the leg: at once if a provisional response
 // has come, else as soon as one does (RFC 3261 §9.1). A CANCEL that gets no final response
 // within 64*T1 gives the transaction up, and so does silence (no response at all) for the
-// given time when it is not 0. heard says whether any response came.
+// given time when it is not 0. heard says whether any response came. Reliable provisional
+// responses are acknowledged with PRACK (prack.go); viaSource says the INVITE went to a
+// phone's registered source, where the PRACKs go too.
 func (l *leg) awaitFinal(ctx context.Context, cli *sipgo.Client, req *sip.Request, tx sip.ClientTransaction, rang *bool,
-	silence time.Duration, heard *bool) (*sip.Response, error) {
+	silence time.Duration, heard *bool, rel *reliable, viaSource bool) (*sip.Response, error) {
 	provisional, withdrawn, cancelled := false, false, false
 	hangup := l.hangup
 	var giveUp, quiet <-chan time.Time
@@ -280,6 +309,9 @@ func (l *leg) awaitFinal(ctx context.Context, cli *sipgo.Client, req *sip.Reques
 				return res, nil
 			}
 			provisional = true
+			if rseq, cseq, ok := rel.take(res); ok {
+				l.s.goWire(func(ctx context.Context) { l.s.prack(ctx, cli, req, res, rseq, cseq, viaSource) })
+			}
 			if res.StatusCode == 180 || res.StatusCode == 183 {
 				*rang = true
 				l.fire(inRinging, telephony.Event{Code: res.StatusCode})
@@ -338,7 +370,8 @@ func (s *Server) sendCancel(ctx context.Context, cli *sipgo.Client, inv *sip.Req
 // answered takes a 2xx to our INVITE: it is ACKed whatever happens next; a leg the engine
 // withdrew meanwhile (the answer crossed our CANCEL) is ended with BYE without a word to the
 // engine.
-func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.Response, tx sip.ClientTransaction, viaSource bool) {
+func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.Response, tx sip.ClientTransaction, viaSource bool,
+	rel *reliable) {
 	dlg := newUACDialog(s, res, req.Recipient)
 	if viaSource && len(dlg.routes) == 0 {
 		// we reached the phone at its registered source rather than its Contact (NAT): keep
@@ -346,20 +379,29 @@ func (s *Server) answered(l *leg, cli *sipgo.Client, req *sip.Request, res *sip.
 		dlg.source, dlg.nat = req.Destination(), true
 	}
 	l.bindDialog(dlg)
-	if err := dlg.sendAck(); err != nil {
-		s.log.Info("ACK not sent", "leg", l.id, "err", err)
-	}
+	// set before the ACK goes, so that no retransmission of the 2xx after it is missed
 	tx.OnRetransmission(func(r *sip.Response) {
 		if r.IsSuccess() {
 			dlg.ackAgain()
 		}
 	})
+	if err := dlg.sendAck(); err != nil {
+		s.log.Info("ACK not sent", "leg", l.id, "err", err)
+	}
+	// the ACK has the INVITE's CSeq; our requests from now on follow our PRACKs'
+	dlg.mu.Lock()
+	dlg.localSeq = max(dlg.localSeq, rel.lastCSeq())
+	dlg.mu.Unlock()
 	_, _, sess := l.snapshot()
 	if src, err := netip.ParseAddrPort(res.Source()); err == nil {
 		// the phone (at its registered source) or carrier that answered: its media is its own
 		sess.ExpectSource(src.Addr())
 	}
-	if err := sess.Accept(res.Body()); err != nil {
+	answer := res.Body()
+	if len(answer) == 0 {
+		answer = rel.sdpAnswer() // the answer came in a reliable 18x (RFC 3262 §5)
+	}
+	if err := sess.Accept(answer); err != nil {
 		s.log.Info("answer without usable SDP; hanging up", "leg", l.id, "err", err)
 		l.fire(inFailed, telephony.Event{Cause: telephony.CauseRejected, Code: 488})
 		dlg.bye()

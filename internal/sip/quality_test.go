@@ -65,6 +65,9 @@ func TestQualityReportedOnceWhoeverEnds(t *testing.T) {
 	leg = e.h.call(t, 3).Leg
 	fake.Advance(61 * time.Second)
 	q, kinds = qualityOf(t, e, leg)
+	if len(kinds) == 3 && kinds[0] == telephony.Held {
+		kinds = kinds[1:] // a customer silent for a while is taken as holding first (customerhold.go)
+	}
 	if len(kinds) != 2 || kinds[0] != telephony.HungUp || q.PacketsIn != 0 {
 		t.Fatalf("media timeout: %v %+v", kinds, q)
 	}

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,13 +19,18 @@ type binding struct {
 	expires   time.Time
 	callID    string
 	cseq      uint32
+	// path is the Path the REGISTER came through (RFC 3327), the proxy nearest us first: the
+	// route set of every call to the phone. source and transport are then the flow from
+	// that proxy.
+	path []sip.Uri
 }
 
 // behindNAT reports whether the phone announced an address it did not send from: then its
 // contact cannot be reached and requests go to its source instead (RFC 3581 style). On the
 // same host the contact's port wins, since a phone may send from one port and listen on
-// another.
-func (b binding) behindNAT() bool { return hostOnly(b.source) != b.contact.Host }
+// another. A phone that registered through proxies (Path) is reached through them, whatever
+// the addresses say: no guess is made.
+func (b binding) behindNAT() bool { return len(b.path) == 0 && hostOnly(b.source) != b.contact.Host }
 
 // maxBindings bounds one extension's bindings: a phone that keeps changing address must not
 // grow the table.
@@ -206,6 +212,11 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		expires = n
 	}
 	contacts := req.GetHeaders("Contact")
+	path, err := addressList(headerValues(req, "Path"))
+	if err != nil {
+		s.respond(tx, req, 400, "Bad Request: Path")
+		return
+	}
 	var adds []binding
 	for _, h := range contacts {
 		c, ok := h.(*sip.ContactHeader)
@@ -252,7 +263,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		exp = min(exp, s.cfg.MaxExpires)
 		adds = append(adds, binding{ext: ext, contact: *c.Address.Clone(), source: req.Source(), transport: strings.ToUpper(req.Transport()),
-			expires: now.Add(time.Duration(exp) * time.Second), callID: req.CallID().Value(), cseq: req.CSeq().SeqNo})
+			expires: now.Add(time.Duration(exp) * time.Second), callID: req.CallID().Value(), cseq: req.CSeq().SeqNo, path: path})
 	}
 	if len(adds) > 0 {
 		switch ok, err := s.reg.update(ext, adds, now, s.saveBindings(ext)); {
@@ -267,15 +278,22 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if len(adds) > 0 {
 		s.log.Debug("phone registered", "extension", ext, "contact", adds[len(adds)-1].contact.String(), "from", req.Source(),
-			"transport", req.Transport())
+			"transport", req.Transport(), "path", pathValue(path))
 	}
 	s.registerOK(req, tx, ext, now)
 }
 
 // registerOK answers with every current binding and its remaining time (§10.3 step 8); a
-// REGISTER without Contact is a query and gets the same answer.
+// REGISTER without Contact is a query and gets the same answer. A REGISTER that came through
+// proxies adding Path, from a phone that says it supports path, has the Path it stored echoed
+// (RFC 3327 §5.3; one that does not say so is not told, as Kamailio's "lazy" mode).
 func (s *Server) registerOK(req *sip.Request, tx sip.ServerTransaction, ext string, now time.Time) {
 	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+	if p := headerValues(req, "Path"); len(p) > 0 && has(headerTokens(req, "Supported", "k"), "path") {
+		for _, v := range p {
+			res.AppendHeader(sip.NewHeader("Path", v))
+		}
+	}
 	for _, b := range s.reg.all(ext, now) {
 		left := int(b.expires.Sub(now).Round(time.Second) / time.Second)
 		res.AppendHeader(sip.NewHeader("Contact", "<"+b.contact.String()+">;expires="+strconv.Itoa(left)))
@@ -291,4 +309,70 @@ func (s *Server) Registrations() int { return s.reg.count(time.Now()) }
 func (s *Server) Registered(ext string) bool {
 	_, ok := s.reg.lookup(ext, time.Now())
 	return ok
+}
+
+// headerValues lists the values of every occurrence of a header.
+func headerValues(m headered, name string) []string {
+	var out []string
+	for _, h := range m.GetHeaders(name) {
+		if v := strings.TrimSpace(h.Value()); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// addressList reads a list of name-addrs as Path and Route carry them: any number of header
+// values, each a comma-separated list of <URI>s (commas inside <…> or quotes are the URI's).
+func addressList(values []string) ([]sip.Uri, error) {
+	var out []sip.Uri
+	for _, v := range values {
+		for _, part := range splitAddresses(v) {
+			var u sip.Uri
+			p := sip.NewParams()
+			if _, err := sip.ParseAddressValue(part, &u, &p); err != nil {
+				return nil, fmt.Errorf("address %q: %w", part, err)
+			}
+			if u.Host == "" {
+				return nil, fmt.Errorf("address %q has no host", part)
+			}
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// splitAddresses splits a header value at the commas between its addresses.
+func splitAddresses(v string) []string {
+	var out []string
+	depth, quoted, start := 0, false, 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '<':
+			depth++
+		case c == '>':
+			depth--
+		case c == ',' && depth == 0:
+			if p := strings.TrimSpace(v[start:i]); p != "" {
+				out = append(out, p)
+			}
+			start = i + 1
+		}
+	}
+	if p := strings.TrimSpace(v[start:]); p != "" {
+		out = append(out, p)
+	}
+	return out
+}
+
+// pathValue writes a route set as one Path or Route header value.
+func pathValue(list []sip.Uri) string {
+	parts := make([]string, len(list))
+	for i, u := range list {
+		parts[i] = "<" + u.String() + ">"
+	}
+	return strings.Join(parts, ", ")
 }

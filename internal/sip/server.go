@@ -362,6 +362,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.srv.OnOptions(s.handle(s.onOptions))
 	s.srv.OnInfo(s.handle(s.onInfo))
 	s.srv.OnUpdate(s.handle(s.onUpdate))
+	s.srv.OnPrack(s.handle(s.onPrack))
 	s.srv.OnNoRoute(s.handle(s.onNoRoute))
 
 	s.wg.Add(2)
@@ -500,6 +501,9 @@ func (s *Server) handle(f sipgo.RequestHandler) sipgo.RequestHandler {
 				}
 			}
 		}
+		if s.requireCheck(req, tx) {
+			return
+		}
 		f(req, tx)
 	}
 }
@@ -581,7 +585,7 @@ func (s *Server) hasConnection(network, addr string) bool {
 }
 
 // allow is what we take, for Allow headers.
-const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE"
+const allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, PRACK"
 
 func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
@@ -597,7 +601,7 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 // for the ones we never heard of (RFC 3261 §8.2.1).
 func (s *Server) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
 	switch req.Method {
-	case sip.SUBSCRIBE, sip.NOTIFY, sip.REFER, sip.MESSAGE, sip.PRACK, sip.PUBLISH:
+	case sip.SUBSCRIBE, sip.NOTIFY, sip.REFER, sip.MESSAGE, sip.PUBLISH:
 		res := sip.NewResponseFromRequest(req, 405, reasonPhrase(405), nil)
 		res.AppendHeader(sip.NewHeader("Allow", allow))
 		s.send(tx, res)
@@ -651,6 +655,9 @@ func (s *Server) sendOnce(tx sip.ServerTransaction, req *sip.Request, res *sip.R
 }
 
 func (s *Server) send(tx sip.ServerTransaction, res *sip.Response) {
+	if res.IsSuccess() && res.GetHeader("Supported") == nil {
+		res.AppendHeader(sip.NewHeader("Supported", supported))
+	}
 	if res.GetHeader("Server") == nil {
 		res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))
 	}

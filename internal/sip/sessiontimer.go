@@ -20,9 +20,6 @@ import (
 // request asking less is answered 422 with it.
 const minSE = 90
 
-// supported is what we put in Supported: session timers are the one extension we implement.
-const supported = "timer"
-
 // headered is a request or a response, for reading headers.
 type headered interface {
 	GetHeader(name string) sip.Header
@@ -266,9 +263,17 @@ func (l *leg) refresh(ctx context.Context) {
 			req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 			req.SetBody(sess.Offer())
 		}
+		if method == sip.INVITE && !dlg.beginOwnReinvite() {
+			// the far end's re-INVITE is being answered: it refreshes the session too
+			l.refreshDone(true)
+			return
+		}
 		rctx, cancel := context.WithTimeout(ctx, 64*sip.T1)
 		res, err := dlg.do(rctx, req)
 		cancel()
+		if method == sip.INVITE {
+			dlg.endOwnReinvite()
+		}
 		if err == nil && method == sip.INVITE && res.IsSuccess() {
 			ack := dlg.request(sip.ACK)
 			ack.CSeq().SeqNo = req.CSeq().SeqNo

@@ -96,7 +96,7 @@ func TestSessionTimerNegotiation(t *testing.T) {
 		if got := header(res, "Require") == "timer"; got != c.require {
 			t.Errorf("%s: Require: timer %v, want %v", c.name, got, c.require)
 		}
-		if header(res, "Supported") != "timer" {
+		if !has(tokens(header(res, "Supported")), "timer") {
 			t.Errorf("%s: no Supported: timer in the 2xx", c.name)
 		}
 		call.Hangup()
@@ -193,7 +193,7 @@ func TestWeRefreshWhenAsked(t *testing.T) {
 				fake.Advance(time.Second)
 				refreshes := waitWithin(t, trunk, i)
 				r := refreshes[i-1]
-				if r.Method != c.method || header(r, "Session-Expires") != "120;refresher=uac" || header(r, "Supported") != "timer" {
+				if r.Method != c.method || header(r, "Session-Expires") != "120;refresher=uac" || !has(tokens(header(r, "Supported")), "timer") {
 					t.Fatalf("refresh %d: %s with Session-Expires %q", i, r.Method, header(r, "Session-Expires"))
 				}
 				if c.method == sip.INVITE && len(r.Body()) == 0 {
@@ -236,7 +236,7 @@ func TestPlacedLegTimer(t *testing.T) {
 	quietMedia(e, r.port())
 	e.s.Place("out", telephony.Target{Kind: telephony.TargetTrunk, Trunk: "carrier", Number: "0101", CallerID: "0212345678"})
 	inv := r.request(sip.INVITE)
-	if header(inv, "Supported") != "timer" || header(inv, "Session-Expires") != "1800" {
+	if !has(tokens(header(inv, "Supported")), "timer") || header(inv, "Session-Expires") != "1800" {
 		t.Fatalf("our INVITE: Supported %q, Session-Expires %q", header(inv, "Supported"), header(inv, "Session-Expires"))
 	}
 	r.send(reply(inv, 422, "t1", nil, sip.NewHeader("Min-SE", "2000")))

@@ -117,7 +117,7 @@ var phrases = map[int]string{
 	100: "Trying", 180: "Ringing", 183: "Session Progress", 200: "OK",
 	400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
 	405: "Method Not Allowed", 407: "Proxy Authentication Required", 408: "Request Timeout",
-	410: "Gone", 415: "Unsupported Media Type", 423: "Interval Too Brief",
+	410: "Gone", 415: "Unsupported Media Type", 420: "Bad Extension", 423: "Interval Too Brief",
 	480: "Temporarily Unavailable", 481: "Call/Transaction Does Not Exist", 484: "Address Incomplete",
 	486: "Busy Here", 487: "Request Terminated", 488: "Not Acceptable Here", 491: "Request Pending",
 	500: "Server Internal Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",

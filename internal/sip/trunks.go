@@ -1,15 +1,17 @@
 package sip
 
 import (
-	"ringdesk/internal/directory"
-
 	"context"
+	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	"ringdesk/internal/directory"
 )
 
 // Trunk health: every trunk is sent OPTIONS every TrunkProbe. Any answer at all counts as
@@ -153,16 +155,26 @@ func (s *Server) probe(t *directory.Trunk) {
 	req.AppendHeader(&callID)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: 1, MethodName: sip.OPTIONS})
 	req.AppendHeader(&maxFwd)
-	req.AppendHeader(s.contact("UDP"))
+	transport := trunkTransport(t)
+	req.AppendHeader(s.contact(transport))
 	req.AppendHeader(sip.NewHeader("Allow", allow))
 	req.AppendHeader(sip.NewHeader("Supported", supported))
 	req.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
 	req.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
-	req.SetTransport("UDP")
+	req.SetTransport(transport)
+	if proxy, ok := outboundProxy(t, transport); ok {
+		setRoutes(req, []sip.Uri{proxy})
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.TrunkProbeTimeout)
 	defer cancel()
 	began := time.Now()
-	res, err := s.udpCli.Do(ctx, req)
+	var res *sip.Response
+	var err error
+	if s.canSend(transport) {
+		res, err = s.client(transport).Do(ctx, req)
+	} else {
+		err = errors.New("SIP over TLS is not enabled (--sips)")
+	}
 	rtt := time.Since(began)
 	if s.ctx.Err() != nil {
 		return
@@ -233,4 +245,44 @@ func (s *Server) trunkOrder(first string, fallback []string) []string {
 		return all
 	}
 	return up
+}
+
+// trunkTransport is the transport of a trunk's requests: UDP, TCP or TLS.
+func trunkTransport(t *directory.Trunk) string {
+	if t.Transport == "" {
+		return "UDP"
+	}
+	return strings.ToUpper(t.Transport)
+}
+
+// outboundProxy is a trunk's outbound proxy as a loose route (host[:port] or a sip: URI, as
+// provisioning takes it), with the trunk's transport when it is not UDP.
+func outboundProxy(t *directory.Trunk, transport string) (sip.Uri, bool) {
+	v := strings.TrimSpace(t.OutboundProxy)
+	if v == "" {
+		return sip.Uri{}, false
+	}
+	lower := strings.ToLower(v)
+	if !strings.HasPrefix(lower, "sip:") && !strings.HasPrefix(lower, "sips:") {
+		v = "sip:" + v
+	}
+	var u sip.Uri
+	if err := sip.ParseUri(v, &u); err != nil || u.Host == "" {
+		return sip.Uri{}, false // provisioning refuses these
+	}
+	if u.UriParams == nil {
+		u.UriParams = sip.NewParams()
+	}
+	if !u.UriParams.Has("lr") {
+		u.UriParams.Add("lr", "")
+	}
+	if transport != "UDP" && !u.UriParams.Has("transport") {
+		u.UriParams.Add("transport", strings.ToLower(transport))
+	}
+	return u, true
+}
+
+// canSend reports whether requests can leave over a transport: TLS needs SIP over TLS on.
+func (s *Server) canSend(transport string) bool {
+	return !strings.EqualFold(transport, "TLS") || s.tlsCli != nil
 }

@@ -66,13 +66,16 @@ func (s *Server) watchLegs(now time.Time) {
 	}
 	s.mu.Unlock()
 	for _, l := range legs {
+		quiet := l.silentFor(now)
 		switch {
-		case l.silentFor(now) >= tm.mediaTimeout:
+		case quiet >= tm.mediaTimeout:
 			s.log.Info("no RTP from the far end; ending the leg", "leg", l.id, "timeout", tm.mediaTimeout)
 			l.timedOut(telephony.CauseMediaTimeout)
 		case l.checkTimer(now):
 			s.log.Info("the session's refresh never came (RFC 4028); ending the leg", "leg", l.id)
 			l.timedOut(telephony.CauseSessionTimer)
+		default:
+			l.silenceHeld(quiet >= silentHoldAfter)
 		}
 	}
 }

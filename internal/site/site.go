@@ -265,6 +265,12 @@ type Trunk struct {
 	Username string   `json:"username,omitempty" yaml:"username"`
 	Password string   `json:"password,omitempty" yaml:"password"`
 	Prefix   string   `json:"prefix" yaml:"prefix"` // dialled prefix that selects the trunk; stripped
+	// OutboundProxy, when set, is the first hop of every request to the trunk (calls and
+	// OPTIONS probes), host[:port] or a sip: URI: the requests carry it as a loose Route and
+	// keep the trunk's host in their Request-URI (a carrier's SBC in front of its core).
+	OutboundProxy string `json:"outbound_proxy,omitempty" yaml:"outbound_proxy"`
+	// Transport is how requests to the trunk travel: udp (when empty), tcp or tls.
+	Transport string `json:"transport,omitempty" yaml:"transport"`
 }
 
 // HasPhone reports whether the agent holds the 전화 permission in a service (whether that
@@ -281,3 +287,6 @@ func Phones(services ...string) *[]string {
 	list := append([]string{}, services...)
 	return &list
 }
+
+// TrunkTransports are the transports a trunk may name.
+var TrunkTransports = []string{"udp", "tcp", "tls"}

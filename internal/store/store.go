@@ -214,6 +214,9 @@ type Registration struct {
 	Expires   time.Time
 	CallID    string // of the REGISTER that set it, to tell a newer request from a stale one
 	CSeq      uint32
+	// Path is the Path vector the REGISTER came through (RFC 3327) as one header value, the
+	// proxy nearest us first: calls to the phone pass through it. Empty: registered directly.
+	Path string
 }
 
 // RegistrationStore keeps phones' registrations, so that a restart does not make every desk

@@ -225,3 +225,35 @@ func TestRefusalsLeaveCallsUp(t *testing.T) {
 }
 
 func readFile(p string) ([]byte, error) { return exec.Command("cat", p).Output() }
+
+// TestCarrierWithReliable183: a carrier that answers kim's 걸기 as IMS trunks do — a reliable
+// 183 with its SDP (Require: 100rel), sent again until PRACKed, then a 200 without SDP — is
+// PRACKed and the call is up with the 183's media: kim hears his own tone echoed back. Fails
+// before issue 15: no PRACK went out (SIPp waits for it), and a 200 without SDP was refused.
+func TestCarrierWithReliable183(t *testing.T) {
+	t.Parallel()
+	peers.Require(t, "baresip", "sox", "sipp")
+	trunkPort := peers.Port(t)
+	in := start(t, siteFile(trunkPort), announcement(t))
+	kimPhone := in.agentPhone("1001", "kim-sip", 880)
+	kim := in.login("kim", "agent-pw")
+	kim.ready()
+	file, _ := filepath.Abs("sipp/prack_uas.xml")
+	wait, stop := peers.SIPpStoppable(t, 60*time.Second, "-sf", file, "-i", "127.0.0.1", "-p", peers.Itoa(trunkPort),
+		"-rtp_echo", "-mi", "127.0.0.1", "-mp", peers.Itoa(peers.Ports(t, 4)))
+	kim.cmd("dial", map[string]string{"number": "01077778888", "caller_id": callerID})
+	kim.await("on_call")
+	began := kimPhone.Wait("CALL_ESTABLISHED", 0, 5*time.Second).At
+	talk := time.Now()
+	time.Sleep(3 * time.Second)
+	kim.cmd("hangup", nil)
+	end := time.Now()
+	kimPhone.Wait("CALL_CLOSED", 0, 5*time.Second)
+	stop()
+	out, _ := wait()
+	if !strings.Contains(out, "PRACK with RAck") || !strings.Contains(out, "INVITE supports") {
+		t.Fatalf("the carrier saw no PRACK naming its 183, or no Supported: 100rel:\n%s", out)
+	}
+	time.Sleep(time.Second)
+	heard(t, "kim through the carrier's reliable 183 media", window(t, kimPhone.Recordings()[0], began, talk, end), 880)
+}

@@ -17,8 +17,9 @@ func (rs registrationStore) Replace(ctx context.Context, ext string, list []stor
 			return fmt.Errorf("store: replacing the registrations of %s: %w", ext, err)
 		}
 		for i, r := range list {
-			if _, err := tx.exec(ctx, `INSERT INTO registrations (extension, pos, contact, source, transport, expires_at, call_id, cseq)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ext, i, r.Contact, r.Source, r.Transport, micros(r.Expires), r.CallID, int64(r.CSeq)); err != nil {
+			if _, err := tx.exec(ctx, `INSERT INTO registrations (extension, pos, contact, source, transport, expires_at, call_id, cseq, path)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ext, i, r.Contact, r.Source, r.Transport, micros(r.Expires), r.CallID, int64(r.CSeq),
+				r.Path); err != nil {
 				return fmt.Errorf("store: replacing the registrations of %s: %w", ext, err)
 			}
 		}
@@ -27,7 +28,7 @@ func (rs registrationStore) Replace(ctx context.Context, ext string, list []stor
 }
 
 func (rs registrationStore) Live(ctx context.Context, now time.Time) ([]store.Registration, error) {
-	rows, err := rs.s.query(ctx, `SELECT extension, contact, source, transport, expires_at, call_id, cseq FROM registrations
+	rows, err := rs.s.query(ctx, `SELECT extension, contact, source, transport, expires_at, call_id, cseq, path FROM registrations
 		WHERE expires_at > ? ORDER BY extension, pos`, micros(now))
 	if err != nil {
 		return nil, fmt.Errorf("store: loading registrations: %w", err)
@@ -37,7 +38,7 @@ func (rs registrationStore) Live(ctx context.Context, now time.Time) ([]store.Re
 	for rows.Next() {
 		var r store.Registration
 		var expires, cseq int64
-		if err := rows.Scan(&r.Extension, &r.Contact, &r.Source, &r.Transport, &expires, &r.CallID, &cseq); err != nil {
+		if err := rows.Scan(&r.Extension, &r.Contact, &r.Source, &r.Transport, &expires, &r.CallID, &cseq, &r.Path); err != nil {
 			return nil, err
 		}
 		r.Expires, r.CSeq = fromMicros(expires), uint32(cseq)

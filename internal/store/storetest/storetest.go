@@ -610,7 +610,7 @@ func testCallback(t *testing.T, open Opener) {
 }
 
 // testRegistrations: an extension's bindings are replaced whole and come back in order with
-// every field; expired ones are not live and can be removed; they survive a restart.
+// every field (the Path vector too: fails before issue 15, which added it); expired ones are not live and can be removed; they survive a restart.
 func testRegistrations(t *testing.T, open Opener) {
 	st, reopen := open(t)
 	rs := st.Registrations()
@@ -624,6 +624,8 @@ func testRegistrations(t *testing.T, open Opener) {
 		t.Fatalf("a new store has registrations: %+v", live)
 	}
 	a1 := reg("1001", "sip:1001@192.0.2.7:5062;transport=tcp", t0.Add(time.Hour), 7)
+	// registered through two proxies (RFC 3327): the Path comes back as it went in
+	a1.Path = "<sip:edge.example.net;lr>, <sip:192.0.2.1:5080;transport=tcp;lr>"
 	a2 := reg("1001", "sip:1001@198.51.100.1:5060", t0.Add(30*time.Minute), 8)
 	b := reg("1002", "sip:1002@192.0.2.8", t0.Add(10*time.Second), 1)
 	ok(t, rs.Replace(ctx, "1001", []store.Registration{a1, a2}))

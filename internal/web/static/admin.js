@@ -280,6 +280,9 @@ function trunkForm(tr, isNew, done) {
   const prefix = inp('prefix', tr.prefix, { inputmode: 'numeric' })
   const username = inp('username', tr.username)
   const password = inp('password', '', { type: 'password', placeholder: isNew ? '' : t('admin.keep') })
+  const transport = h('select', { name: 'transport' }, ['udp', 'tcp', 'tls'].map((v) =>
+    h('option', { value: v, selected: (tr.transport || 'udp') === v }, t('trunk.transport.' + v))))
+  const proxy = inp('outbound_proxy', tr.outbound_proxy, { placeholder: 'sbc.carrier.example:5060' })
   const form = h('form', { class: 'card trunk', 'data-trunk': tr.id || 'new', 'aria-label': isNew ? t('admin.newTrunk') : t('admin.what.trunk', { id: tr.id }), onsubmit: async (e) => {
     e.preventDefault()
     const errs = []
@@ -288,12 +291,13 @@ function trunkForm(tr, isNew, done) {
     if (prefix.value && !/^\d+$/.test(prefix.value)) errs.push({ field: 'prefix', message: t('err.digits') })
     if (showErrors(form, errs)) return
     const b = { id: id.value, host: host.value, port: Number(port.value) || 5060, allow: allow.value.split(/[\s,]+/).filter(Boolean),
-      prefix: prefix.value, username: username.value }
+      prefix: prefix.value, username: username.value, transport: transport.value, outbound_proxy: proxy.value }
     if (password.value) b.password = password.value
     try { await put(`/api/v1/trunks/${encodeURIComponent(id.value)}`, b); toast(t('admin.saved')); done() } catch (ex) { showErrors(form, apiErrors(ex, `trunks[id=${id.value}]`)) }
   } }, field(t('admin.id'), id, 'id'), field(t('admin.host'), host, 'host'), field(t('admin.port'), port, 'port'),
   field(t('admin.allow'), allow, 'allow'), field(t('admin.prefix'), prefix, 'prefix'), field(t('admin.username'), username, 'username'),
-  field(t('admin.password'), password, 'password'), errSlot(),
+  field(t('admin.password'), password, 'password'), field(t('field.transport'), transport, 'transport'),
+  field(t('field.outbound_proxy'), proxy, 'outbound_proxy'), errSlot(),
   h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, isNew ? t('admin.add') : t('admin.save')),
     !isNew ? h('button', { type: 'button', class: 'danger trunk-remove', onclick: async () => {
       if (!(await confirmDialog({ title: t('admin.confirmRemove', { what: t('admin.what.trunk', { id: tr.id }) }), body: t('admin.confirmRemoveBody') }))) return
