@@ -331,7 +331,7 @@ func TestTapRing(t *testing.T) {
 		t.Fatalf("one frame held gave %d before priming, want silence", got)
 	}
 	queue := []int16{1000} // what the tap holds, oldest first
-	for i := range 20 { // past the ring's 1024 samples many times over, wrapping
+	for i := range 20 {    // past the ring's 1024 samples many times over, wrapping
 		v := int16(100 * (i + 1))
 		tp.push(frame(v))
 		queue = append(queue, v)
