@@ -29,6 +29,7 @@ var all = []bench{
 	{"memory", benchMemory},
 	{"callrate", benchCallRate},
 	{"concurrent", benchConcurrent},
+	{"recording", benchRecording},
 }
 
 func main() {

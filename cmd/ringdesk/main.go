@@ -62,7 +62,8 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   ringdesk serve [--data DIR] [--http ADDR] [--sip ADDR] [--rtp-ports LOW-HIGH] [--apply FILE] [--db URL]
                  [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...
-                 [--drain DURATION]    (ringdesk serve --help lists every flag)
+                 [--drain DURATION] [--recordings DIR] [--recordings-bucket s3://…]
+                 (ringdesk serve --help lists every flag)
   ringdesk apply -f FILE [--data DIR | --db URL]
   ringdesk user passwd LOGIN [--data DIR | --db URL]    (new password from RINGDESK_PASSWORD or stdin)
   ringdesk version

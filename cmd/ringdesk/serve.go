@@ -34,6 +34,8 @@ func serve(args []string) error {
 	proxies := fs.list("trusted-proxy", "reverse proxy (address or CIDR) whose X-Forwarded-For/-Proto are believed")
 	drainFlag := fs.str("drain", "5s", "on SIGINT/SIGTERM, how long ending calls and stopping may take; a second signal stops at once")
 	probeFlag := fs.str("trunk-probe", "30s", "how often each trunk is sent OPTIONS to tell whether it is up")
+	recDir := fs.str("recordings", "", "folder call recordings are written to (default: recordings/ in --data)")
+	bucket := fs.str("recordings-bucket", "", "S3-compatible bucket complete recordings move to: s3://KEY:SECRET@host[:port]/bucket[/prefix][?region=…&insecure=1]")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -69,7 +71,7 @@ func serve(args []string) error {
 	s, err := server.Start(context.Background(), server.Config{DataDir: *data, DBURL: *db, HTTP: *httpAddr, SIP: *sipAddr,
 		RTPPorts: *rtp, Advertise: *adv, Apply: *apply, AdminPassword: os.Getenv("RINGDESK_ADMIN_PASSWORD"), Logger: log,
 		Out: os.Stdout, TrunkProbe: probe, TLSCert: *tlsCert, TLSKey: *tlsKey, TrustedProxies: trusted, SIPS: *sips,
-		SIPDigestSHA256: splitList(*sha256Agents)})
+		SIPDigestSHA256: splitList(*sha256Agents), Recordings: *recDir, RecordingsBucket: *bucket})
 	if err != nil {
 		return err
 	}

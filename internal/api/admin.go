@@ -363,6 +363,16 @@ func (s *Server) putQueues(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	return s.editService(w, r, p, true, func(svc *site.Service) error { svc.Queues = nonNilSlice(list); return nil })
 }
 
+// putRecording sets a service's call recording. Only an administrator may: what is recorded
+// and for how long is a matter of the site's policy and law, not of one service.
+func (s *Server) putRecording(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var rec site.Recording
+	if err := decode(w, r, &rec); err != nil {
+		return err
+	}
+	return s.editService(w, r, p, true, func(svc *site.Service) error { svc.Recording = rec; return nil })
+}
+
 func (s *Server) putNumbers(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	var list []site.Number
 	if err := decode(w, r, &list); err != nil {
@@ -386,8 +396,8 @@ const uploadRate = 16 << 10 // bytes per second
 // a byte of the body is read: a refused upload costs the server nothing but its headers.
 func (s *Server) putAudio(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	kind := r.PathValue("kind")
-	if kind != "hold" && kind != "hangup" {
-		return errorf(404, "not_found", "audio kind must be hold or hangup")
+	if kind != "hold" && kind != "hangup" && kind != "recording" {
+		return errorf(404, "not_found", "audio kind must be hold, hangup or recording")
 	}
 	id := r.PathValue("id")
 	if err := requireManager(p, id); err != nil {
@@ -423,9 +433,12 @@ func (s *Server) putAudio(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	return s.editService(w, r, p, false, func(svc *site.Service) error {
-		if kind == "hold" {
+		switch kind {
+		case "hold":
 			svc.HoldAudio = a.ID
-		} else {
+		case "recording":
+			svc.Recording.Announce = a.ID
+		default:
 			svc.HangupAnnouncement.Audio = a.ID
 		}
 		return nil
@@ -463,13 +476,16 @@ func readLimited(r io.Reader, declared, limit int64) ([]byte, error) {
 
 func (s *Server) deleteAudio(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	kind := r.PathValue("kind")
-	if kind != "hold" && kind != "hangup" {
-		return errorf(404, "not_found", "audio kind must be hold or hangup")
+	if kind != "hold" && kind != "hangup" && kind != "recording" {
+		return errorf(404, "not_found", "audio kind must be hold, hangup or recording")
 	}
 	return s.editService(w, r, p, false, func(svc *site.Service) error {
-		if kind == "hold" {
+		switch kind {
+		case "hold":
 			svc.HoldAudio = ""
-		} else {
+		case "recording":
+			svc.Recording.Announce = ""
+		default:
 			svc.HangupAnnouncement.Audio = ""
 		}
 		return nil
@@ -496,7 +512,7 @@ func (s *Server) getAudio(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	// only audio some visible service uses
 	used := false
 	for _, svc := range s.site().Site.Services {
-		if p.CanSeeService(svc.ID) && (svc.HoldAudio == ref || svc.HangupAnnouncement.Audio == ref) {
+		if p.CanSeeService(svc.ID) && (svc.HoldAudio == ref || svc.HangupAnnouncement.Audio == ref || svc.Recording.Announce == ref) {
 			used = true
 		}
 		for _, n := range svc.Numbers {

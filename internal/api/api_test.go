@@ -22,6 +22,7 @@ import (
 	"ringdesk/internal/engine"
 	"ringdesk/internal/events"
 	"ringdesk/internal/provision"
+	"ringdesk/internal/recording"
 	"ringdesk/internal/site"
 	"ringdesk/internal/store"
 	"ringdesk/internal/store/sqlite"
@@ -89,6 +90,8 @@ type env struct {
 	phones PhoneDirectory
 	// builtin, when set before start, serves the built-in audio
 	builtin func(ref string) ([]byte, bool)
+	// files keep recordings, in the test's folder
+	files *recording.Files
 }
 
 func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t) }
@@ -139,8 +142,11 @@ func (e *env) start() {
 	if err := e.eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if e.files, err = recording.Open(recording.Config{Dir: filepath.Join(filepath.Dir(e.path), "recordings"), Store: st}); err != nil {
+		t.Fatal(err)
+	}
 	api, err := New(ctx, Config{Engine: e.eng, Store: st, Directory: dir, Bus: bus, Clock: e.clk, Trunks: e.trunks,
-		Phones: e.phones, BuiltinAudio: e.builtin, Console: e.console})
+		Phones: e.phones, BuiltinAudio: e.builtin, Console: e.console, Recordings: e.files})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -350,6 +350,7 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 		out = append(out, al)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Login < out[j].Login })
-	writeJSON(w, 200, map[string]any{"service": l.Service, "at": l.At, "agents": out, "queues": l.Queues, "calls": l.Calls})
+	writeJSON(w, 200, map[string]any{"service": l.Service, "at": l.At, "agents": out, "queues": l.Queues, "calls": l.Calls,
+		"monitors": l.Monitors})
 	return nil
 }

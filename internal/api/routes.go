@@ -1,6 +1,10 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"ringdesk/internal/engine"
+)
 
 // route is one endpoint; the list is the single source for the mux and for the OpenAPI check.
 type route struct {
@@ -34,6 +38,9 @@ func (s *Server) routeList() []route {
 		{"POST", "/api/v1/cti/after-call", s.api(s.ctiAfterCall)},
 		{"GET", "/api/v1/cti/ready-agents", s.api(s.ctiReadyAgents)},
 		{"GET", "/api/v1/cti/history", s.api(s.ctiHistory)},
+		{"POST", "/api/v1/cti/recording/pause", s.api(s.ctiRecording(engine.RecordingPause))},
+		{"POST", "/api/v1/cti/recording/resume", s.api(s.ctiRecording(engine.RecordingResume))},
+		{"POST", "/api/v1/cti/recording/start", s.api(s.ctiRecording(engine.RecordingStart))},
 
 		{"GET", "/api/v1/live", s.api(s.live)},
 		{"GET", "/api/v1/events", s.orWallboard(s.events, s.wallboardEvents)},
@@ -46,6 +53,11 @@ func (s *Server) routeList() []route {
 		{"POST", "/api/v1/agents/{login}/cti/logout", s.api(s.superviseLogout)},
 		{"POST", "/api/v1/services/{id}/wallboard-token", s.api(s.createWallboardToken)},
 		{"DELETE", "/api/v1/services/{id}/wallboard-token", s.api(s.deleteWallboardTokens)},
+		{"POST", "/api/v1/calls/{id}/monitor", s.api(s.monitorCall)},
+		{"PUT", "/api/v1/calls/{id}/monitor", s.api(s.monitorCall)},
+		{"DELETE", "/api/v1/calls/{id}/monitor", s.api(s.monitorCall)},
+		{"GET", "/api/v1/recordings/{id}", s.api(s.getRecording)},
+		{"GET", "/api/v1/recordings/{id}/access-log", s.api(s.recordingAccessLog)},
 
 		{"GET", "/api/v1/tickets", s.api(s.listTickets)},
 		{"GET", "/api/v1/tickets/{id}", s.api(s.getTicket)},
@@ -64,6 +76,7 @@ func (s *Server) routeList() []route {
 		{"PUT", "/api/v1/services/{id}/groups", s.api(s.putGroups)},
 		{"PUT", "/api/v1/services/{id}/queues", s.api(s.putQueues)},
 		{"PUT", "/api/v1/services/{id}/numbers", s.api(s.putNumbers)},
+		{"PUT", "/api/v1/services/{id}/recording", s.api(s.putRecording)},
 		{"PUT", "/api/v1/services/{id}/audio/{kind}", s.api(s.putAudio)},
 		{"DELETE", "/api/v1/services/{id}/audio/{kind}", s.api(s.deleteAudio)},
 		{"GET", "/api/v1/audio/{ref}", s.api(s.getAudio)},

@@ -50,6 +50,13 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Trunks tells what probing knows of each trunk, for GET /api/v1/trunks (optional).
 	Trunks TrunkMonitor
+	// Recordings reads recordings' audio back (optional: without it they cannot be played).
+	Recordings RecordingFiles
+}
+
+// RecordingFiles opens a recording's audio, seekable for HTTP Range requests.
+type RecordingFiles interface {
+	Open(ctx context.Context, r store.Recording) (io.ReadSeekCloser, time.Time, error)
 }
 
 // TrunkHealth is what the phone network knows of a trunk's reachability from its probes.
@@ -98,6 +105,7 @@ type Server struct {
 	proxies  []netip.Prefix
 	sockets  *socketSet
 	trunks   TrunkMonitor
+	recs     RecordingFiles
 	mux      *http.ServeMux
 	// fig computes the figures (reports, real time); pub keeps wallboards current with
 	// stats.queue events until Close.
@@ -128,7 +136,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{eng: cfg.Engine, st: cfg.Store, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Logger,
 		dir: cfg.Directory, console: cfg.Console, phones: cfg.Phones, signals: cfg.Signals, builtin: cfg.BuiltinAudio,
-		ttl: cfg.SessionTTL, metrics: cfg.Metrics, trunks: cfg.Trunks, limiter: auth.NewLimiter(cfg.Clock), proxies: slices.Clone(cfg.TrustedProxies),
+		ttl: cfg.SessionTTL, metrics: cfg.Metrics, trunks: cfg.Trunks, recs: cfg.Recordings, limiter: auth.NewLimiter(cfg.Clock), proxies: slices.Clone(cfg.TrustedProxies),
 		sockets: newSocketSet(), mux: http.NewServeMux()}
 	var err error
 	if s.verifier, err = auth.NewVerifier(cfg.Clock, 0); err != nil {

@@ -189,6 +189,9 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, p *auth.Princ
 			t.Calls[i].Transfers = []tickets.Transfer{}
 		}
 	}
+	if err := s.attachRecordings(r, t.Calls); err != nil {
+		return err
+	}
 	writeJSON(w, 200, struct {
 		tickets.Ticket
 		Earlier []ticketSummary `json:"earlier"`

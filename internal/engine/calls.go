@@ -11,6 +11,7 @@ import (
 	"ringdesk/internal/clock"
 	"ringdesk/internal/events"
 	"ringdesk/internal/queue"
+	"ringdesk/internal/site"
 	"ringdesk/internal/store"
 	"ringdesk/internal/telephony"
 	"ringdesk/internal/tickets"
@@ -61,6 +62,15 @@ type callRT struct {
 	handled  bool
 	// forTicket is the ticket a 걸기 back was made for: the answered call joins it (0: none).
 	forTicket int64
+
+	// recording is the call's recording once it started (recording.go); recAnnounce is the
+	// recording announcement an inbound call still hears before its queue, recAnnouncing says
+	// the customer hears it now, mid-call.
+	recording     *recordingRT
+	recAnnounce   telephony.Audio
+	recAnnouncing bool
+	// monitor is a supervisor on the call (monitor.go).
+	monitor *monitorRT
 }
 
 // ticketRef is the id of a ticket whose creation is a write of some turn. Only the pipeline
@@ -187,9 +197,12 @@ func (l *loop) inbound(in telephony.InboundCall) error {
 	l.calls[c.id] = c
 	l.bindLeg(in.Leg, c, roleCustomer)
 	l.phone.Answer(in.Leg)
+	if l.recordingCfg().Mode == site.RecordAll {
+		c.recAnnounce = l.recordingAnnouncement()
+	}
 	switch greeting {
 	case "none":
-		l.enterQueue(c)
+		l.greeted(c)
 	case "":
 		l.phone.Play(in.Leg, telephony.Audio("builtin:greeting"), false)
 	default:
@@ -208,6 +221,17 @@ func (l *loop) hasQueue(number string) bool {
 		}
 	}
 	return false
+}
+
+// greeted: the greeting is over; the customer hears that the call is recorded, if it will be,
+// and then waits in the queue.
+func (l *loop) greeted(c *callRT) {
+	if a := c.recAnnounce; a != "" {
+		c.recAnnounce = ""
+		l.phone.Play(c.customer, a, false)
+		return
+	}
+	l.enterQueue(c)
 }
 
 // enterQueue ends the scenario: the caller hears hold audio and waits for an agent.
@@ -421,10 +445,13 @@ func (l *loop) agentAnswered(c *callRT) {
 			l.consultUp(c.parent, a.login)
 			return
 		}
-		l.phone.Bridge(c.customer, c.agentLeg)
 		now := l.now()
 		c.rec.AnsweredAt = &now
 		c.rec.Agent = a.login
+		l.talk(c)
+		if c.kind == kindInbound && l.recordingCfg().Mode == site.RecordAll {
+			l.startRecording(c, false) // the customer heard the announcement before the queue
+		}
 		l.logAnswered(c, a.login)
 		if c.caller != nil {
 			l.must(c.caller, agent.Event{Kind: agent.DialAnswered})
@@ -544,6 +571,11 @@ func (l *loop) finish(c *callRT, cause telephony.Cause) {
 		}
 	}
 	l.stopCallTimer(c)
+	if c.monitor != nil {
+		l.hangupLeg(c.monitor.leg, telephony.CauseNormal)
+		l.monitorGone(c, "left")
+	}
+	l.stopRecording(c)
 	for _, leg := range []telephony.LegID{c.customer, c.agentLeg} {
 		l.unbindLeg(leg)
 	}

@@ -48,6 +48,7 @@ type Engine struct {
 	closed   bool
 
 	legs   sync.Map // telephony.LegID → *loop
+	recs   sync.Map // telephony.RecordingID → *loop, while the recording runs
 	nextID atomic.Uint64
 	idBase string
 }

@@ -44,7 +44,9 @@ func (l *loop) hold(a *agentRT) error {
 	}
 	l.mustStep(c, call.Hold)
 	l.logEvent(c, store.EventHeld, a.login, nil)
+	c.recAnnouncing = false
 	l.phone.Play(c.customer, l.holdAudio(), true)
+	l.recordSides(c)
 	l.phone.Play(c.agentLeg, telephony.AudioSilence, true)
 	l.publish(events.Event{Type: events.CallHeld, Service: l.service, Agent: a.login, Call: c.id})
 	return nil
@@ -68,7 +70,7 @@ func (l *loop) unhold(a *agentRT) error {
 	}
 	l.mustStep(c, call.Unhold)
 	l.logEvent(c, store.EventResumed, a.login, nil)
-	l.phone.Bridge(c.customer, c.agentLeg)
+	l.talk(c)
 	l.publish(events.Event{Type: events.CallResumed, Service: l.service, Agent: a.login, Call: c.id})
 	return nil
 }
@@ -161,7 +163,9 @@ func (e *Engine) Consult(login, target string) error {
 		c.rec.Transfers = append(c.rec.Transfers, tickets.Transfer{From: a.login, Target: target, StartedAt: now, Outcome: "pending"})
 		cons := &consultRT{target: target, idx: len(c.rec.Transfers) - 1}
 		c.consult = cons
+		c.recAnnouncing = false
 		l.phone.Play(c.customer, l.holdAudio(), true)
+		l.recordSides(c)
 		switch {
 		case plan.agent != nil || plan.queue != "":
 			child := l.newCall(kindConsult, tickets.Internal, a.cfg.Extension, target)
@@ -375,8 +379,8 @@ func (l *loop) complete(c *callRT, a *agentRT) error {
 		c.agentLeg = child.agentLeg
 		l.bindLeg(c.agentLeg, c, roleAgent)
 		child.agentLeg = ""
-		l.phone.Bridge(c.customer, c.agentLeg)
 		l.mustStep(c, call.ToAgent)
+		l.talk(c)
 		c.consult = nil
 		delete(l.calls, child.id)
 		c.agent = t
@@ -396,9 +400,9 @@ func (l *loop) complete(c *callRT, a *agentRT) error {
 			}
 		}
 	} else {
-		l.phone.Bridge(c.customer, cons.leg)
 		l.mustStep(c, call.ToTarget)
 		c.agent = nil
+		l.talk(c)
 	}
 	l.saveCall(c)
 	to := ""
@@ -434,7 +438,9 @@ func (e *Engine) ForcedHangup(login string) error {
 		l.hangupLeg(c.agentLeg, telephony.CauseForced)
 		c.agentLeg = ""
 		c.rec.HangupCause, c.rec.HangupBy = string(telephony.CauseForced), "agent"
+		c.recAnnouncing = false
 		l.phone.Play(c.customer, l.hangupAudio(), false)
+		l.recordSides(c)
 		l.armCallTimer(c, announcementLimit, func() { l.announcementDone(c) })
 		return nil
 	})

@@ -9,6 +9,7 @@ import (
 	"ringdesk/internal/call"
 	"ringdesk/internal/events"
 	"ringdesk/internal/queue"
+	"ringdesk/internal/site"
 	"ringdesk/internal/store"
 	"ringdesk/internal/telephony"
 	"ringdesk/internal/tickets"
@@ -18,6 +19,13 @@ import (
 // leg. An answer for a leg nobody owns any more (it crossed a CANCEL, or its call ended) is
 // hung up at once, so that no phone is left connected to nothing.
 func (e *Engine) Report(ev telephony.Event) {
+	if ev.Kind == telephony.RecordingFailed {
+		if v, ok := e.recs.Load(ev.Recording); ok {
+			l := v.(*loop)
+			l.post(func() { l.recordingFailed(ev.Recording) })
+		}
+		return
+	}
 	v, ok := e.legs.Load(ev.Leg)
 	if !ok {
 		if ev.Kind == telephony.Answered {
@@ -49,6 +57,8 @@ func (l *loop) legEvent(ev telephony.Event) {
 		l.customerLegEvent(c, ev)
 	case roleConsult:
 		l.consultLegEvent(c, ev)
+	case roleMonitor:
+		l.monitorLegEvent(c, ev)
 	}
 }
 
@@ -142,9 +152,14 @@ func (l *loop) agentLegEvent(c *callRT, ev telephony.Event) {
 func (l *loop) customerLegEvent(c *callRT, ev telephony.Event) {
 	switch ev.Kind {
 	case telephony.PlayDone:
+		if c.recAnnouncing {
+			c.recAnnouncing = false
+			l.customerHears(c)
+			return
+		}
 		switch c.m.State {
 		case call.Scenario:
-			l.enterQueue(c)
+			l.greeted(c)
 		case call.Announcing:
 			l.announcementDone(c)
 		}
@@ -188,9 +203,12 @@ func (l *loop) customerLegEvent(c *callRT, ev telephony.Event) {
 		a := c.agent
 		l.stopCallTimer(c)
 		l.mustStep(c, call.CustomerAnswered)
-		l.phone.Bridge(c.agentLeg, c.customer)
 		now := l.now()
 		c.rec.AnsweredAt = &now
+		l.talk(c)
+		if c.kind == kindOutbound && l.recordingCfg().Mode == site.RecordAll {
+			l.startRecording(c, true)
+		}
 		if a != nil {
 			l.logAnswered(c, a.login)
 			if c.kind == kindOutbound {

@@ -51,6 +51,7 @@ const (
 	roleCustomer legRole = iota // the customer (or the calling party of an internal call)
 	roleAgent                   // the handling agent's phone
 	roleConsult                 // a consult target reached by number or plain extension
+	roleMonitor                 // a supervisor's phone listening, whispering or barging in
 )
 
 func newLoop(e *Engine, service string) *loop {

@@ -253,6 +253,20 @@ func (p phone) Play(leg telephony.LegID, a telephony.Audio, loop bool) {
 	p.cmd(func(t telephony.Telephony) { t.Play(leg, a, loop) })
 }
 func (p phone) Bridge(a, b telephony.LegID) { p.cmd(func(t telephony.Telephony) { t.Bridge(a, b) }) }
+func (p phone) Mix(leg telephony.LegID, sources []telephony.LegID) {
+	src := append([]telephony.LegID(nil), sources...)
+	p.cmd(func(t telephony.Telephony) { t.Mix(leg, src) })
+}
+func (p phone) Record(id telephony.RecordingID, left, right []telephony.LegID) {
+	l, r := append([]telephony.LegID(nil), left...), append([]telephony.LegID(nil), right...)
+	p.cmd(func(t telephony.Telephony) { t.Record(id, l, r) })
+}
+func (p phone) PauseRecording(id telephony.RecordingID, paused bool) {
+	p.cmd(func(t telephony.Telephony) { t.PauseRecording(id, paused) })
+}
+func (p phone) StopRecording(id telephony.RecordingID) {
+	p.cmd(func(t telephony.Telephony) { t.StopRecording(id) })
+}
 
 // emit appends a telephony command to the current turn.
 func (l *loop) emit(f func()) { l.t.effects = append(l.t.effects, effect{f: f}) }

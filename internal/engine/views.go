@@ -47,6 +47,8 @@ type CallView struct {
 	TransferFrom     string `json:"transfer_from,omitempty"`
 	TransferFromName string `json:"transfer_from_name,omitempty"`
 	Customer         string `json:"customer,omitempty"`
+	// Recording is the call's recording, when it has one.
+	Recording *RecordingView `json:"recording,omitempty"`
 }
 
 // ConsultView is a consult in progress.
@@ -130,7 +132,7 @@ func (l *loop) view(a *agentRT) View {
 	}
 	cv := &CallView{ID: c.id, Direction: string(c.rec.Direction), From: c.rec.From, To: c.rec.To, CallerID: c.rec.CallerID,
 		Queue: c.queue, State: c.m.State, Ticket: c.ticketID(), AnsweredAt: c.rec.AnsweredAt, Role: "agent",
-		CustomerHeld: c.customerHeld}
+		CustomerHeld: c.customerHeld, Recording: c.recording.view()}
 	switch {
 	case c.caller == a:
 		cv.Role = "caller"
@@ -224,6 +226,8 @@ type Live struct {
 	Agents  []AgentSummary `json:"agents"`
 	Queues  []QueueSummary `json:"queues"`
 	Calls   int            `json:"calls"`
+	// Monitors are the supervisors on calls (managers see the live view; agents never do).
+	Monitors []MonitorView `json:"monitors"`
 }
 
 // Live returns the agents and queues of a service as they are now.
@@ -235,7 +239,7 @@ func (e *Engine) Live(service string) (Live, error) {
 	var out Live
 	var err error
 	l.query(func() {
-		out = Live{Service: service, At: l.now().UTC(), Agents: []AgentSummary{}, Queues: []QueueSummary{}}
+		out = Live{Service: service, At: l.now().UTC(), Agents: []AgentSummary{}, Queues: []QueueSummary{}, Monitors: []MonitorView{}}
 		for _, a := range l.agents {
 			out.Agents = append(out.Agents, l.summary(a))
 		}
@@ -256,8 +260,12 @@ func (e *Engine) Live(service string) (Live, error) {
 			if c.kind != kindConsult {
 				out.Calls++
 			}
+			if c.monitor != nil {
+				out.Monitors = append(out.Monitors, c.monitorView())
+			}
 		}
 	})
+	sort.Slice(out.Monitors, func(i, j int) bool { return out.Monitors[i].Call < out.Monitors[j].Call })
 	sort.Slice(out.Agents, func(i, j int) bool { return out.Agents[i].Login < out.Agents[j].Login })
 	return out, err
 }

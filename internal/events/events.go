@@ -27,9 +27,16 @@ const (
 	CallTransferred     = "call.transferred" // data: {"target","to"}
 	CallEnded           = "call.ended"       // data: {"cause","by"}
 	CallQueued          = "call.queued"      // data: {"queue","from"}
-	TicketCreated       = "ticket.created"   // data: {"ticket"}
-	TicketUpdated       = "ticket.updated"   // data: {"ticket"}
-	SiteChanged         = "site.changed"     // configuration changed
+	// CallRecording: a call's recording started, paused, resumed, stopped or failed (data:
+	// {"recording","state"}); its agent and the service's managers see it.
+	CallRecording = "call.recording"
+	// CallMonitor: a supervisor's phone rings into a call, joins it, changes mode or leaves
+	// (data: {"by","by_name","mode","state","agent"}). Only managers see it: the parties are
+	// never told who listens.
+	CallMonitor   = "call.monitor"
+	TicketCreated = "ticket.created" // data: {"ticket"}
+	TicketUpdated = "ticket.updated" // data: {"ticket"}
+	SiteChanged   = "site.changed"   // configuration changed
 	// StatsQueue is a queue's real-time figures (data: the queue's row of
 	// GET /api/v1/stats/realtime), sent at most once a second per queue when they change.
 	StatsQueue = "stats.queue"

@@ -36,6 +36,8 @@ func loadBuiltins() {
 		for name, file := range map[telephony.Audio]string{
 			AudioGreeting:         "prompts/greeting.wav",
 			telephony.AudioHangup: "prompts/hangup.wav",
+			// "통화 내용이 녹음됩니다", before a recorded conversation
+			telephony.AudioRecording: "prompts/recording.wav",
 		} {
 			b, err := promptFiles.ReadFile(file)
 			if err != nil {

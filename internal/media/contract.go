@@ -20,3 +20,17 @@ type Endpoint interface {
 	// function is called from one goroutine and must not keep the slice.
 	OnAudio(func(payload []byte))
 }
+
+// EventSource is an Endpoint that reports the RFC 4733 events (DTMF) its far end sends, so
+// that a bridge relays them: a Session, or a browser leg that negotiated telephone-event.
+type EventSource interface {
+	// OnEvents sets where each event packet goes: its payload (at least four bytes), its RTP
+	// timestamp (the same for every packet of one event) and marker. nil drops them. It is
+	// called from one goroutine and must not keep the slice.
+	OnEvents(func(payload []byte, ts uint32, marker bool))
+}
+
+// EventSink is an Endpoint that can send RFC 4733 events on to its far end in its own stream.
+type EventSink interface {
+	RelayEvent(payload []byte, ts uint32, marker bool)
+}

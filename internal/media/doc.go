@@ -12,6 +12,10 @@
 //     its loss of our stream and the round trip), and the quality figures with a MOS;
 //   - G.711 coding and direct μ-law/A-law transcoding;
 //   - bridges between legs (forwarded packet by packet, no buffering) and DTMF across them;
+//   - mixes (mix.go): a leg hearing the sum of others, paced every 20 ms — a supervisor
+//     listening, whispering or barging in — and recordings (record.go): what the customer
+//     and the agent's side send, summed into two channels on the same pacing and handed to
+//     a RecordSink on a goroutine of its own;
 //   - players for hold music, ringback, announcements and stored prompts, paced on 20 ms
 //     deadlines by a few shared goroutines, and the fillers that keep every fed leg sending
 //     silence while its source is quiet (fill.go);

@@ -83,10 +83,10 @@ func (s *Session) sendEvent(payload []byte, first bool, start *uint32) error {
 	return s.write(uint8(p.dtmf), first, payload, dest)
 }
 
-// relayEvent sends an event packet that arrived on the other leg of a bridge, under our
-// payload type and in our stream's timeline; its packets are mapped by their timestamp there.
-// It runs on the other leg's reader goroutine.
-func (s *Session) relayEvent(payload []byte, srcTS uint32, marker bool) {
+// RelayEvent implements EventSink: it sends an event packet that arrived on the other leg of
+// a bridge, under our payload type and in our stream's timeline; its packets are mapped by
+// their timestamp there. It runs on the other leg's reader goroutine.
+func (s *Session) RelayEvent(payload []byte, srcTS uint32, marker bool) {
 	t := &s.tx
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -24,12 +24,15 @@ const deadSends = 50
 
 // player sends a clip to one endpoint, a frame each time its shard says so.
 type player struct {
-	m     *Manager
-	e     Endpoint
-	clip  *clip // set before the player is scheduled
-	loop  bool
-	done  func()
-	keep  *Session // set for a session's filler (fill.go), which has no clip
+	m    *Manager
+	e    Endpoint
+	clip *clip // set before the player is scheduled
+	loop bool
+	done func()
+	keep *Session // set for a session's filler (fill.go), which has no clip
+	// job, when set, is paced instead of a clip: a mix (mix.go) or a recording (record.go).
+	// It reports false when it has ended.
+	job   func() bool
 	state atomic.Int32
 	due   atomic.Int64 // the next frame's deadline on the scheduler's clock; 0 until scheduled
 	sent  atomic.Int64 // the deadline of the last frame sent; 0 before the first
@@ -69,6 +72,13 @@ func (p *player) tick() {
 	}
 	if p.keep != nil {
 		if !p.keep.fill() {
+			p.state.Store(stopped)
+		}
+		p.mu.Unlock()
+		return
+	}
+	if p.job != nil {
+		if !p.job() {
 			p.state.Store(stopped)
 		}
 		p.mu.Unlock()

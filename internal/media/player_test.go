@@ -298,7 +298,7 @@ func TestBuiltinAudio(t *testing.T) {
 		t.Fatal("ringback is not 440+480 Hz, one second on and two off")
 	}
 
-	for _, a := range []telephony.Audio{AudioGreeting, telephony.AudioHangup} {
+	for _, a := range []telephony.Audio{AudioGreeting, telephony.AudioHangup, telephony.AudioRecording} {
 		c := builtinClip(a)
 		if c == nil {
 			t.Fatalf("%s missing", a)

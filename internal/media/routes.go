@@ -4,12 +4,17 @@ import (
 	"ringdesk/internal/telephony"
 )
 
-// node is what one endpoint hears (a player, or another endpoint's audio) and whom its own
-// audio goes to. An endpoint's audio goes to one place at most: OnAudio takes one function.
+// node is what one endpoint hears and where its own audio goes. It hears one thing at a time:
+// a player, another endpoint's audio forwarded packet by packet (from), or a mix of several
+// endpoints' audio paced every 20 ms (mix). Its audio goes to one endpoint forwarded packet
+// by packet at most (to), and to any number of taps: the inputs of mixes and recordings.
 type node struct {
 	player *player
 	from   Endpoint // the endpoint whose audio this one hears
+	mix    *mixer   // the mix this one hears
 	to     Endpoint // the endpoint that hears this one
+	fwd    *forwarder
+	taps   []*tap // fed by this endpoint's audio
 }
 
 // Play makes e hear a, replacing what it heard; what e's own audio feeds is untouched. A play
@@ -48,9 +53,9 @@ func (m *Manager) Silence(e Endpoint) { m.Play(e, telephony.AudioSilence, true, 
 
 // Bridge makes a and b hear each other, replacing what each heard. Audio is forwarded as
 // each packet arrives (no buffering), transcoded when the two legs use different laws; RFC
-// 4733 events go across too when both legs are RTP sessions and the receiving one negotiated
-// telephone-event. An RTP session whose partner falls silent hears silence frames instead
-// of nothing (fill.go), from then until it is detached, as does one played to.
+// 4733 events go across too when the sending leg reports them and the receiving one
+// negotiated telephone-event. An RTP session whose partner falls silent hears silence frames
+// instead of nothing (fill.go), from then until it is detached, as does one played to.
 func (m *Manager) Bridge(a, b Endpoint) {
 	if a == nil || b == nil || a == b {
 		return
@@ -66,6 +71,7 @@ func (m *Manager) Bridge(a, b Endpoint) {
 }
 
 // Detach stops whatever e hears and whatever e feeds: it hears nothing and nobody hears it.
+// Mixes and recordings it fed go on without it (silence where it was).
 func (m *Manager) Detach(e Endpoint) {
 	if e == nil {
 		return
@@ -74,11 +80,20 @@ func (m *Manager) Detach(e Endpoint) {
 	defer m.mu.Unlock()
 	m.stopHearingLocked(e)
 	m.stopFillLocked(e)
-	if n := m.nodes[e]; n != nil && n.to != nil {
-		m.unlinkLocked(e, n.to)
+	if n := m.nodes[e]; n != nil {
+		if n.to != nil {
+			m.unlinkLocked(e, n.to)
+		}
+		for _, t := range n.taps {
+			t.detached()
+		}
+		n.taps = nil
 	}
 	delete(m.nodes, e)
 	e.OnAudio(nil)
+	if es, ok := e.(EventSource); ok {
+		es.OnEvents(nil)
+	}
 }
 
 // forgetPlayer drops p from its endpoint's node once the endpoint has gone away.
@@ -100,16 +115,17 @@ func (m *Manager) nodeLocked(e Endpoint) *node {
 	return n
 }
 
-// tidyLocked forgets an endpoint that hears nothing and feeds nobody, so that ended legs
-// are not kept alive by the map.
+// tidyLocked forgets an endpoint that hears nothing and feeds nothing, so that ended legs are
+// not kept alive by the map.
 func (m *Manager) tidyLocked(e Endpoint) {
-	if n := m.nodes[e]; n != nil && n.player == nil && n.from == nil && n.to == nil {
+	if n := m.nodes[e]; n != nil && n.player == nil && n.from == nil && n.mix == nil && n.to == nil && len(n.taps) == 0 {
 		delete(m.nodes, e)
 	}
 }
 
-// stopHearingLocked stops what feeds e and returns the stopped player's next deadline (0 if
-// none), so that a new player can keep the far end's frames on the same 20 ms grid.
+// stopHearingLocked stops what feeds e and returns the stopped player's or mix's next
+// deadline (0 if none), so that what follows can keep the far end's frames on the same 20 ms
+// grid.
 func (m *Manager) stopHearingLocked(e Endpoint) int64 {
 	n := m.nodes[e]
 	if n == nil {
@@ -119,6 +135,11 @@ func (m *Manager) stopHearingLocked(e Endpoint) int64 {
 	if n.player != nil {
 		due = n.player.stop()
 		n.player = nil
+	}
+	if n.mix != nil {
+		due = n.mix.pace.stop()
+		m.dropTapsLocked(n.mix.inputs)
+		n.mix = nil
 	}
 	if n.from != nil {
 		m.unlinkLocked(n.from, e)
@@ -132,32 +153,73 @@ func (m *Manager) linkLocked(from, to Endpoint) {
 	if fn := m.nodes[from]; fn != nil && fn.to != nil {
 		m.unlinkLocked(from, fn.to) // an endpoint's audio goes to one place
 	}
-	m.nodeLocked(from).to = to
+	fn := m.nodeLocked(from)
+	fn.to, fn.fwd = to, &forwarder{from: from, to: to, first: true}
 	m.nodeLocked(to).from = from
-	f := &forwarder{from: from, to: to, first: true}
-	from.OnAudio(f.audio)
-	if fs, ok := from.(*Session); ok {
-		if ts, ok := to.(*Session); ok {
-			fs.onEvents(ts.relayEvent)
+	m.wireLocked(from)
+	if fs, ok := from.(EventSource); ok {
+		if ts, ok := to.(EventSink); ok {
+			fs.OnEvents(ts.RelayEvent)
 		} else {
-			fs.onEvents(nil)
+			fs.OnEvents(nil)
 		}
 	}
 }
 
 // unlinkLocked stops from's audio going to to.
 func (m *Manager) unlinkLocked(from, to Endpoint) {
-	from.OnAudio(nil)
-	if fs, ok := from.(*Session); ok {
-		fs.onEvents(nil)
+	if fs, ok := from.(EventSource); ok {
+		fs.OnEvents(nil)
 	}
 	if fn := m.nodes[from]; fn != nil && fn.to == to {
-		fn.to = nil
+		fn.to, fn.fwd = nil, nil
+		m.wireLocked(from)
 		m.tidyLocked(from)
 	}
 	if tn := m.nodes[to]; tn != nil && tn.from == from {
 		tn.from = nil
 		m.tidyLocked(to)
+	}
+}
+
+// wireLocked sets e's audio going where its node says: the bridge partner alone takes the
+// forwarder itself (the packet path of a plain bridge has nothing more on it); taps add a fan
+// out in front of it.
+func (m *Manager) wireLocked(e Endpoint) {
+	n := m.nodes[e]
+	switch {
+	case n == nil || n.fwd == nil && len(n.taps) == 0:
+		e.OnAudio(nil)
+	case len(n.taps) == 0:
+		e.OnAudio(n.fwd.audio)
+	default:
+		o := &outlet{fwd: n.fwd, taps: append([]*tap(nil), n.taps...)}
+		e.OnAudio(o.audio)
+	}
+}
+
+// addTapLocked feeds t with e's audio.
+func (m *Manager) addTapLocked(e Endpoint, t *tap) {
+	n := m.nodeLocked(e)
+	n.taps = append(n.taps, t)
+	m.wireLocked(e)
+}
+
+// dropTapsLocked stops feeding taps.
+func (m *Manager) dropTapsLocked(taps []*tap) {
+	for _, t := range taps {
+		n := m.nodes[t.src]
+		if n == nil {
+			continue
+		}
+		for i, x := range n.taps {
+			if x == t {
+				n.taps = append(n.taps[:i:i], n.taps[i+1:]...)
+				m.wireLocked(t.src)
+				m.tidyLocked(t.src)
+				break
+			}
+		}
 	}
 }
 
@@ -180,4 +242,20 @@ func (f *forwarder) audio(payload []byte) {
 	}
 	_ = f.to.Send(out, f.first)
 	f.first = false
+}
+
+// outlet hands one endpoint's audio to its bridge partner and its taps. It is immutable: a
+// change of route installs a new one.
+type outlet struct {
+	fwd  *forwarder
+	taps []*tap
+}
+
+func (o *outlet) audio(payload []byte) {
+	if o.fwd != nil {
+		o.fwd.audio(payload)
+	}
+	for _, t := range o.taps {
+		t.push(payload)
+	}
 }

@@ -80,6 +80,14 @@ func (s *scheduler) add(p *player, due int64) {
 	}
 }
 
+// nextGridTick is the next instant on the scheduler's 20 ms grid. Jobs that need no phase of
+// their own (recordings) start on it, so that all of them share a shard's wake-up each frame
+// instead of each waking it at a moment of its own.
+func (s *scheduler) nextGridTick() int64 {
+	now := s.now()
+	return (now + int64(framePeriod) - 1) / int64(framePeriod) * int64(framePeriod)
+}
+
 // stop ends every shard and waits for them.
 func (s *scheduler) stop() {
 	for _, sh := range s.shards {

@@ -114,8 +114,8 @@ func (s *Session) OnDTMF(f func(digit string)) {
 	s.setSinks(func(k *sinks) { k.dtmf = f })
 }
 
-// onEvents sets where the far end's RFC 4733 event packets go (a bridge).
-func (s *Session) onEvents(f func(payload []byte, ts uint32, marker bool)) {
+// OnEvents implements EventSource: where the far end's RFC 4733 event packets go (a bridge).
+func (s *Session) OnEvents(f func(payload []byte, ts uint32, marker bool)) {
 	s.setSinks(func(k *sinks) { k.event = f })
 }
 

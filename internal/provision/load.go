@@ -172,6 +172,7 @@ func (f *File) loadAudio() {
 		p := fmt.Sprintf("services[%d]", i)
 		use(&svc.HoldAudio, p+".hold_audio", false)
 		use(&svc.HangupAnnouncement.Audio, p+".hangup_announcement.audio", false)
+		use(&svc.Recording.Announce, p+".recording.announce", true)
 		for j := range svc.Numbers {
 			use(&svc.Numbers[j].Greeting, fmt.Sprintf("%s.numbers[%d].greeting", p, j), true)
 		}

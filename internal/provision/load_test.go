@@ -65,7 +65,7 @@ func TestLoadFormProblems(t *testing.T) {
 			[]string{`3: agents[0].login: field "login" appears twice`}},
 		{"several at once, in line order", "services:\n  - id: a\n    colour: blue\n    cti: maybe\nagents: {}\ntrunks:\n  - port: [1]\n    id: t\n    host: h\n",
 			[]string{
-				`3: services[0].colour: unknown field "colour" (known: id, name, cti, recall_seconds, no_answer, after_call_seconds, hold_audio, hangup_announcement, numbers, caller_ids, favorites, groups, queues, dial_plan)`,
+				`3: services[0].colour: unknown field "colour" (known: id, name, cti, recall_seconds, no_answer, after_call_seconds, hold_audio, hangup_announcement, numbers, caller_ids, favorites, groups, queues, dial_plan, recording)`,
 				`4: services[0].cti: must be true or false (got "maybe")`,
 				"5: agents: must be a list (got a mapping)",
 				"7: trunks[0].port: must be a whole number (got a list)",
@@ -204,6 +204,7 @@ func TestLoadAudio(t *testing.T) {
       - { number: "11", queue: "200", greeting: prompts/empty.wav }
       - { number: "12", queue: "200", greeting: sha256:%s }
     queues: [{ number: "200" }]
+    recording: { mode: on_demand, announce: prompts/alaw.wav }
 `, abs, strings.Repeat("0", 64))
 	path := filepath.Join(dir, "conf", "site.yaml")
 	writeFiles(t, dir, map[string][]byte{"conf/site.yaml": []byte(yaml)})
@@ -239,6 +240,9 @@ func TestLoadAudio(t *testing.T) {
 		if au.ID != id || audioID(au.Data) != id || au.Name == "" {
 			t.Errorf("audio %s: %+v", id, au.Name)
 		}
+	}
+	if got := f.Site.Services[1].Recording.Announce; got != ids[2] {
+		t.Errorf("the recording announcement's file is not replaced by its id: %q, want %q", got, ids[2])
 	}
 	if a.Numbers[4].Greeting != "none" || a.Numbers[5].Greeting != "builtin:greeting" {
 		t.Errorf("references must be left as written: %+v", a.Numbers[4:])

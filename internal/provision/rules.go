@@ -30,6 +30,12 @@ func Defaults(s *site.Site) {
 		if svc.Name == "" {
 			svc.Name = svc.ID
 		}
+		if svc.Recording.Mode == "" {
+			svc.Recording.Mode = site.RecordNone
+		}
+		if svc.Recording.RetentionDays == 0 {
+			svc.Recording.RetentionDays = site.DefaultRetentionDays
+		}
 		for j := range svc.Queues {
 			if svc.Queues[j].Strategy == "" {
 				svc.Queues[j].Strategy = site.StrategyLongestIdle
@@ -85,8 +91,11 @@ var (
 	hexRe   = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
+// maxRetentionDays bounds how long recordings may be kept: ten years.
+const maxRetentionDays = 3650
+
 // builtinAudio is what internal/media plays without a stored prompt (media/builtin.go).
-var builtinAudio = []string{"builtin:hold", "builtin:hangup", "builtin:ringback", "builtin:silence", "builtin:greeting"}
+var builtinAudio = []string{"builtin:hold", "builtin:hangup", "builtin:ringback", "builtin:silence", "builtin:greeting", "builtin:recording"}
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
@@ -331,6 +340,17 @@ func (c *checker) service(e entity, svc *site.Service, seen map[string]bool) {
 		c.add(e, ".hangup_announcement.text", because("control_chars"), "must not contain control characters other than line breaks")
 	}
 	c.audio(e, ".hangup_announcement.audio", svc.HangupAnnouncement.Audio, false)
+	switch svc.Recording.Mode {
+	case site.RecordNone, site.RecordAll, site.RecordOnDemand:
+	default:
+		c.add(e, ".recording.mode", because("one_of", "value", string(svc.Recording.Mode), "allowed", "all, none, on_demand"),
+			"must be all, none or on_demand (got %q)", svc.Recording.Mode)
+	}
+	if d := svc.Recording.RetentionDays; d < 1 || d > maxRetentionDays {
+		c.add(e, ".recording.retention_days", because("range", "min", "1", "max", itoa(maxRetentionDays), "value", itoa(d)),
+			"must be 1 to %d days (got %d)", maxRetentionDays, d)
+	}
+	c.audio(e, ".recording.announce", svc.Recording.Announce, true)
 	for _, dp := range []struct {
 		kind string
 		list []string

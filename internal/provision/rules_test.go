@@ -139,7 +139,7 @@ func TestValidateSiteRules(t *testing.T) {
 			[]string{`services[0].hold_audio: "sha256:abc" is not stored audio (give a WAV file in the site file, or sha256:<id> of stored audio)`}},
 		{"hold audio built in and stored", func(s *site.Site) { s.Services[0].HoldAudio, s.Services[1].HoldAudio = "builtin:hold", sha }, nil},
 		{"unknown built-in audio", func(s *site.Site) { s.Services[0].HangupAnnouncement.Audio = "builtin:jazz" },
-			[]string{`services[0].hangup_announcement.audio: "builtin:jazz" is not built-in audio (built in: builtin:hold, builtin:hangup, builtin:ringback, builtin:silence, builtin:greeting)`}},
+			[]string{`services[0].hangup_announcement.audio: "builtin:jazz" is not built-in audio (built in: builtin:hold, builtin:hangup, builtin:ringback, builtin:silence, builtin:greeting, builtin:recording)`}},
 		{"hold audio none", func(s *site.Site) { s.Services[0].HoldAudio = "none" },
 			[]string{`services[0].hold_audio: "none" is not stored audio (give a WAV file in the site file, or sha256:<id> of stored audio)`}},
 		{"announcement too long", func(s *site.Site) { s.Services[0].HangupAnnouncement.Text = strings.Repeat("x", 1001) },
@@ -290,6 +290,21 @@ func TestValidateSiteRules(t *testing.T) {
 		{"trunk hosts by name and IPv6", func(s *site.Site) {
 			s.Trunks = append(s.Trunks, site.Trunk{ID: "b", Host: "sip.carrier.example", Port: 5060, Prefix: "8"}, site.Trunk{ID: "c", Host: "2001:db8::1", Port: 5060, Prefix: "7"})
 		}, nil},
+		{"recording all with the built-in announcement", func(s *site.Site) {
+			s.Services[0].Recording = site.Recording{Mode: site.RecordAll, RetentionDays: 30, Announce: "builtin:recording"}
+		}, nil},
+		{"recording on demand without an announcement, retention left out", func(s *site.Site) {
+			s.Services[0].Recording = site.Recording{Mode: site.RecordOnDemand, Announce: "none"}
+		}, nil},
+		{"recording: unknown mode, retention out of range, unknown announcement", func(s *site.Site) {
+			s.Services[0].Recording = site.Recording{Mode: "sometimes", RetentionDays: 4000, Announce: "builtin:beep"}
+		}, []string{
+			`services[0].recording.mode: must be all, none or on_demand (got "sometimes")`,
+			`services[0].recording.retention_days: must be 1 to 3650 days (got 4000)`,
+			`services[0].recording.announce: "builtin:beep" is not built-in audio (built in: builtin:hold, builtin:hangup, builtin:ringback, builtin:silence, builtin:greeting, builtin:recording)`,
+		}},
+		{"recording: negative retention", func(s *site.Site) { s.Services[0].Recording.RetentionDays = -1 },
+			[]string{`services[0].recording.retention_days: must be 1 to 3650 days (got -1)`}},
 		{"trunk port too big", func(s *site.Site) { s.Trunks[0].Port = 70000 },
 			[]string{"trunks[0].port: must be 1 to 65535 (got 70000)"}},
 		{"trunk port negative", func(s *site.Site) { s.Trunks[0].Port = -1 },

@@ -29,6 +29,7 @@ import (
 	"ringdesk/internal/figures"
 	"ringdesk/internal/media"
 	"ringdesk/internal/provision"
+	"ringdesk/internal/recording"
 	"ringdesk/internal/sip"
 	"ringdesk/internal/site"
 	"ringdesk/internal/store"
@@ -70,6 +71,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// TrunkProbe is how often each trunk is sent OPTIONS (30 s when 0; never when negative).
 	TrunkProbe time.Duration
+	// Recordings is the folder call recordings are written to; recordings/ in DataDir when
+	// empty. RecordingsBucket, when set, is the S3-compatible bucket complete ones move to.
+	Recordings       string
+	RecordingsBucket string
 }
 
 // Server is a running Ringdesk.
@@ -82,6 +87,7 @@ type Server struct {
 	SIP       *sip.Server
 	Media     *media.Manager
 	Phones    *webrtc.Phones
+	Files     *recording.Files // call recordings
 	API       *api.Server
 	// Counters are the per-queue totals /metrics shows, summed from the event log.
 	Counters *figures.Counters
@@ -91,6 +97,7 @@ type Server struct {
 
 	stopWatch context.CancelFunc
 	watched   chan struct{}
+	swept     chan struct{} // closed when the retention job has stopped
 	draining  atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -187,6 +194,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.SIP.SetBrowserLegs(s.Phones)
+	if s.Files, err = openRecordings(ctx, cfg, s.Store); err != nil {
+		return nil, err
+	}
+	s.SIP.SetRecordingFiles(recordingFiles{s.Files})
 	if s.Engine, err = engine.New(engine.Config{Clock: cfg.Clock, Store: s.Store, Directory: s.Directory, Bus: s.Bus,
 		Phone: s.SIP, Logger: cfg.Logger}); err != nil {
 		return nil, err
@@ -217,7 +228,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.API, err = api.New(ctx, api.Config{Engine: s.Engine, Store: s.Store, Directory: s.Directory, Bus: s.Bus,
 		Clock: cfg.Clock, Logger: cfg.Logger, Console: web.Handler(), Phones: s.SIP, Signals: s.Phones,
 		BuiltinAudio: func(ref string) ([]byte, bool) { return media.BuiltinWAV(telephony.Audio(ref)) },
-		Metrics:      s.writeMetrics, TrustedProxies: cfg.TrustedProxies, Trunks: trunkHealth{s.SIP}})
+		Metrics:      s.writeMetrics, TrustedProxies: cfg.TrustedProxies, Trunks: trunkHealth{s.SIP}, Recordings: s.Files})
 	if err != nil {
 		return nil, err
 	}
@@ -225,6 +236,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	wctx, stop := context.WithCancel(context.Background())
 	s.stopWatch, s.watched = stop, make(chan struct{})
 	go func() { defer close(s.watched); s.Directory.Watch(wctx, watchEvery) }()
+	s.swept = make(chan struct{})
+	go func() { defer close(s.swept); s.Files.RunDaily(wctx, cfg.Clock, s.retention) }()
 	cfg.Logger.Info("ringdesk is serving", "http", s.httpLn.Addr().String(), "tls", s.tls, "sip", s.SIP.Addr(), "sips", s.SIP.TLSAddr(),
 		"advertise", adv.String(), "rtp", cfg.RTPPorts)
 	ok = true
@@ -272,12 +285,22 @@ func (s *Server) shutdown(ctx context.Context) error {
 	if s.stopWatch != nil {
 		s.stopWatch()
 		<-s.watched
+		<-s.swept
 	}
 	if s.API != nil {
 		s.API.Close() // the stats.queue publisher
 	}
 	if s.Engine != nil {
-		s.Engine.Close() // every call is aborted: its legs are hung up
+		s.Engine.Close() // every call is aborted: its legs are hung up, its recording stopped
+	}
+	if s.SIP != nil {
+		// recordings' files are completed before the process goes (the header's sizes, the
+		// move to a bucket); what does not finish in time is repaired at the next start
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		if !s.SIP.RecordingsClosed(rctx) {
+			s.cfg.Logger.Warn("recordings still being written at the stop; the next start repairs them")
+		}
+		cancel()
 	}
 	if s.SIP != nil {
 		// the last second is for HTTP and the store

@@ -142,6 +142,7 @@ type Server struct {
 	closing   atomic.Bool
 	closed    chan struct{} // closed once Shutdown has finished
 	draining  atomic.Bool   // new calls are refused with 503
+	recs      recordings    // calls being recorded (record.go)
 }
 
 var _ telephony.Telephony = (*Server)(nil)

@@ -113,6 +113,44 @@ type Service struct {
 	// DialPlan says which outside numbers the service may call (걸기, numbers dialled on its
 	// agents' phones, transfers); empty: domestic only (internal/dialplan.Default).
 	DialPlan DialPlan `json:"dial_plan" yaml:"dial_plan"`
+	// Recording says whether the service's customer calls are recorded.
+	Recording Recording `json:"recording" yaml:"recording"`
+}
+
+// RecordingMode is which calls of a service are recorded.
+type RecordingMode string
+
+const (
+	RecordNone     RecordingMode = "none"      // none (also when left out)
+	RecordAll      RecordingMode = "all"       // every customer call, from its answer
+	RecordOnDemand RecordingMode = "on_demand" // a call from when its agent starts recording
+)
+
+// DefaultRetentionDays is how long recordings are kept when a service says nothing.
+const DefaultRetentionDays = 90
+
+// Recording is a service's call recording.
+type Recording struct {
+	Mode RecordingMode `json:"mode" yaml:"mode"`
+	// RetentionDays: recordings older than this are deleted (files and records); 0 = 90.
+	RetentionDays int `json:"retention_days" yaml:"retention_days"`
+	// Announce is what the customer hears before a recorded conversation: builtin:recording
+	// ("통화 내용이 녹음됩니다", also when left out), none, or stored audio.
+	Announce string `json:"announce,omitempty" yaml:"announce"`
+}
+
+// Retention is the retention in days with its default.
+func (r Recording) Retention() int { return orDefault(r.RetentionDays, DefaultRetentionDays) }
+
+// Announcement is the audio played before a recorded conversation, "" for none.
+func (r Recording) Announcement() string {
+	switch r.Announce {
+	case "":
+		return "builtin:recording"
+	case "none":
+		return ""
+	}
+	return r.Announce
 }
 
 // DialPlan is a service's outbound allow and deny patterns (internal/dialplan says how they

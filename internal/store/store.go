@@ -27,6 +27,7 @@ type Store interface {
 	CTI() CTIStore
 	Events() EventStore
 	Registrations() RegistrationStore
+	Recordings() RecordingStore
 	// InTx runs fn with a Store whose writes commit together when fn returns nil and are
 	// rolled back otherwise.
 	InTx(ctx context.Context, fn func(tx Store) error) error
@@ -250,4 +251,66 @@ type RegistrationStore interface {
 	Live(ctx context.Context, now time.Time) ([]Registration, error)
 	// DeleteExpired removes the bindings that expired at or before now and says how many.
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
+}
+
+// Recording is one call recording's record; its audio is a file named by ID, in the data
+// folder or a bucket (Location).
+type Recording struct {
+	ID        string
+	Call      string
+	Service   string
+	Agent     string // the call's agent when recording began
+	StartedAt time.Time
+	EndedAt   *time.Time // nil while it is being written
+	// Seconds is how long the recording runs, PausedSeconds how much of it is paused
+	// (silence), Paused the paused spans.
+	Seconds, PausedSeconds float64
+	Paused                 []tickets.Span
+	Status                 string // RecordingLive, RecordingDone or RecordingFailed
+	Location               string // RecordingLocal or RecordingBucket
+	Bytes                  int64
+}
+
+// Recording statuses and places.
+const (
+	RecordingLive   = "recording" // being written (or the process died while it was)
+	RecordingDone   = "done"
+	RecordingFailed = "failed" // its storage failed: it holds what was written until then
+	RecordingLocal  = "local"
+	RecordingBucket = "bucket"
+)
+
+// RecordingAccess is one line of a recording's access log.
+type RecordingAccess struct {
+	Recording string    `json:"recording"`
+	Login     string    `json:"login"`
+	Action    string    `json:"action"` // play | download | deleted
+	At        time.Time `json:"at"`
+	Source    string    `json:"source,omitempty"`
+}
+
+// RecordingStore keeps recordings' records and their access log.
+type RecordingStore interface {
+	// Save inserts or replaces what the engine knows of a recording (all but Location and
+	// Bytes, which SetStored sets and a Save keeps).
+	Save(ctx context.Context, r Recording) error
+	Get(ctx context.Context, id string) (Recording, error)
+	// ForCalls returns the recordings of the calls named, by call id (one per call: the
+	// latest).
+	ForCalls(ctx context.Context, calls []string) (map[string]Recording, error)
+	// SetStored records where a recording's file ended up and its size.
+	SetStored(ctx context.Context, id, location string, bytes int64) error
+	// Live returns the recordings still being written: after a crash, those whose files need
+	// their headers repaired.
+	Live(ctx context.Context) ([]Recording, error)
+	// StartedBefore returns up to limit recordings that started before t, oldest first (by
+	// start, then id), after the one that started at afterAt with id afterID (a page's last;
+	// zero and "" for the first page).
+	StartedBefore(ctx context.Context, t, afterAt time.Time, afterID string, limit int) ([]Recording, error)
+	// Delete removes a recording's record (its access log stays).
+	Delete(ctx context.Context, id string) error
+	// LogAccess appends to the access log.
+	LogAccess(ctx context.Context, a RecordingAccess) error
+	// AccessLog returns a recording's log, newest first, at most limit lines.
+	AccessLog(ctx context.Context, id string, limit int) ([]RecordingAccess, error)
 }

@@ -43,7 +43,13 @@ const (
 	AudioHangup   Audio = "builtin:hangup"
 	AudioRingback Audio = "builtin:ringback"
 	AudioSilence  Audio = "builtin:silence"
+	// AudioRecording tells the customer that the call is recorded: "통화 내용이 녹음됩니다".
+	AudioRecording Audio = "builtin:recording"
 )
+
+// RecordingID names one recording of a call. The engine makes it; it is unique for good (the
+// stored file is named by it) and made only of letters, digits and '-'.
+type RecordingID string
 
 // Cause says why a leg is being ended or why it ended.
 type Cause string
@@ -83,6 +89,22 @@ type Telephony interface {
 	Play(leg LegID, a Audio, loop bool)
 	// Bridge makes a and b hear each other, replacing what each heard.
 	Bridge(a, b LegID)
+	// Mix makes leg hear the sum of what each of sources sends, replacing what it heard; what
+	// leg sends still goes where it went. It is how a supervisor listens (the supervisor's leg
+	// hears both parties), whispers (the agent hears the customer and the supervisor) and
+	// barges in (each of three hears the other two).
+	Mix(leg LegID, sources []LegID)
+	// Record starts recording id, or, when it runs, changes its sources: the left channel is
+	// what the left legs send (the customer), the right what the right legs send (the agent's
+	// side: the agent, a transfer target, a supervisor who barged in). What legs hear — hold
+	// music, announcements — is never recorded. A recording that cannot be written (a full
+	// disk) stops and reports RecordingFailed; the call is not touched.
+	Record(id RecordingID, left, right []LegID)
+	// PauseRecording makes the recording silence in both channels while paused is true.
+	PauseRecording(id RecordingID, paused bool)
+	// StopRecording ends a recording and keeps it. Stopping one that failed or ended is
+	// harmless.
+	StopRecording(id RecordingID)
 }
 
 // EventKind names what the network reports.
@@ -100,6 +122,9 @@ const (
 	// Quality is the last word on a leg that had media: reported once after the leg has
 	// ended, whoever ended it (so also after Hangup), with what its media measured.
 	QualityReport EventKind = "quality"
+	// RecordingFailed: the recording named by Event.Recording stopped because it could not
+	// be written. Event.Leg is empty.
+	RecordingFailed EventKind = "recording_failed"
 )
 
 // Quality is what a leg's media measured over its life. Loss and jitter are of what we
@@ -123,6 +148,8 @@ type Event struct {
 	Code    int      // the SIP status for Failed, when there was one
 	Digit   string   // DTMF
 	Quality *Quality // QualityReport
+	// Recording is the recording a RecordingFailed is about.
+	Recording RecordingID
 }
 
 // InboundCall is a call arriving from a trunk on one of the site's numbers.

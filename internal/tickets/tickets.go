@@ -90,6 +90,23 @@ type Call struct {
 	Outcome string `json:"outcome"`
 	// WaitSeconds is how long the customer waited in the queue, until answered or gone.
 	WaitSeconds float64 `json:"wait_seconds"`
+	// Recording is the call's recording, when it has one (filled in by readers that ask for
+	// it: a ticket's calls).
+	Recording *RecordingRef `json:"recording"`
+}
+
+// RecordingRef is a call's recording as a ticket shows it: its id (GET
+// /api/v1/recordings/{id} plays it), its length and how much of it is paused.
+type RecordingRef struct {
+	ID            string  `json:"id"`
+	Seconds       float64 `json:"seconds"`
+	PausedSeconds float64 `json:"paused_seconds"`
+}
+
+// Span is a stretch of a recording, in seconds from its start.
+type Span struct {
+	From float64 `json:"from"`
+	To   float64 `json:"to"`
 }
 
 // Outcomes of a call.

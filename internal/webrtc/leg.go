@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -29,9 +31,15 @@ type Leg struct {
 	ended    bool // the final event was reported
 	codec    media.Codec
 	onAudio  func([]byte)
-	seq      uint16
-	ts       uint32
-	pkt      rtp.Packet
+	// RFC 4733: the payload type the browser sends DTMF with (-1: not negotiated), where its
+	// event packets go (a bridge relays them) and the last event reported, by its timestamp
+	dtmfPT    int
+	onEvents  func(payload []byte, ts uint32, marker bool)
+	haveEvent bool
+	eventTS   uint32
+	seq       uint16
+	ts        uint32
+	pkt       rtp.Packet
 }
 
 func (p *Phones) newLeg(id telephony.LegID, login string, c *console) (*Leg, error) {
@@ -49,8 +57,8 @@ func (p *Phones) newLeg(id telephony.LegID, login string, c *console) (*Leg, err
 		return nil, err
 	}
 	l := &Leg{p: p, id: id, login: login, console: c, pc: pc, track: track,
-		codec: media.Codec{Name: "PCMU", PayloadType: 0, ClockRate: 8000},
-		seq:   uint16(rand.Uint32()), ts: rand.Uint32()}
+		codec: media.Codec{Name: "PCMU", PayloadType: 0, ClockRate: 8000}, dtmfPT: -1,
+		seq: uint16(rand.Uint32()), ts: rand.Uint32()}
 	pc.OnTrack(func(tr *pw.TrackRemote, _ *pw.RTPReceiver) { go l.receive(tr) })
 	pc.OnICECandidate(func(c *pw.ICECandidate) {
 		if c == nil {
@@ -113,7 +121,47 @@ func (l *Leg) answer(sdp string) error {
 			l.mu.Unlock()
 		}
 	}
+	if m := telephoneEvent.FindStringSubmatch(sdp); m != nil {
+		pt, _ := strconv.Atoi(m[1])
+		l.mu.Lock()
+		l.dtmfPT = pt
+		l.mu.Unlock()
+	}
 	return nil
+}
+
+// telephoneEvent finds the payload type the browser's answer gives RFC 4733 events at 8 kHz
+// (the clock of G.711, which is the only one its DTMF sender may use with it).
+var telephoneEvent = regexp.MustCompile(`(?mi)^a=rtpmap:(\d+) telephone-event/8000`)
+
+// dtmfDigits are the RFC 4733 DTMF events 0-15 in order.
+const dtmfDigits = "0123456789*#ABCD"
+
+// event takes one RFC 4733 packet from the browser: a bridge relays it as it is, and a new
+// key press (a new timestamp; the browser repeats each event's packets) is reported once.
+func (l *Leg) event(pkt *rtp.Packet) {
+	if len(pkt.Payload) < 4 {
+		return // RFC 4733 §2.3: an event is at least four bytes
+	}
+	l.mu.Lock()
+	f := l.onEvents
+	fresh := !l.haveEvent || pkt.Timestamp != l.eventTS
+	l.haveEvent, l.eventTS = true, pkt.Timestamp
+	l.mu.Unlock()
+	if f != nil {
+		f(pkt.Payload, pkt.Timestamp, pkt.Marker)
+	}
+	if code := int(pkt.Payload[0]); fresh && code < len(dtmfDigits) {
+		l.p.report(telephony.Event{Leg: l.id, Kind: telephony.DTMF, Digit: dtmfDigits[code : code+1]})
+	}
+}
+
+// OnEvents implements media.EventSource: the browser's DTMF goes across a bridge as RFC 4733
+// events, as a SIP phone's does.
+func (l *Leg) OnEvents(f func(payload []byte, ts uint32, marker bool)) {
+	l.mu.Lock()
+	l.onEvents = f
+	l.mu.Unlock()
 }
 
 // receive hands the browser's audio to whoever listens.
@@ -124,9 +172,12 @@ func (l *Leg) receive(tr *pw.TrackRemote) {
 			return
 		}
 		l.mu.Lock()
-		f := l.onAudio
+		f, dtmf, audio := l.onAudio, l.dtmfPT, l.codec.PayloadType
 		l.mu.Unlock()
-		if f != nil && len(pkt.Payload) > 0 {
+		switch pt := pkt.PayloadType; {
+		case int(pt) == dtmf:
+			l.event(pkt)
+		case f != nil && len(pkt.Payload) > 0 && (pt == audio || pt == 0 || pt == 8):
 			f(pkt.Payload)
 		}
 	}
@@ -199,7 +250,7 @@ func (l *Leg) finish() bool {
 		return false
 	}
 	l.ended = true
-	l.onAudio = nil
+	l.onAudio, l.onEvents = nil, nil
 	l.mu.Unlock()
 	l.p.mu.Lock()
 	delete(l.p.legs, l.id)

@@ -118,6 +118,8 @@ func New(cfg Config, report func(telephony.Event)) (*Phones, error) {
 	for _, c := range []pw.RTPCodecParameters{
 		{RTPCodecCapability: pw.RTPCodecCapability{MimeType: pw.MimeTypePCMU, ClockRate: 8000}, PayloadType: 0},
 		{RTPCodecCapability: pw.RTPCodecCapability{MimeType: pw.MimeTypePCMA, ClockRate: 8000}, PayloadType: 8},
+		// RFC 4733 DTMF, so that an agent can work a bank's or a carrier's IVR from the browser
+		{RTPCodecCapability: pw.RTPCodecCapability{MimeType: "audio/telephone-event", ClockRate: 8000, SDPFmtpLine: "0-16"}, PayloadType: 101},
 	} {
 		if err := me.RegisterCodec(c, pw.RTPCodecTypeAudio); err != nil {
 			return nil, fmt.Errorf("webrtc: registering %s: %w", c.MimeType, err)
@@ -319,4 +321,7 @@ func (p *Phones) Legs() int {
 	return len(p.legs)
 }
 
-var _ media.Endpoint = (*Leg)(nil)
+var (
+	_ media.Endpoint    = (*Leg)(nil)
+	_ media.EventSource = (*Leg)(nil)
+)

@@ -11,3 +11,4 @@ say() {
 }
 say greeting "안녕하세요. 고객센터입니다. 잠시만 기다려 주십시오."
 say hangup "폭언 등으로 상담을 종료합니다."
+say recording "통화 내용이 녹음됩니다."

@@ -142,6 +142,7 @@ func (s *Store) Events() store.EventStore { return eventStore{s} }
 func (s *Store) Registrations() store.RegistrationStore {
 	return registrationStore{s}
 }
+func (s *Store) Recordings() store.RecordingStore { return recordingStore{s} }
 
 // Close closes the connections.
 func (s *Store) Close() error {

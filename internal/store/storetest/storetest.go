@@ -67,6 +67,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("concurrent", func(t *testing.T) { testConcurrent(t, open) })
 	t.Run("restart", func(t *testing.T) { testRestart(t, open) })
 	t.Run("registrations", func(t *testing.T) { testRegistrations(t, open) })
+	t.Run("recordings", func(t *testing.T) { testRecordings(t, open) })
 }
 
 func ok(t *testing.T, err error) {
@@ -720,5 +721,69 @@ func testRegistrations(t *testing.T, open Opener) {
 	ok(t, st.Registrations().Replace(ctx, "1001", nil))
 	if live, _ := st.Registrations().Live(ctx, t0); len(live) != 0 {
 		t.Fatalf("an empty replace left %+v", live)
+	}
+}
+
+// testRecordings: a recording's record is saved as the engine learns more, where its file is
+// kept is set apart and survives those saves; a call's latest recording is found by call; the
+// ones left being written are listed; old ones are found oldest first and deleted, while their
+// access log stays.
+func testRecordings(t *testing.T, open Opener) {
+	st, reopen := open(t)
+	rs := st.Recordings()
+	r := store.Recording{ID: "R1", Call: "C1", Service: "support", Agent: "kim", StartedAt: t0}
+	ok(t, rs.Save(ctx, r))
+	got, err := rs.Get(ctx, "R1")
+	ok(t, err)
+	if got.Status != store.RecordingLive || got.Location != store.RecordingLocal || got.EndedAt != nil || len(got.Paused) != 0 {
+		t.Fatalf("a new recording: %+v", got)
+	}
+	ok(t, rs.SetStored(ctx, "R1", store.RecordingBucket, 123456))
+	end := t0.Add(95 * time.Second)
+	r.EndedAt, r.Seconds, r.PausedSeconds, r.Status = &end, 95, 12.5, store.RecordingDone
+	r.Paused = []tickets.Span{{From: 10, To: 20}, {From: 40, To: 42.5}}
+	ok(t, rs.Save(ctx, r))
+	got, _ = rs.Get(ctx, "R1")
+	want := r
+	want.Location, want.Bytes = store.RecordingBucket, 123456
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("after the end:\n got %+v\nwant %+v", got, want)
+	}
+	ok(t, rs.Save(ctx, store.Recording{ID: "R2", Call: "C2", Service: "sales", StartedAt: t0.Add(time.Hour)}))
+	ok(t, rs.Save(ctx, store.Recording{ID: "R3", Call: "C1", Service: "support", StartedAt: t0.Add(2 * time.Minute)}))
+	by, err := rs.ForCalls(ctx, []string{"C1", "C2", "C9"})
+	ok(t, err)
+	if len(by) != 2 || by["C1"].ID != "R3" || by["C2"].ID != "R2" {
+		t.Fatalf("by call: %+v", by)
+	}
+	live, err := rs.Live(ctx)
+	ok(t, err)
+	if len(live) != 2 || live[0].ID != "R3" || live[1].ID != "R2" {
+		t.Fatalf("being written: %+v", live)
+	}
+	old, err := rs.StartedBefore(ctx, t0.Add(30*time.Minute), time.Time{}, "", 10)
+	ok(t, err)
+	if len(old) != 2 || old[0].ID != "R1" || old[1].ID != "R3" {
+		t.Fatalf("started before: %+v", old)
+	}
+	if page, _ := rs.StartedBefore(ctx, t0.Add(30*time.Minute), old[0].StartedAt, old[0].ID, 10); len(page) != 1 || page[0].ID != "R3" {
+		t.Fatalf("the page after R1: %+v", page)
+	}
+	ok(t, rs.LogAccess(ctx, store.RecordingAccess{Recording: "R1", Login: "kim", Action: "play", At: t0.Add(time.Hour), Source: "192.0.2.9"}))
+	ok(t, rs.LogAccess(ctx, store.RecordingAccess{Recording: "R1", Login: "lee", Action: "download", At: t0.Add(2 * time.Hour)}))
+	ok(t, rs.Delete(ctx, "R1"))
+	if _, err := rs.Get(ctx, "R1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a deleted recording: %v", err)
+	}
+	if err := rs.Delete(ctx, "R1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleting twice: %v", err)
+	}
+	ok(t, st.Close())
+	st = reopen()
+	defer st.Close()
+	log, err := st.Recordings().AccessLog(ctx, "R1", 10)
+	ok(t, err)
+	if len(log) != 2 || log[0].Login != "lee" || log[0].Action != "download" || log[1].Source != "192.0.2.9" || !log[1].At.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("the access log after the recording went: %+v", log)
 	}
 }

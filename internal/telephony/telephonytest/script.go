@@ -15,13 +15,17 @@ import (
 
 // Action is one request the engine made.
 type Action struct {
-	Kind   string // place | answer | hangup | play | bridge
-	Leg    telephony.LegID
-	Other  telephony.LegID // bridge
-	Target telephony.Target
-	Audio  telephony.Audio
-	Loop   bool
-	Cause  telephony.Cause
+	Kind  string // place | answer | hangup | play | bridge | mix | record | pause | resume | stop
+	Leg   telephony.LegID
+	Other telephony.LegID // bridge
+	// Sources are a mix's sources; Left and Right a recording's. Recording names it.
+	Sources     []telephony.LegID
+	Left, Right []telephony.LegID
+	Recording   telephony.RecordingID
+	Target      telephony.Target
+	Audio       telephony.Audio
+	Loop        bool
+	Cause       telephony.Cause
 }
 
 func (a Action) String() string {
@@ -34,6 +38,12 @@ func (a Action) String() string {
 		return fmt.Sprintf("bridge %s ↔ %s", a.Leg, a.Other)
 	case "hangup":
 		return fmt.Sprintf("hangup %s (%s)", a.Leg, a.Cause)
+	case "mix":
+		return fmt.Sprintf("mix %s ← %v", a.Leg, a.Sources)
+	case "record":
+		return fmt.Sprintf("record %s L%v R%v", a.Recording, a.Left, a.Right)
+	case "pause", "resume", "stop":
+		return a.Kind + " " + string(a.Recording)
 	}
 	return a.Kind + " " + string(a.Leg)
 }
@@ -46,7 +56,7 @@ type Leg struct {
 	Answered bool
 	Ended    bool
 	Cause    telephony.Cause // why the engine ended it
-	Hears    string          // "audio:<name>" or "leg:<id>" or ""
+	Hears    string          // "audio:<name>", "leg:<id>", "mix:<id>+<id>…" (sources in order) or ""
 	Loop     bool
 }
 
@@ -59,11 +69,20 @@ type Network struct {
 	order   []telephony.LegID
 	next    int
 	changed chan struct{}
+	recs    map[telephony.RecordingID]*Recording
+}
+
+// Recording is what the network knows of one recording.
+type Recording struct {
+	ID          telephony.RecordingID
+	Left, Right []telephony.LegID
+	Paused      bool
+	Stopped     bool
 }
 
 // New returns an empty network; call SetHandler before use.
 func New() *Network {
-	return &Network{legs: map[telephony.LegID]*Leg{}, changed: make(chan struct{})}
+	return &Network{legs: map[telephony.LegID]*Leg{}, changed: make(chan struct{}), recs: map[telephony.RecordingID]*Recording{}}
 }
 
 // SetHandler connects the engine.
@@ -124,6 +143,79 @@ func (n *Network) Bridge(a, b telephony.LegID) {
 		n.leg(a).Hears = "leg:" + string(b)
 		n.leg(b).Hears = "leg:" + string(a)
 	})
+}
+
+// Mix implements telephony.Telephony.
+func (n *Network) Mix(leg telephony.LegID, sources []telephony.LegID) {
+	src := append([]telephony.LegID(nil), sources...)
+	n.record(Action{Kind: "mix", Leg: leg, Sources: src}, func() {
+		h := "mix:"
+		for i, s := range src {
+			if i > 0 {
+				h += "+"
+			}
+			h += string(s)
+		}
+		n.leg(leg).Hears, n.leg(leg).Loop = h, false
+	})
+}
+
+// Record implements telephony.Telephony.
+func (n *Network) Record(id telephony.RecordingID, left, right []telephony.LegID) {
+	l, r := append([]telephony.LegID(nil), left...), append([]telephony.LegID(nil), right...)
+	n.record(Action{Kind: "record", Recording: id, Left: l, Right: r}, func() {
+		rec := n.recs[id]
+		if rec == nil {
+			rec = &Recording{ID: id}
+			n.recs[id] = rec
+		}
+		if !rec.Stopped {
+			rec.Left, rec.Right = l, r
+		}
+	})
+}
+
+// PauseRecording implements telephony.Telephony.
+func (n *Network) PauseRecording(id telephony.RecordingID, paused bool) {
+	kind := "resume"
+	if paused {
+		kind = "pause"
+	}
+	n.record(Action{Kind: kind, Recording: id}, func() {
+		if rec := n.recs[id]; rec != nil {
+			rec.Paused = paused
+		}
+	})
+}
+
+// StopRecording implements telephony.Telephony.
+func (n *Network) StopRecording(id telephony.RecordingID) {
+	n.record(Action{Kind: "stop", Recording: id}, func() {
+		if rec := n.recs[id]; rec != nil {
+			rec.Stopped = true
+		}
+	})
+}
+
+// Recordings returns every recording the engine started, in no order.
+func (n *Network) Recordings() []Recording {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []Recording
+	for _, r := range n.recs {
+		out = append(out, *r)
+	}
+	return out
+}
+
+// FailRecording reports that a recording could not be written (a full disk).
+func (n *Network) FailRecording(id telephony.RecordingID) {
+	n.mu.Lock()
+	if rec := n.recs[id]; rec != nil {
+		rec.Stopped = true
+	}
+	n.mu.Unlock()
+	n.h.Report(telephony.Event{Kind: telephony.RecordingFailed, Recording: id})
 }
 
 // Actions returns every action so far.

@@ -157,13 +157,17 @@ export function ticketView(ctx, main, id) {
       'call.answered', 'call.ended', 'call.talk', 'call.hold', 'call.cause', 'call.by', 'call.transfers']
     const calls = (tk.calls || []).length ? tableWrap(h('table', { class: 'list', id: 'ticket-calls' },
       h('thead', {}, h('tr', {}, cols.map((k) => h('th', { scope: 'col' }, t(k))))),
-      h('tbody', {}, tk.calls.map((c) => h('tr', { 'data-call': c.id },
+      h('tbody', {}, tk.calls.flatMap((c) => [h('tr', { 'data-call': c.id },
         h('td', {}, enumLabel('dir', c.direction)), h('td', {}, callButton(ctx, c.from)), h('td', {}, callButton(ctx, c.to)), h('td', {}, phone(c.caller_id)),
         h('td', {}, c.queue ? code(c.queue) : ''), h('td', {}, agentName(ctx, c.agent)), h('td', {}, when(c.offered_at)), h('td', {}, when(c.answered_at)),
         h('td', {}, when(c.ended_at)), h('td', {}, duration(c.talk_seconds)), h('td', {}, duration(c.hold_seconds)),
         h('td', { 'data-cause': c.hangup_cause || '' }, enumLabel('cause', c.hangup_cause)), h('td', { 'data-by': c.hangup_by || '' }, enumLabel('by', c.hangup_by)),
         h('td', {}, (c.transfers || []).map((x) => h('div', { 'data-outcome': x.outcome },
-          agentName(ctx, x.from), ' → ', transferTo(ctx, x), ': ', enumLabel('outcome', x.outcome)))))))), t('ticket.calls'))
+          agentName(ctx, x.from), ' → ', transferTo(ctx, x), ': ', enumLabel('outcome', x.outcome))))),
+        // the recording on a row of its own under its call, where a wide table cannot push it
+        // out of sight
+        c.recording ? h('tr', { class: 'recording-row', 'data-recording-of': c.id },
+          h('td', { colspan: cols.length }, recordingPlayer(c.recording))) : null]).filter(Boolean))), t('ticket.calls'))
       : h('p', { class: 'hint', id: 'ticket-calls' }, t('ticket.noCalls'))
     const earlier = (tk.earlier || []).length ? h('ul', { class: 'earlier', id: 'ticket-earlier' }, tk.earlier.map((e) =>
       h('li', { 'data-id': e.id }, h('a', { href: `#/tickets/${e.id}` }, `#${e.id} ${e.subject}`), ' ', h('span', { class: 'badge status-' + e.status }, t('status.' + e.status)), ' ', when(e.created_at))))
@@ -182,6 +186,18 @@ export function ticketView(ctx, main, id) {
     if ((ev.type === 'ticket.updated' && ev.data.ticket === id) || (ev.type === 'call.ended' && ticket && (ticket.calls || []).some((c) => c.id === ev.call))) load()
   })
   return { destroy: off }
+}
+
+// recordingPlayer plays a call's recording inline with the browser's own controls (a seek bar,
+// keyboard operable); the browser asks for ranges as it seeks. Playing needs the right to: the
+// call's agent, the service's managers and administrators; the server logs each play.
+function recordingPlayer(r) {
+  if (!r) return ''
+  const src = '/api/v1/recordings/' + encodeURIComponent(r.id)
+  return h('div', { class: 'recording', 'data-recording': r.id }, h('span', {}, t('call.recording'), ' '),
+    h('audio', { controls: true, preload: 'none', src, 'aria-label': t('recording.player', { seconds: duration(r.seconds) }) }),
+    r.paused_seconds > 0 ? h('div', { class: 'hint' }, t('recording.paused', { seconds: duration(r.paused_seconds) })) : '',
+    h('a', { href: src + '?download=1', download: r.id + '.wav' }, t('recording.download')))
 }
 
 function transferTo(ctx, x) {
