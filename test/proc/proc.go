@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -170,6 +171,20 @@ func (s *Server) Exited() bool {
 
 // Output is everything the process printed so far.
 func (s *Server) Output() string { return s.log.String() }
+
+// WaitOutput waits until the process has printed want, or the timeout passes, and says
+// whether it did. The health check answers before the server finishes logging that it
+// serves, so a test reading the start-up lines waits for them here.
+func (s *Server) WaitOutput(want string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(s.Output(), want) {
+		if time.Now().After(deadline) || s.Exited() {
+			return strings.Contains(s.Output(), want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}
 
 // Run runs the binary with args to completion (a command that is not serve, or a serve that
 // must refuse to start) and returns its combined output and exit code.

@@ -84,7 +84,9 @@ func TestSIPOverTLSPhoneCallsWithAudio(t *testing.T) {
 	carrier := newPeer(t, "127.0.0.1", "")
 	s := proc.Start(t, binary, proc.Options{Site: sipSite(carrier.port()), AdminPassword: adminPassword, TLS: true,
 		Args: []string{"--tls-cert", certFile, "--tls-key", keyFile}})
-	if !strings.Contains(s.Output(), "sips="+s.SIPS) {
+	// (the health check can answer before this line is written: CI once read the output
+	// a moment too early)
+	if !s.WaitOutput("sips="+s.SIPS, 5*time.Second) {
 		t.Fatalf("the server does not say it serves SIP over TLS on %s:\n%s", s.SIPS, s.Output())
 	}
 
