@@ -115,7 +115,7 @@ export async function axeCheck(page, label) {
 // latinCheck walks the visible text and fails on any Latin-script word that is not a proper
 // name, a code or a number: allowed are the words below, anything marked translate="no" (the
 // console marks logins, ids, hosts so), and the test's own data (logins, ids).
-const properNames = ['Ringdesk', 'English', 'CTI', 'SIP', 'ID', 'WAV', 'DTMF', 'HTTPS', 'IP', 'CIDR', 'MB', 'kHz', 'PCM', 'A-law', 'μ-law', 'Alt', 'sip', 'x']
+const properNames = ['Ringdesk', 'English', 'CTI', 'SIP', 'ID', 'WAV', 'DTMF', 'HTTPS', 'UDP', 'TCP', 'TLS', 'IP', 'CIDR', 'MB', 'kHz', 'PCM', 'A-law', 'μ-law', 'Alt', 'sip', 'x']
 
 export async function latinCheck(page, label, data = []) {
   const allowed = [...properNames, ...data]
