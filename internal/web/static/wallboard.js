@@ -108,7 +108,21 @@ export function wallboardPage(app) {
     updated = new Date()
     render()
     const events = new Events(token)
-    events.onStatus((on) => { online = on; renderStatus() })
+    let connected = false
+    events.onStatus((on) => {
+      online = on
+      renderStatus()
+      // back after a lost connection: a token's socket sends the figures as it opens, a
+      // session's does not, so they are read again
+      if (on && connected && !token) {
+        get('/api/v1/stats/realtime?service=' + encodeURIComponent(service), opts).then((again) => {
+          for (const q of again.queues || []) queues.set(q.queue, q)
+          updated = new Date()
+          render()
+        }).catch(() => {})
+      }
+      if (on) connected = true
+    })
     events.on((ev) => {
       if (ev.type !== 'stats.queue' || ev.service !== service || !ev.data) return
       queues.set(ev.data.queue, ev.data)

@@ -209,6 +209,10 @@ try {
 
   await step('통화 이력 finds the calls by number with hyphens, by outcome, and links each to its ticket', async () => {
     await go(boss, '#/calls', '#calls-form')
+    await boss.fill('#calls-phone', '010-오오오')
+    await boss.click('#calls-search')
+    await boss.waitForSelector('#calls-form [data-error-for="phone"]:not(:empty)')
+    expect(/숫자와 하이픈/.test(await boss.textContent('#calls-form [data-error-for="phone"]')), 'a number that is not one is refused beside its field, in Korean')
     await boss.fill('#calls-phone', '010-5555-6666')
     await boss.click('#calls-search')
     await boss.waitForFunction(() => document.querySelectorAll('#calls-rows tr[data-call]').length === 2)
