@@ -16,6 +16,8 @@ export class APIError extends Error {
 
 export async function call(method, path, body, opts = {}) {
   const init = { method, credentials: 'same-origin', headers: { 'X-Ringdesk': '1' } }
+  // a wallboard's read-only token (wallboard.js) rides as a bearer token, never in the URL
+  if (opts.token) init.headers.Authorization = 'Bearer ' + opts.token
   if (body instanceof Blob || body instanceof ArrayBuffer) {
     init.body = body
     init.headers['Content-Type'] = opts.type || 'application/octet-stream'
@@ -51,7 +53,10 @@ export const del = (p, o) => call('DELETE', p, undefined, o)
 // is retried with back-off, and each new connection starts with a cti.snapshot so the widget
 // shows the true state again.
 export class Events {
-  constructor() {
+  // token: a wallboard token, for a television that has no session (its socket carries the
+  // token as access_token: a browser's WebSocket cannot send headers)
+  constructor(token = '') {
+    this.token = token
     this.listeners = new Set()
     this.statusListeners = new Set()
     this.ws = null
@@ -89,7 +94,8 @@ export class Events {
 
   connect() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
-    const ws = new WebSocket(`${proto}//${location.host}/api/v1/events`)
+    const q = this.token ? '?access_token=' + encodeURIComponent(this.token) : ''
+    const ws = new WebSocket(`${proto}//${location.host}/api/v1/events${q}`)
     this.ws = ws
     ws.onopen = () => { this.delay = 250; this.setOnline(true) }
     ws.onmessage = (m) => {
@@ -103,7 +109,7 @@ export class Events {
       this.setOnline(false)
       if (this.closed) return
       // 4401: the session ended (logout elsewhere, new password, account removed): log in again
-      if (e.code === 4401) { window.dispatchEvent(new CustomEvent('ringdesk:unauthorized')); return }
+      if (e.code === 4401) { window.dispatchEvent(new CustomEvent(this.token ? 'ringdesk:revoked' : 'ringdesk:unauthorized')); return }
       setTimeout(() => this.connect(), this.delay)
       this.delay = Math.min(this.delay * 2, 4000)
     }

@@ -5,6 +5,7 @@ import { h, clear, toast, refreshTimes } from './dom.js'
 import { t, getLang, setLang, errorText } from './i18n.js'
 import { Widget } from './widget.js'
 import { screens, home } from './screens.js'
+import { wallboardPage } from './wallboard.js'
 
 const app = document.getElementById('app')
 
@@ -156,7 +157,12 @@ export function route() {
   document.title = title ? `${title.textContent} · ${t('app.title')}` : t('app.title')
 }
 
-window.addEventListener('hashchange', route)
-window.addEventListener('ringdesk:unauthorized', () => { if (ctx.me) showLogin(t('error.unauthorized')) })
-window.addEventListener('ringdesk:toast', (e) => toast(e.detail.message, e.detail.kind))
-boot()
+// /wallboard is the same page without the console: big numbers for a TV (wallboard.js)
+if (location.pathname === '/wallboard') {
+  wallboardPage(app)
+} else {
+  window.addEventListener('hashchange', route)
+  window.addEventListener('ringdesk:unauthorized', () => { if (ctx.me) showLogin(t('error.unauthorized')) })
+  window.addEventListener('ringdesk:toast', (e) => toast(e.detail.message, e.detail.kind))
+  boot()
+}

@@ -119,6 +119,28 @@ export class Softphone {
     }
   }
 
+  // the connected call's audio sender, the one that carries DTMF (the newest connected leg)
+  dtmfSender() {
+    let out = null
+    for (const pc of this.pcs.values()) {
+      if (pc.connectionState !== 'connected') continue
+      const s = pc.getSenders().find((x) => x.track && x.track.kind === 'audio' && x.dtmf)
+      if (s) out = s.dtmf
+    }
+    return out
+  }
+
+  canSendDigits() { return typeof RTCDTMFSender !== 'undefined' }
+
+  // sendDigits presses keys on the call: RFC 4733 events on the audio stream (the server
+  // relays them to the other party's leg). Keys pressed quickly queue after those still going.
+  sendDigits(keys) {
+    const d = this.dtmfSender()
+    if (!d || (d.canInsertDTMF === false)) return false
+    d.insertDTMF(d.toneBuffer + keys, 120, 70)
+    return true
+  }
+
   static canChooseSpeaker() { return typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype }
 
   async onEvent(ev) {

@@ -142,7 +142,8 @@ export class Widget {
     }
     if (prevState !== v.state) {
       // a new state closes panels that no longer apply
-      const keep = { dial: idleStates, transfer: ['on_call', 'held'], forced: ['on_call', 'held'], work: idleStates }
+      const keep = { dial: idleStates, transfer: ['on_call', 'held'], forced: ['on_call', 'held'], work: idleStates, keypad: ['on_call', 'held', 'consulting'] }
+      if (!['on_call', 'held', 'consulting'].includes(v.state)) this.sentDigits = ''
       if (this.panelMode && keep[this.panelMode] && !keep[this.panelMode].includes(v.state)) this.panelMode = ''
       if (v.state === 'offered' || v.state === 'after_call') {
         if (!this.open) this.toggle(true)
@@ -190,11 +191,18 @@ export class Widget {
     if (ev.type === 'cti.snapshot') return this.setView(ev.data)
     if (ev.agent !== this.ctx.me.login) return
     if (ev.type === 'agent.state') {
+      // a change of the agent's own (or the system's) ends the line saying a manager made one
+      if (!ev.data.by || ev.data.by === this.ctx.me.login) this.forcedBy = null
       // show the new state at once; the details follow
       this.view = { ...this.view, state: ev.data.to, reason: ev.data.reason, since: ev.at }
       this.render()
       this.refresh()
       return
+    }
+    if (ev.type === 'agent.notice' && ev.data.kind === 'forced') {
+      // a manager changed the state: the widget says who, until the agent changes it again
+      this.forcedBy = { name: ev.data.by_name || ev.data.by, to: ev.data.to, at: ev.at }
+      this.render()
     }
     if (ev.type === 'agent.notice') {
       // a recall the phone caused leaves the agent on 휴식 or 대기 (as the service says): the
@@ -311,7 +319,10 @@ export class Widget {
       }
       if (this.panelMode === 'settings') content = [content, this.settingsPanel()]
     }
-    const body = this.collapsed ? null : h('div', { class: 'widget-body' }, content)
+    const f = this.forcedBy
+    const forced = f && f.to === v.state ? h('p', { class: 'forced-by', id: 'forced-by', role: 'status', 'data-by': f.name },
+      t('widget.forcedBy', { name: f.name, state: stateLabel(v.state, v.reason) })) : null
+    const body = this.collapsed ? null : h('div', { class: 'widget-body' }, forced, content)
     const foot = this.collapsed ? null : this.footer()
     clear(this.panel, head, body, foot)
     this.renderClock()
@@ -459,6 +470,7 @@ export class Widget {
       c.ticket ? h('p', {}, h('a', { href: `#/tickets/${c.ticket}`, id: 'call-ticket' }, t('call.ticket', { id: c.ticket }))) : null,
       c.customer_held ? h('p', { class: 'notice', id: 'customer-held', role: 'status' }, t('call.customerHeld')) : null)
     const out = [info]
+    const keypad = this.keypadButton()
     const mute = this.softphone ? h('button', { type: 'button', id: 'cti-mute', 'aria-pressed': String(this.softphone.muted), 'aria-keyshortcuts': 'Alt+M',
       class: this.softphone.muted ? 'on' : '', onclick: () => { this.softphone.setMuted(!this.softphone.muted); this.render() } },
     this.softphone.muted ? t('cti.unmute') : t('cti.mute')) : null
@@ -469,11 +481,13 @@ export class Widget {
         ? t('transfer.consulting', { target: who }) : t('transfer.dialing', { target: who })))
       out.push(h('div', { class: 'buttons' },
         h('button', { type: 'button', class: 'primary', id: 'consult-complete', disabled: !(consult && consult.up), onclick: () => this.act(() => post('/api/v1/cti/consult/complete')) }, t('cti.connect')),
-        h('button', { type: 'button', id: 'consult-cancel', onclick: () => this.act(() => post('/api/v1/cti/consult/cancel')) }, t('cti.cancel')), mute))
+        h('button', { type: 'button', id: 'consult-cancel', onclick: () => this.act(() => post('/api/v1/cti/consult/cancel')) }, t('cti.cancel')), mute, keypad))
+      if (this.panelMode === 'keypad') out.push(this.keypadPanel())
       return out
     }
     if (c.role === 'caller' || c.role === 'target') {
-      out.push(h('div', { class: 'buttons' }, mute, h('button', { type: 'button', id: 'cti-hangup', onclick: () => this.act(() => post('/api/v1/cti/hangup')) }, t('cti.hangup'))))
+      out.push(h('div', { class: 'buttons' }, mute, keypad, h('button', { type: 'button', id: 'cti-hangup', onclick: () => this.act(() => post('/api/v1/cti/hangup')) }, t('cti.hangup'))))
+      if (this.panelMode === 'keypad') out.push(this.keypadPanel())
       return out
     }
     out.push(h('div', { class: 'buttons' },
@@ -482,11 +496,47 @@ export class Widget {
       v.state === 'held'
         ? h('button', { type: 'button', id: 'cti-unhold', 'aria-keyshortcuts': 'Alt+H', onclick: () => this.act(() => post('/api/v1/cti/unhold')) }, t('cti.unhold'))
         : h('button', { type: 'button', id: 'cti-hold', 'aria-keyshortcuts': 'Alt+H', onclick: () => this.act(() => post('/api/v1/cti/hold')) }, t('cti.hold')),
-      mute,
+      mute, keypad,
       h('button', { type: 'button', id: 'cti-hangup', onclick: () => this.act(() => post('/api/v1/cti/hangup')) }, t('cti.hangup'))))
+    if (this.panelMode === 'keypad') out.push(this.keypadPanel())
     if (this.panelMode === 'transfer') out.push(this.transferPanel())
     if (this.panelMode === 'forced') out.push(this.forcedPanel())
     return out
+  }
+
+  // keypadButton opens the keypad (DTMF) during a call. A desk-phone agent has the phone's own
+  // keypad: the panel says so instead of sending anything.
+  keypadButton() {
+    return h('button', { type: 'button', id: 'cti-keypad', 'aria-expanded': String(this.panelMode === 'keypad'), 'aria-controls': 'keypad-panel',
+      onclick: () => {
+        this.panelMode = this.panelMode === 'keypad' ? '' : 'keypad'
+        this.render()
+        if (this.panelMode === 'keypad') this.panel.querySelector('#keypad-panel button')?.focus()
+      } }, t('keypad.open'))
+  }
+
+  keypadPanel() {
+    const box = h('section', { class: 'panel', id: 'keypad-panel', 'aria-labelledby': 'keypad-title' }, h('h3', { id: 'keypad-title' }, t('keypad.title')))
+    if (!this.softphone) return clear(box, box.firstChild, h('p', { class: 'hint', id: 'keypad-desk' }, t('keypad.deskPhone')))
+    if (!this.softphone.canSendDigits()) return clear(box, box.firstChild, h('p', { class: 'hint', id: 'keypad-unsupported' }, t('keypad.unsupported')))
+    const sent = h('output', { class: 'keypad-sent', id: 'keypad-sent', 'aria-live': 'polite', 'aria-label': t('keypad.sent') }, this.sentDigits || '')
+    const keys = h('div', { class: 'keypad', role: 'group', 'aria-label': t('keypad.title'),
+      // the number keys of the keyboard press the same keys while the keypad has the focus
+      onkeydown: (e) => {
+        if (e.altKey || e.ctrlKey || e.metaKey || !/^[0-9*#]$/.test(e.key)) return
+        e.preventDefault()
+        this.press(e.key, sent)
+      } },
+    ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'].map((k) =>
+      h('button', { type: 'button', id: 'keypad-' + ({ '*': 'star', '#': 'hash' }[k] || k), 'data-key': k, 'aria-label': t('keypad.key', { key: k }), onclick: () => this.press(k, sent) }, k)))
+    box.append(keys, h('p', {}, t('keypad.sent'), ': ', sent), h('p', { class: 'hint' }, t('keypad.hint')))
+    return box
+  }
+
+  press(key, sent) {
+    if (!this.softphone.sendDigits(key)) return toast(t('keypad.unsupported'), 'warn')
+    this.sentDigits = ((this.sentDigits || '') + key).slice(-24)
+    sent.textContent = this.sentDigits
   }
 
   // targetName words a consult target: agent:lee is that agent by name, a number the Korean way.
@@ -583,8 +633,7 @@ export class Widget {
         onchange: () => this.softphone.useSpeaker(speaker.value) }, h('option', { value: '' }, t('settings.default')))
       const meter = h('meter', { id: 'mic-level', min: 0, max: 1, low: 0.1, high: 0.8, optimum: 0.5, value: 0 })
       box.append(field(t('settings.mic'), mic, 'mic'), field(t('settings.level'), meter, 'level'),
-        field(t('settings.speaker'), speaker, 'speaker', Softphone.canChooseSpeaker() ? '' : t('settings.nospeaker')),
-        h('p', { class: 'hint', id: 'keypad-note' }, t('settings.keypad')))
+        field(t('settings.speaker'), speaker, 'speaker', Softphone.canChooseSpeaker() ? '' : t('settings.nospeaker')))
       this.fillDevices(mic, speaker)
       this.meterEl = meter
       setTimeout(() => this.startMeter(), 0)

@@ -263,6 +263,13 @@ func (p *Phone) Wait(typ string, after int, timeout time.Duration) Event {
 	}
 }
 
+// Events returns a copy of the events that have arrived so far, in order.
+func (p *Phone) Events() []Event {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Event(nil), p.events...)
+}
+
 // Seen returns how many events have arrived so far.
 func (p *Phone) Seen() int {
 	p.mu.Lock()
