@@ -458,6 +458,9 @@ export class Widget {
       return [t('call.transferFrom', { name: c.transfer_from_name || c.transfer_from }),
         c.customer ? ' · ' + t('call.customer', { number: formatPhone(c.customer) }) : '']
     }
+    // the state event shows the new state at once and the call's details follow: until they
+    // do, say nothing rather than "번호 없음" about a caller who has a number
+    if (!c.direction) return '…'
     const n = c.direction === 'outbound' ? c.to : c.from
     return n ? formatPhone(n) : t('call.unknown')
   }

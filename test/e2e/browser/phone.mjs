@@ -226,6 +226,9 @@ export async function phoneSuite(b, { ask, mark }) {
     await lee.click('#offer-accept')
     await waitState(kim, 'consulting')
     await waitState(lee, 'on_call')
+    // the state shows at once, who is on the line a moment later (under load, CI's run read
+    // "번호 없음" here: the widget showed its old, empty call with the new state)
+    await lee.waitForFunction(() => document.querySelector('#call-party')?.textContent.includes('김상담'), null, { timeout: 5000 }).catch(() => {})
     const party = await text(lee, '#call-party')
     expect(party.includes('김상담') && party.includes(customerKo), `lee talks with "${party}"`)
     await kim.waitForSelector('#consult-complete:not([disabled])')
