@@ -159,6 +159,7 @@ func runUAC(st step, uac, target string, rate, seconds int) step {
 	}
 	werr := calls.wait()
 	stats, serr := calls.stats()
+	first := calls.firstError()
 	calls.stop()
 	if serr != nil {
 		st.detail = serr.Error()
@@ -167,6 +168,9 @@ func runUAC(st step, uac, target string, rate, seconds int) step {
 	st.done, st.failed = statInt(stats, "SuccessfulCall(C)"), statInt(stats, "FailedCall(C)")
 	st.ok = werr == nil && st.failed == 0 && st.done == st.attempted
 	st.detail = fmt.Sprintf("%d of %d calls succeeded, %d failed", st.done, st.attempted, st.failed)
+	if werr != nil {
+		st.detail += fmt.Sprintf(" (SIPp: %v%s)", werr, first)
+	}
 	return st
 }
 

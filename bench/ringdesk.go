@@ -290,6 +290,21 @@ func registerAll(server string, s *site.Site, contact string) error {
 // profile takes a CPU profile of the server for d, saves it under bench/profiles and returns
 // the top of it as text.
 func (p *proc) profile(d time.Duration, name string) (string, error) {
+	if file := os.Getenv("BENCH_TRACE"); file != "" {
+		// an execution trace beside the profile, for where the time goes that is not CPU:
+		// go tool trace FILE
+		go func() {
+			res, err := (&http.Client{Timeout: d + 30*time.Second}).Get(fmt.Sprintf("http://%s/debug/pprof/trace?seconds=%d", p.pprof, int(d.Seconds())))
+			if err != nil {
+				return
+			}
+			defer res.Body.Close()
+			if f, err := os.Create(file); err == nil {
+				io.Copy(f, res.Body)
+				f.Close()
+			}
+		}()
+	}
 	res, err := (&http.Client{Timeout: d + 30*time.Second}).Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", p.pprof, int(d.Seconds())))
 	if err != nil {
 		return "", err

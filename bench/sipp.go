@@ -58,6 +58,16 @@ func startSIPp(timeout time.Duration, args ...string) (*sippRun, error) {
 	return r, nil
 }
 
+// firstError is the first line SIPp wrote to its error file, for a failed step's detail.
+func (r *sippRun) firstError() string {
+	b, _ := os.ReadFile(filepath.Join(r.dir, "err.log"))
+	line, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	if line == "" {
+		return ""
+	}
+	return ": " + line
+}
+
 func (r *sippRun) wait() error { err := <-r.done; r.done <- err; return err }
 
 func (r *sippRun) stop() {
