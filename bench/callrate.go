@@ -31,7 +31,7 @@ func benchCallRate(o opts) (*result, error) {
 		rates, seconds, agents = []int{50, 100, 200}, 4, 400
 	}
 	res := &result{name: "callrate", title: "Call set-up rate: carrier → DID → queue → agent's phone → bridged → BYE",
-		command: "go run ./bench -only callrate", target: "≥ 1,000 calls/s with 0 failures; ≥ 0.5 × Kamailio's rate"}
+		command: "go run ./bench -only callrate", target: "≥ 1.0 × Kamailio's rate with every call answered by an agent, synchronous=FULL included (issue 10)"}
 	uac, err := scenario("trunk_uac.xml", false)
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func benchCallRate(o opts) (*result, error) {
 		notes = append(notes, fmt.Sprintf("Run %d: Ringdesk %s; Kamailio %s; direct %s.", run+1, rd.detail, kam.detail, direct.detail))
 	}
 	r, k := res.value("Ringdesk: highest rate with every call answered by an agent"), res.value("SIPp → Kamailio (stateful, record-routing) → SIPp")
-	res.verdict = verdict(r >= 1000 && r >= k/2, fmt.Sprintf("%.0f calls/s, %.2f × Kamailio's %.0f", r, r/k, k))
+	res.verdict = verdict(r >= k, fmt.Sprintf("%.0f calls/s, %.2f × Kamailio's %.0f", r, r/k, k))
 	res.notes = append(res.notes, fmt.Sprintf("Each rate runs for %d s; a rate passes when SIPp reports no failed call and, for Ringdesk, every call was answered by an agent's phone (from the call records). Rates tried: %v; the climb stops at the first failure. Agents accept offers by themselves and wrap up for 1 s, %d of them.", seconds, rates, agents))
 	res.notes = append(res.notes, notes...)
 	return res, nil
