@@ -43,7 +43,9 @@ func (dialect) IsBusy(err error) bool {
 // write is lost even on power loss; the engine's group commit keeps that affordable.
 func Open(ctx context.Context, path string) (store.Store, error) {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+	// wal_autocheckpoint(0): the writer never checkpoints; a checkpointer connection does (see
+	// checkpointer), so that copying the WAL into the database and its fsync hold no commit
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "wal_autocheckpoint(0)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -76,8 +78,14 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
+	cp, err := newCheckpointer(path)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, err
+	}
 	return sqlstore.New(dialect{}, r, w, func() error {
-		return errors.Join(r.Close(), w.Close())
+		return errors.Join(cp.stop(), r.Close(), w.Close())
 	}), nil
 }
 
