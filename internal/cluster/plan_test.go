@@ -13,7 +13,9 @@ var t0 = time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 func TestTake(t *testing.T) {
 	alive := func(name string) store.Node { return store.Node{Name: name, Seen: t0.Add(-time.Second)} }
 	dead := func(name string) store.Node { return store.Node{Name: name, Seen: t0.Add(-10 * time.Second)} }
-	held := func(svc, node string) store.Lease { return store.Lease{Service: svc, Node: node, Expires: t0.Add(3 * time.Second)} }
+	held := func(svc, node string) store.Lease {
+		return store.Lease{Service: svc, Node: node, Expires: t0.Add(3 * time.Second)}
+	}
 	expired := func(svc, node string) store.Lease { return store.Lease{Service: svc, Node: node, Expires: t0} }
 	cases := []struct {
 		name     string
