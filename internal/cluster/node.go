@@ -74,6 +74,13 @@ func New(cfg Config) *Node {
 	return &Node{cfg: cfg, started: cfg.Clock.Now(), held: map[string]time.Time{}}
 }
 
+// SetAddrs sets where the other nodes reach this one, once its ports are bound; before Start.
+func (n *Node) SetAddrs(sip, http string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.cfg.SIP, n.cfg.HTTP = sip, http
+}
+
 // Name is the node's name.
 func (n *Node) Name() string { return n.cfg.Name }
 
@@ -87,6 +94,8 @@ func (n *Node) Start(ctx context.Context) error {
 }
 
 func (n *Node) self(now time.Time) store.Node {
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	return store.Node{Name: n.cfg.Name, SIP: n.cfg.SIP, HTTP: n.cfg.HTTP, Started: n.started, Seen: now}
 }
 

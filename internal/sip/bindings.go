@@ -54,7 +54,7 @@ func (s *Server) saveBindings(ext string) func([]binding) error {
 
 // loadBindings takes the registrations kept from before a restart. A binding whose contact
 // cannot be read is skipped (and said); the phone's next REGISTER puts it right.
-func (s *Server) loadBindings(ctx context.Context) error {
+func (s *Server) loadBindings(ctx context.Context, quiet bool) error {
 	bs := s.cfg.Bindings
 	if bs == nil {
 		return nil
@@ -85,8 +85,13 @@ func (s *Server) loadBindings(ctx context.Context) error {
 		exts[k.Extension] = true
 	}
 	s.reg.load(list)
-	if len(list) > 0 {
+	if len(list) > 0 && !quiet {
 		s.log.Info("sip: phones' registrations kept from before the restart", "extensions", len(exts), "bindings", len(list))
 	}
 	return nil
 }
+
+// ReloadBindings takes the registrations as the store holds them now, in place of those held.
+// In a cluster a phone registers with whichever node the proxy in front chose, and every node
+// must be able to ring it: each reloads every few seconds.
+func (s *Server) ReloadBindings(ctx context.Context) error { return s.loadBindings(ctx, true) }

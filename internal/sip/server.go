@@ -297,7 +297,7 @@ func (discard) Report(telephony.Event)              {}
 // Start binds UDP and TCP on the listen address (and TLS on TLSListen) and serves until Close
 // or until ctx ends.
 func (s *Server) Start(ctx context.Context) error {
-	if err := s.loadBindings(ctx); err != nil {
+	if err := s.loadBindings(ctx, false); err != nil {
 		return err
 	}
 	udp, tcp, err := listenBoth(s.cfg.Listen)
