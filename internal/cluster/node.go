@@ -241,7 +241,7 @@ func (n *Node) Owns(service string) bool {
 }
 
 // Owner returns the other node serving service as of the last beat; false when this node
-// serves it or nobody does (its owner died and no node has taken it yet).
+// serves it or nobody does (its owner died or stopped beating, and no node has taken it yet).
 func (n *Node) Owner(service string) (store.Node, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -254,7 +254,9 @@ func (n *Node) Owner(service string) (store.Node, bool) {
 			continue
 		}
 		for _, x := range st.Nodes {
-			if x.Name == l.Node {
+			// an owner silent for three beats is most likely dead: sending calls there would
+			// only make them wait for it; "nobody" makes them retry until its lease expires
+			if x.Name == l.Node && st.Now.Sub(x.Seen) < 3*n.cfg.Every {
 				return x, true
 			}
 		}

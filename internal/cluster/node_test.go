@@ -100,8 +100,17 @@ func TestTwoNodesShareThenFailOver(t *testing.T) {
 
 	// a stops (its clock no longer moves: no beat, no renewal); within a lease's life and a
 	// beat, b serves both and was told to adopt a's service; nothing else happened
-	var took time.Duration
-	for took = 0; took < 10*time.Second && len(b.Held()) < 2; took += 100 * time.Millisecond {
+	// silent for more than three beats: b no longer names a as the owner (calls are told to
+	// retry rather than sent to a dead node), though a's lease has not expired yet
+	r.advance(4*time.Second, "b")
+	if o, ok := b.Owner(aSvc); ok {
+		t.Fatalf("b names %s as %s's owner after 4 s of silence", o.Name, aSvc)
+	}
+	if len(b.Held()) != 1 {
+		t.Fatalf("b took a's service before its lease expired: %v", b.Held())
+	}
+	var took = 4 * time.Second
+	for ; took < 10*time.Second && len(b.Held()) < 2; took += 100 * time.Millisecond {
 		r.advance(100*time.Millisecond, "b")
 	}
 	if got := b.Held(); !reflect.DeepEqual(got, []string{"sales", "support"}) {

@@ -196,7 +196,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	} else if n > 0 {
 		cfg.Logger.Debug("expired phone registrations removed", "count", n)
 	}
-	if s.SIP, err = sip.New(sip.Config{Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger, Bindings: bindings{s.Store.Registrations()},
+	if s.SIP, err = sip.New(sip.Config{Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger, Bindings: bindings{s.Store.Registrations()}, SharedBindings: cfg.Node != "",
 		TrunkProbe: cfg.TrunkProbe, TLSListen: sips, TLS: sipTLS, DigestSHA256Agents: cfg.SIPDigestSHA256}, nil, s.Media); err != nil {
 		return nil, err
 	}

@@ -95,3 +95,20 @@ func (s *Server) loadBindings(ctx context.Context, quiet bool) error {
 // In a cluster a phone registers with whichever node the proxy in front chose, and every node
 // must be able to ring it: each reloads every few seconds.
 func (s *Server) ReloadBindings(ctx context.Context) error { return s.loadBindings(ctx, true) }
+
+// reloadShared reloads the bindings for a call to an extension not registered here, at most
+// twice a second however many such calls come; it reports whether it reloaded.
+func (s *Server) reloadShared() bool {
+	now := time.Now().UnixNano()
+	last := s.sharedAt.Load()
+	if now-last < int64(500*time.Millisecond) || !s.sharedAt.CompareAndSwap(last, now) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, storeTimeout)
+	defer cancel()
+	if err := s.loadBindings(ctx, true); err != nil {
+		s.log.Warn("sip: reloading shared registrations failed", "err", err)
+		return false
+	}
+	return true
+}

@@ -59,6 +59,10 @@ type Config struct {
 	MinExpires, MaxExpires, DefaultExpires int
 	// Bindings keeps registrations across restarts; nil keeps them in memory only.
 	Bindings BindingStore
+	// SharedBindings: other servers write to Bindings too (a cluster, where a phone registers
+	// with whichever node the proxy chose). An extension not registered here is then looked
+	// up there before a call to it fails.
+	SharedBindings bool
 	// Clock drives the watch over live legs (media timeouts, session timers); the wall
 	// clock when nil. WatchEvery is how often it looks: every second when 0.
 	Clock      clock.Clock
@@ -98,18 +102,20 @@ type Server struct {
 	h       atomic.Pointer[telephony.Handler]
 	browser atomic.Pointer[BrowserLegs]
 	dir     atomic.Pointer[directory.Index]
-	timers  atomic.Pointer[timing] // the site's SIP settings, swapped with the directory
-	health  trunkHealth
-	clock   clock.Clock
-	watchT  clock.Timer // the next look at the live legs; nil once stopped
-	watchMu sync.Mutex
-	reg     *registrar
-	nonces  *nonces
-	guard   *auth.Limiter // failed digests, per (extension, source) and per source
-	tagKey  [32]byte      // our dialog tags are MACed with it (localTag)
-	host    string        // advertised address
-	port    int
-	tlsPort int
+	// sharedAt is when shared bindings were last reloaded for a miss (unix ns)
+	sharedAt atomic.Int64
+	timers   atomic.Pointer[timing] // the site's SIP settings, swapped with the directory
+	health   trunkHealth
+	clock    clock.Clock
+	watchT   clock.Timer // the next look at the live legs; nil once stopped
+	watchMu  sync.Mutex
+	reg      *registrar
+	nonces   *nonces
+	guard    *auth.Limiter // failed digests, per (extension, source) and per source
+	tagKey   [32]byte      // our dialog tags are MACed with it (localTag)
+	host     string        // advertised address
+	port     int
+	tlsPort  int
 
 	counters  counters
 	logBudget *logBudget // lockouts, replays, forged answers: a line per source now and then
