@@ -89,6 +89,10 @@ func (n *Node) Start(ctx context.Context) error {
 	if err := n.cfg.Store.Beat(ctx, n.self(n.started)); err != nil {
 		return err
 	}
+	// nodes gone for a day are forgotten: the table lists the cluster, not its history
+	if _, err := n.cfg.Store.Forget(ctx, n.started.Add(-24*time.Hour)); err != nil {
+		return err
+	}
 	n.schedule(0)
 	return nil
 }
@@ -135,10 +139,13 @@ func (n *Node) Tick(ctx context.Context) {
 	n.seen = st
 	n.mu.Unlock()
 	n.release(ctx, st)
-	if now.Sub(n.started) < n.cfg.Grace {
-		return
+	// leases still ours from before a restart (same name, not yet expired): nobody else may
+	// take them until they expire, so serve them again at once
+	take := n.reclaimable(st)
+	if now.Sub(n.started) >= n.cfg.Grace {
+		take = append(take, st.Take()...)
 	}
-	for _, svc := range st.Take() {
+	for _, svc := range take {
 		ok, err := n.cfg.Store.Take(ctx, svc, n.cfg.Name, now, now.Add(n.cfg.TTL))
 		if err != nil {
 			log.Warn("cluster: taking a lease failed", "service", svc, "err", err)
@@ -154,6 +161,22 @@ func (n *Node) Tick(ctx context.Context) {
 		log.Info("cluster: serving a service", "service", svc, "node", n.cfg.Name)
 		n.cfg.Adopt(svc)
 	}
+}
+
+// reclaimable are the configured services whose unexpired lease names this node but which it
+// does not serve: a previous run's.
+func (n *Node) reclaimable(st State) []string {
+	configured := map[string]bool{}
+	for _, s := range st.Services {
+		configured[s] = true
+	}
+	var out []string
+	for _, svc := range st.Held() {
+		if configured[svc] && !n.Owns(svc) {
+			out = append(out, svc)
+		}
+	}
+	return out
 }
 
 // renew extends the leases we hold. One another node took is dropped at once; one we could

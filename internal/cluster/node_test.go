@@ -144,7 +144,7 @@ func TestTwoNodesShareThenFailOver(t *testing.T) {
 	}
 }
 
-// failing is a cluster store whose writes fail while down is set: the database out of reach.
+// failing is a cluster store that fails while down is set: the database out of reach.
 type failing struct {
 	store.ClusterStore
 	mu   sync.Mutex
@@ -160,6 +160,20 @@ func (f *failing) Renew(ctx context.Context, node string, s []string, exp time.T
 		return nil, errDown
 	}
 	return f.ClusterStore.Renew(ctx, node, s, exp)
+}
+
+func (f *failing) Take(ctx context.Context, svc, node string, now, exp time.Time) (bool, error) {
+	if f.isDown() {
+		return false, errDown
+	}
+	return f.ClusterStore.Take(ctx, svc, node, now, exp)
+}
+
+func (f *failing) Leases(ctx context.Context) ([]store.Lease, error) {
+	if f.isDown() {
+		return nil, errDown
+	}
+	return f.ClusterStore.Leases(ctx)
 }
 
 func (f *failing) Beat(ctx context.Context, n store.Node) error {
@@ -184,13 +198,35 @@ func TestUnrenewedLeaseIsDropped(t *testing.T) {
 	f.down = true
 	f.mu.Unlock()
 	lastRenew := r.clocks["a"].Now()
-	for a.Owns("support") {
+	for a.Owns("support") && r.clocks["a"].Now().Sub(lastRenew) < time.Minute {
 		r.advance(100*time.Millisecond, "a")
 	}
 	if held := r.clocks["a"].Now().Sub(lastRenew); held >= DefaultTTL {
 		t.Fatalf("a served for %v after its last renewal, past the lease's %v", held, DefaultTTL)
 	}
 	if got := r.notes(); !reflect.DeepEqual(got, []string{"drop a support"}) {
+		t.Fatalf("callbacks: %v", got)
+	}
+}
+
+// A node restarted (same name) before its leases expired serves its services again at its
+// first beat: nobody else could take them before they expire, and the grace is for sharing
+// out what is free.
+func TestRestartReclaimsOwnLeases(t *testing.T) {
+	r := newRig(t, "sales", "support")
+	a := r.start("a", r.st.Cluster(), t0)
+	r.advance(6*time.Second, "a")
+	if len(a.Held()) != 2 {
+		t.Fatalf("a serves %v", a.Held())
+	}
+	r.notes()
+	// a's process dies (its clock stops) and starts again two seconds later
+	a2 := r.start("a", r.st.Cluster(), r.clocks["a"].Now().Add(2*time.Second))
+	r.advance(100*time.Millisecond, "a")
+	if got := a2.Held(); !reflect.DeepEqual(got, []string{"sales", "support"}) {
+		t.Fatalf("the new run serves %v at its first beat", got)
+	}
+	if got := r.notes(); len(got) != 2 {
 		t.Fatalf("callbacks: %v", got)
 	}
 }

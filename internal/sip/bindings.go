@@ -61,32 +61,41 @@ func (s *Server) loadBindings(ctx context.Context, quiet bool) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
-	kept, err := bs.LiveBindings(ctx, time.Now())
-	if err != nil {
-		return fmt.Errorf("sip: loading the phones' registrations: %w", err)
-	}
-	list := make([]binding, 0, len(kept))
 	exts := map[string]bool{}
-	for _, k := range kept {
-		var u sip.Uri
-		if err := sip.ParseUri(k.Contact, &u); err != nil || u.Host == "" {
-			s.log.Warn("sip: a kept registration has a contact that cannot be read; skipped", "extension", k.Extension,
-				"contact", k.Contact)
-			continue
-		}
-		path, err := addressList([]string{k.Path})
+	n := 0
+	// read and replaced with no REGISTER in between: one answered meanwhile would be lost
+	// from memory until the next reload
+	err := s.reg.reload(func() ([]binding, error) {
+		kept, err := bs.LiveBindings(ctx, time.Now())
 		if err != nil {
-			s.log.Warn("sip: a kept registration has a Path that cannot be read; skipped", "extension", k.Extension,
-				"path", k.Path)
-			continue
+			return nil, fmt.Errorf("sip: loading the phones' registrations: %w", err)
 		}
-		list = append(list, binding{ext: k.Extension, contact: u, source: k.Source, transport: k.Transport,
-			expires: k.Expires, callID: k.CallID, cseq: k.CSeq, path: path})
-		exts[k.Extension] = true
+		list := make([]binding, 0, len(kept))
+		for _, k := range kept {
+			var u sip.Uri
+			if err := sip.ParseUri(k.Contact, &u); err != nil || u.Host == "" {
+				s.log.Warn("sip: a kept registration has a contact that cannot be read; skipped", "extension", k.Extension,
+					"contact", k.Contact)
+				continue
+			}
+			path, err := addressList([]string{k.Path})
+			if err != nil {
+				s.log.Warn("sip: a kept registration has a Path that cannot be read; skipped", "extension", k.Extension,
+					"path", k.Path)
+				continue
+			}
+			list = append(list, binding{ext: k.Extension, contact: u, source: k.Source, transport: k.Transport,
+				expires: k.Expires, callID: k.CallID, cseq: k.CSeq, path: path})
+			exts[k.Extension] = true
+		}
+		n = len(list)
+		return list, nil
+	})
+	if err != nil {
+		return err
 	}
-	s.reg.load(list)
-	if len(list) > 0 && !quiet {
-		s.log.Info("sip: phones' registrations kept from before the restart", "extensions", len(exts), "bindings", len(list))
+	if n > 0 && !quiet {
+		s.log.Info("sip: phones' registrations kept from before the restart", "extensions", len(exts), "bindings", n)
 	}
 	return nil
 }
