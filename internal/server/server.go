@@ -196,7 +196,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	} else if n > 0 {
 		cfg.Logger.Debug("expired phone registrations removed", "count", n)
 	}
-	if s.SIP, err = sip.New(sip.Config{Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger, Bindings: bindings{s.Store.Registrations()}, SharedBindings: cfg.Node != "",
+	var nonceKey []byte
+	if cfg.Node != "" {
+		// a phone's retry with credentials may reach another node than the one that
+		// challenged it: every node signs nonces with the same key
+		if nonceKey, err = s.Store.Cluster().Key(ctx, "sip-nonce"); err != nil {
+			return nil, err
+		}
+	}
+	if s.SIP, err = sip.New(sip.Config{NonceKey: nonceKey, Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger, Bindings: bindings{s.Store.Registrations()}, SharedBindings: cfg.Node != "",
 		TrunkProbe: cfg.TrunkProbe, TLSListen: sips, TLS: sipTLS, DigestSHA256Agents: cfg.SIPDigestSHA256}, nil, s.Media); err != nil {
 		return nil, err
 	}

@@ -54,6 +54,9 @@ type Config struct {
 	// NonceLifetime is how long a digest nonce is good for; 5 minutes when 0. A phone that
 	// answers with an older one is challenged again with stale=true.
 	NonceLifetime time.Duration
+	// NonceKey signs digest nonces; random when empty. The nodes of a cluster share one, so
+	// that any node takes a nonce another gave.
+	NonceKey []byte
 	// MinExpires, MaxExpires and DefaultExpires bound registrations, in seconds: 60, 3600
 	// and 600 when 0. Shorter requests are refused with 423, longer ones cut down.
 	MinExpires, MaxExpires, DefaultExpires int
@@ -227,7 +230,7 @@ func New(cfg Config, handler telephony.Handler, m *media.Manager, logger ...*slo
 		cfg.Advertise = ip
 	}
 	cfg.Advertise = cfg.Advertise.Unmap()
-	s := &Server{cfg: cfg, log: cfg.Logger, media: m, reg: newRegistrar(), nonces: newNonces(cfg.NonceLifetime),
+	s := &Server{cfg: cfg, log: cfg.Logger, media: m, reg: newRegistrar(), nonces: newNonces(cfg.NonceLifetime, cfg.NonceKey),
 		guard: auth.NewLimiter(cfg.Clock), logBudget: newLogBudget(1, 10*time.Second),
 		host: cfg.Advertise.String(), port: port, legs: map[telephony.LegID]*leg{}, dialogs: map[string]*leg{},
 		closed: make(chan struct{}), clock: cfg.Clock}

@@ -364,4 +364,7 @@ type ClusterStore interface {
 	// Release gives up node's lease on service at once, so that another node need not wait
 	// for it to expire.
 	Release(ctx context.Context, service, node string) error
+	// Key returns the secret named name that every node shares, made (random, 32 bytes) by
+	// the first to ask; nodes asking at once get the same one.
+	Key(ctx context.Context, name string) ([]byte, error)
 }

@@ -50,6 +50,7 @@ const site = `services:
 agents:
   - { login: kim, name: 김상담, password: agent-pw, services: [support], extension: "1001", sip_password: kim-sip, auto_accept: true }
   - { login: lee, name: 이상담, password: agent-pw, services: [support], extension: "1002", sip_password: lee-sip, auto_accept: true }
+  - { login: park, name: 박상담, password: agent-pw, services: [support], extension: "1003", sip_password: park-sip }
   - { login: han, name: 한영업, password: agent-pw, services: [sales], extension: "1009", sip_password: han-sip, auto_accept: true }
 trunks:
   - { id: carrier, host: 127.0.0.1, port: 9, allow: ["127.0.0.1/32"] }
@@ -309,9 +310,31 @@ func TestFailover(t *testing.T) {
 		t.Error("the WebSocket of the node serving sales never showed a support event")
 	}
 
+	// park's desk phone is behind a second Kamailio that knows only the node NOT serving
+	// support, so that what follows goes through a redirect every run, whatever a hash picks.
+	// park dials lee's extension: that node challenges the phone, then redirects the call to
+	// the owner, which must take the credentials the first node asked for — the nodes share
+	// the nonce key. Fails before the shared key: the owner answers 407 and the phone gives up.
+	otherList := filepath.Join(t.TempDir(), "other.list")
+	if err := os.WriteFile(otherList, []byte("1 sip:"+other.SIP+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	k2 := peers.StartKamailio(t, cfg, map[string]string{"@NODES@": otherList, "@CARRIER@": "127.0.0.1:9"})
+	park := phone(t, k2.Addr, "1003", "park-sip")
+	login(t, other, "park", "agent-pw").do("POST", "/api/v1/cti/login", map[string]string{"service": "support"}, 200, nil)
+	parkCalls, leeCalls := count(park, "CALL_ESTABLISHED"), count(lee, "CALL_ESTABLISHED")
+	park.MustDo("dial", "sip:1002@"+k2.Addr)
+	lee.Wait("CALL_ESTABLISHED", leeCalls, 15*time.Second)
+	park.Wait("CALL_ESTABLISHED", parkCalls, 15*time.Second)
+	if !strings.Contains(k2.Log(), "call 1002 redirected") {
+		t.Error("park's call was not redirected to the owner: the test did not test that")
+	}
+	park.MustDo("hangup", "")
+	lc.await("ready", 10*time.Second)
+
 	// kim takes a break, so the next call goes to lee; then kim is 대기 again
 	kc.do("PUT", "/api/v1/cti/state", map[string]string{"state": "break"}, 200, nil)
-	leeCalls := count(lee, "CALL_ESTABLISHED")
+	leeCalls = count(lee, "CALL_ESTABLISHED")
 	_, stopLive := call(supportDID, "01011110002", 40*time.Second)
 	defer stopLive()
 	lee.Wait("CALL_ESTABLISHED", leeCalls, 15*time.Second)

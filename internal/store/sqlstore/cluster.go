@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -120,4 +122,21 @@ func (cs clusterStore) Release(ctx context.Context, service, node string) error 
 		return fmt.Errorf("store: releasing the lease of %s: %w", service, err)
 	}
 	return nil
+}
+
+func (cs clusterStore) Key(ctx context.Context, name string) ([]byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	// whoever inserts first wins; everyone reads the winner's
+	if _, err := cs.s.exec(ctx, `INSERT INTO cluster_keys (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
+		name, hex.EncodeToString(b)); err != nil {
+		return nil, fmt.Errorf("store: making the cluster key %s: %w", name, err)
+	}
+	var v string
+	if err := cs.s.row(ctx, `SELECT value FROM cluster_keys WHERE name = ?`, name).Scan(&v); err != nil {
+		return nil, fmt.Errorf("store: reading the cluster key %s: %w", name, err)
+	}
+	return hex.DecodeString(v)
 }

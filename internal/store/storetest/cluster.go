@@ -88,6 +88,17 @@ func testCluster(t *testing.T, open Opener) {
 		}
 	}
 
+	// a shared key is made once: every later ask gets the same, another name another key
+	k1, err := cs.Key(ctx, "sip-nonce")
+	ok(t, err)
+	k2, err := cs.Key(ctx, "sip-nonce")
+	ok(t, err)
+	k3, err := cs.Key(ctx, "other")
+	ok(t, err)
+	if len(k1) != 32 || string(k1) != string(k2) || string(k1) == string(k3) {
+		t.Fatalf("keys: %x %x %x", k1, k2, k3)
+	}
+
 	// the node of a call is kept, and closing by node touches only what it selects
 	for _, c := range []tickets.Call{
 		{ID: "A1", Service: "support", Node: "a"}, {ID: "A2", Service: "sales", Node: "a"},

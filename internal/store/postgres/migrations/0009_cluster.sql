@@ -20,4 +20,11 @@ CREATE TABLE service_leases (
 	epoch      BIGINT NOT NULL DEFAULT 1
 );
 
+-- secrets every node must hold alike (the key signing SIP digest nonces), made by the first
+-- node that needs one
+CREATE TABLE cluster_keys (
+	name  TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+
 ALTER TABLE calls ADD COLUMN node TEXT NOT NULL DEFAULT '';
