@@ -34,6 +34,10 @@ func (e *Engine) Adopt(service string) error {
 		e.mu.Unlock()
 		return stopping()
 	}
+	if e.adopted[service] {
+		e.mu.Unlock()
+		return nil // served already: its agents are here
+	}
 	e.adopted[service] = true
 	l := e.loops[service]
 	if l == nil {
