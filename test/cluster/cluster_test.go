@@ -148,7 +148,8 @@ type view struct {
 	State   string `json:"state"`
 	Service string `json:"service"`
 	Call    *struct {
-		ID string `json:"id"`
+		ID     string `json:"id"`
+		Ticket int64  `json:"ticket"`
 	} `json:"call"`
 }
 
@@ -340,6 +341,11 @@ func TestFailover(t *testing.T) {
 	lee.Wait("CALL_ESTABLISHED", leeCalls, 15*time.Second)
 	live := lc.await("on_call", 10*time.Second)
 	kc.do("PUT", "/api/v1/cti/state", map[string]string{"state": "ready"}, 200, nil)
+	if live.Call.Ticket == 0 {
+		live = lc.await("on_call", time.Second) // the ticket's id follows the answer
+	}
+	note := "고객이 환불을 요청함 (before the kill)"
+	lc.do("PATCH", fmt.Sprintf("/api/v1/tickets/%d", live.Call.Ticket), map[string]string{"note": note}, 200, nil)
 	var before struct{ Tickets []struct{ ID int64 } }
 	admin.on(other).do("GET", "/api/v1/tickets?service=support", nil, 200, &before)
 
@@ -402,6 +408,18 @@ func TestFailover(t *testing.T) {
 		if !have[tk.ID] {
 			t.Errorf("ticket %d was lost with the node", tk.ID)
 		}
+	}
+
+	var tk struct {
+		Notes []struct{ Body string }
+		Calls []struct {
+			ID          string `json:"id"`
+			HangupCause string `json:"hangup_cause"`
+		}
+	}
+	admin.on(other).do("GET", fmt.Sprintf("/api/v1/tickets/%d", live.Call.Ticket), nil, 200, &tk)
+	if len(tk.Notes) != 1 || tk.Notes[0].Body != note || len(tk.Calls) != 1 || tk.Calls[0].HangupCause != "node_lost" {
+		t.Errorf("the lost call's ticket after the kill: %+v", tk)
 	}
 
 	// the killed node comes back: it serves nothing the survivor holds
