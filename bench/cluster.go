@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -156,7 +157,7 @@ func startNode(c *clusterDB, name string, rtpLo int) (*node, error) {
 	}
 	dir, _ := os.MkdirTemp("", "ringdesk-bench-node")
 	p := &proc{dir: dir, tokens: c.tokens, log: &bytes.Buffer{}, done: make(chan struct{})}
-	httpPort, sipPort := freePort(), freePort()
+	httpPort, sipPort := lowPort(), lowPort()
 	p.base = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	p.sip = fmt.Sprintf("127.0.0.1:%d", sipPort)
 	n := &node{proc: p, name: name, args: []string{"serve", "--data", dir, "--db", c.url, "--node", name,
@@ -194,6 +195,29 @@ func (n *node) launch(bin string) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// lowPort is a free port below Linux's ephemeral range (32768 and up), where the nodes' SIP
+// and HTTP ports and RTP ranges live: the many short-lived sockets of SIPp and the clients
+// take ports from the ephemeral range, and one of them once sat on a killed node's SIP port
+// when it came back.
+func lowPort() int {
+	for {
+		p := 20000 + rand.IntN(2000)
+		if lowPorts[p] {
+			continue // handed out already, perhaps not bound yet
+		}
+		if l, err := net.ListenPacket("udp4", "127.0.0.1:"+strconv.Itoa(p)); err == nil {
+			l.Close()
+			if t, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(p)); err == nil {
+				t.Close()
+				lowPorts[p] = true
+				return p
+			}
+		}
+	}
+}
+
+var lowPorts = map[int]bool{}
 
 func (n *node) kill() {
 	n.cmd.Process.Signal(syscall.SIGKILL)
@@ -250,7 +274,7 @@ func startCluster(admin string, names []string, agents int, uas string) (*cluste
 		db.drop()
 	}
 	for i, name := range names {
-		n, err := startNode(db, name, 30000+i*5000)
+		n, err := startNode(db, name, 22000+i*5000)
 		if err != nil {
 			c.stop()
 			return nil, err
@@ -391,8 +415,18 @@ func (c *cluster) failover(uac string) (time.Duration, string, error) {
 	took := time.UnixMicro(answered.Int64).Sub(killed)
 	after := c.db.owner("s1")
 	bin, _ := ringdeskBinary()
-	if err := victim.launch(bin); err != nil {
-		return 0, "", err
+	// its ports are its own again, unless a short-lived SIPp of the retries took one in the
+	// meantime (they pick free ports from the same range): then once it has gone
+	for attempt := 0; ; attempt++ {
+		err := victim.launch(bin)
+		if err == nil {
+			break
+		}
+		if attempt == 4 || !strings.Contains(err.Error(), "already in use") {
+			return 0, "", err
+		}
+		victim.log.Reset()
+		time.Sleep(time.Second)
 	}
 	// past the returning node's start-up grace and a few beats, and the agents' wrap-up:
 	// the next kill measures a settled cluster
