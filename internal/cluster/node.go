@@ -34,8 +34,9 @@ type Config struct {
 	Services func() []string
 	// Adopt is called when the node has taken a service's lease: the engine starts serving
 	// it. Drop when it has lost one (another node holds it now, or the database was out of
-	// reach for a lease's life): the engine must stop serving it. Both run on the node's own
-	// goroutine, one at a time.
+	// reach for a lease's life): the engine must stop serving it. Both run one at a time, in
+	// order, on a goroutine of their own: a takeover that reads many agents back must not
+	// hold up the beats that renew the node's other leases.
 	Adopt func(service string)
 	Drop  func(service string)
 	Log   *slog.Logger
@@ -52,6 +53,10 @@ type Node struct {
 	timer  clock.Timer
 	closed bool
 	ticks  sync.WaitGroup
+
+	calls      chan func()    // Adopt and Drop, in order
+	pending    sync.WaitGroup // callbacks queued and not yet run
+	callsEnded sync.Once
 }
 
 // New makes a node; Start runs it.
@@ -71,8 +76,24 @@ func New(cfg Config) *Node {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Node{cfg: cfg, started: cfg.Clock.Now(), held: map[string]time.Time{}}
+	n := &Node{cfg: cfg, started: cfg.Clock.Now(), held: map[string]time.Time{}, calls: make(chan func(), 1024)}
+	go func() {
+		for f := range n.calls {
+			f()
+			n.pending.Done()
+		}
+	}()
+	return n
 }
+
+// callback queues an Adopt or Drop for the callbacks' goroutine.
+func (n *Node) callback(f func()) {
+	n.pending.Add(1)
+	n.calls <- f
+}
+
+// settle waits until every queued Adopt and Drop has run.
+func (n *Node) settle() { n.pending.Wait() }
 
 // SetAddrs sets where the other nodes reach this one, once its ports are bound; before Start.
 func (n *Node) SetAddrs(sip, http string) {
@@ -159,7 +180,7 @@ func (n *Node) Tick(ctx context.Context) {
 		n.seen.Leases = setLease(n.seen.Leases, store.Lease{Service: svc, Node: n.cfg.Name, Expires: now.Add(n.cfg.TTL)})
 		n.mu.Unlock()
 		log.Info("cluster: serving a service", "service", svc, "node", n.cfg.Name)
-		n.cfg.Adopt(svc)
+		n.callback(func() { n.cfg.Adopt(svc) })
 	}
 }
 
@@ -210,7 +231,7 @@ func (n *Node) renew(ctx context.Context, now time.Time) {
 		n.mu.Unlock()
 		if lost {
 			n.cfg.Log.Warn("cluster: lost a service's lease; no longer serving it", "service", svc, "node", n.cfg.Name, "err", err)
-			n.cfg.Drop(svc)
+			n.callback(func() { n.cfg.Drop(svc) })
 		}
 	}
 	if err != nil {
@@ -232,7 +253,7 @@ func (n *Node) release(ctx context.Context, st State) {
 		delete(n.held, svc)
 		n.mu.Unlock()
 		_ = n.cfg.Store.Release(ctx, svc, n.cfg.Name)
-		n.cfg.Drop(svc)
+		n.callback(func() { n.cfg.Drop(svc) })
 	}
 }
 
@@ -297,6 +318,8 @@ func (n *Node) Close(ctx context.Context) {
 	}
 	n.mu.Unlock()
 	n.ticks.Wait()
+	n.settle() // the engine has heard of everything before the leases go
+	n.callsEnded.Do(func() { close(n.calls) })
 	for _, svc := range n.Held() {
 		_ = n.cfg.Store.Release(ctx, svc, n.cfg.Name)
 	}

@@ -60,6 +60,9 @@ func (r *rig) note(s string) {
 }
 
 func (r *rig) notes() []string {
+	for _, n := range r.nodes {
+		n.settle()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := r.log
