@@ -17,6 +17,11 @@ import (
 // is not sent on again (the owner changed meanwhile): the client gets 421 with the owner in
 // params and may try there.
 
+// An agent's event WebSocket is forwarded too, when the agent's CTI session is served by
+// another node: the browser softphone's signalling rides on it, and only the node serving the
+// service can ring the browser. When that node dies the socket drops, the console connects
+// again, and the connection goes to the new owner: the softphone re-arms there.
+
 // forwardedHeader marks a request one node sent to another; its value is the sender's address.
 const forwardedHeader = "X-Ringdesk-Forwarded"
 
@@ -25,7 +30,8 @@ const forwardedHeader = "X-Ringdesk-Forwarded"
 func forwardable(r *http.Request) bool {
 	p := r.URL.Path
 	return strings.HasPrefix(p, "/api/v1/cti") || strings.HasPrefix(p, "/api/v1/agents/") ||
-		strings.HasPrefix(p, "/api/v1/calls/") || p == "/api/v1/live" || p == "/api/v1/stats/realtime"
+		strings.HasPrefix(p, "/api/v1/calls/") || p == "/api/v1/live" || p == "/api/v1/stats/realtime" ||
+		p == "/api/v1/events"
 }
 
 // keepBody reads a forwardable request's body into memory (it is at most maxJSON: a larger
@@ -61,8 +67,11 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, er
 			// the Host the client used: the owner checks a cookie's Origin against it as we did
 			pr.Out.Host = pr.In.Host
 			pr.Out.Header.Set(forwardedHeader, r.Host)
-			pr.Out.Body = io.NopCloser(bytes.NewReader(body))
-			pr.Out.ContentLength = int64(len(body))
+			pr.Out.Body, pr.Out.ContentLength = nil, 0
+			if len(body) > 0 {
+				pr.Out.Body = io.NopCloser(bytes.NewReader(body))
+				pr.Out.ContentLength = int64(len(body))
+			}
 			pr.SetXForwarded()
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, perr error) {

@@ -103,3 +103,19 @@ func TestForwardToOwner(t *testing.T) {
 		t.Fatalf("kim on b after a refused request: %s", v.State)
 	}
 }
+
+// TestEventSocketFollowsTheOwner: an agent whose CTI session another node serves gets that
+// node's event socket through this one (the browser softphone's signalling rides on it):
+// an event published only on the owner's bus arrives.
+func TestEventSocketFollowsTheOwner(t *testing.T) {
+	b := newEnv(t)
+	a := nodeA(t, b)
+	kim := b.login("kim")
+	kim.must("POST", "/api/v1/cti/login", map[string]string{"service": "support"}, 200, nil)
+	throughA := &client{e: &env{t: t, srv: a}, token: kim.token, login: "kim"}
+	ws := throughA.ws()
+	kim.must("PUT", "/api/v1/cti/state", map[string]string{"state": "ready"}, 200, nil) // on b
+	if ev := ws.next(events.AgentState); ev.Agent != "kim" {
+		t.Fatalf("through a: %+v", ev)
+	}
+}

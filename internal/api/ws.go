@@ -19,6 +19,9 @@ import (
 // message is a cti.snapshot of the agent's state, so a reconnecting widget shows the truth. The
 // same connection carries browser-softphone signalling both ways.
 func (s *Server) events(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if err := s.eng.Where(p.Login); err != nil && s.forward(w, r, nil, err) {
+		return nil // the node serving the agent's service holds the socket (nodeforward.go)
+	}
 	token, _, _ := requestToken(r)
 	a, ok := s.site().Agents[p.Login]
 	if !ok {
