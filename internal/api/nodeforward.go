@@ -22,6 +22,10 @@ import (
 // service can ring the browser. When that node dies the socket drops, the console connects
 // again, and the connection goes to the new owner: the softphone re-arms there.
 
+// An agent's socket opened before its CTI login lands on whichever node served it; a CTI
+// login forwarded to another node closes it (the console reconnects at once), so that it is
+// forwarded from then on.
+
 // forwardedHeader marks a request one node sent to another; its value is the sender's address.
 const forwardedHeader = "X-Ringdesk-Forwarded"
 
@@ -49,9 +53,9 @@ func keepBody(r *http.Request) []byte {
 	return b
 }
 
-// forward sends r on to the node err names, when err is a fault.Moved and r was not already
-// forwarded; it reports whether it did (and so answered the client).
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, err error) bool {
+// forward sends r, made by login, on to the node err names, when err is a fault.Moved and r
+// was not already forwarded; it reports whether it did (and so answered the client).
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, login string, body []byte, err error) bool {
 	fe, ok := fault.As(err)
 	if !ok || fe.Kind != fault.Moved || fe.Params["http"] == "" || r.Header.Get(forwardedHeader) != "" || !forwardable(r) {
 		return false
@@ -73,6 +77,14 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, er
 				pr.Out.ContentLength = int64(len(body))
 			}
 			pr.SetXForwarded()
+		},
+		ModifyResponse: func(res *http.Response) error {
+			// logged in to CTI on another node: this node's event sockets of the agent are
+			// closed so the console reconnects, and lands on the owner (see events)
+			if res.StatusCode == http.StatusOK && r.Method == http.MethodPost && r.URL.Path == "/api/v1/cti/login" {
+				s.sockets.endLogin(login, errOtherNode)
+			}
+			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, perr error) {
 			s.log.Warn("cluster: forwarding a request to the node serving it failed", "node", fe.Params["node"],

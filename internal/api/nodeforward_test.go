@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"ringdesk/internal/clock/clocktest"
 	"ringdesk/internal/directory"
@@ -117,5 +118,31 @@ func TestEventSocketFollowsTheOwner(t *testing.T) {
 	kim.must("PUT", "/api/v1/cti/state", map[string]string{"state": "ready"}, 200, nil) // on b
 	if ev := ws.next(events.AgentState); ev.Agent != "kim" {
 		t.Fatalf("through a: %+v", ev)
+	}
+}
+
+// TestLoginElsewhereMovesTheSocket: an agent's socket opened before its CTI login is local;
+// the login, forwarded to the owner, closes it so that the console reconnects, and the new
+// socket is the owner's.
+func TestLoginElsewhereMovesTheSocket(t *testing.T) {
+	b := newEnv(t)
+	a := nodeA(t, b)
+	kim := b.login("kim")
+	throughA := &client{e: &env{t: t, srv: a}, token: kim.token, login: "kim"}
+	before := throughA.ws()
+	throughA.must("POST", "/api/v1/cti/login", map[string]string{"service": "support"}, 200, nil)
+	deadline := time.After(5 * time.Second)
+	for closed := false; !closed; {
+		select {
+		case _, open := <-before.ch:
+			closed = !open
+		case <-deadline:
+			t.Fatal("the socket opened before the login elsewhere stayed open")
+		}
+	}
+	after := throughA.ws()
+	kim.must("PUT", "/api/v1/cti/state", map[string]string{"state": "ready"}, 200, nil) // on b
+	if ev := after.next(events.AgentState); ev.Agent != "kim" {
+		t.Fatalf("through a after reconnecting: %+v", ev)
 	}
 }

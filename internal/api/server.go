@@ -189,7 +189,7 @@ func (s *Server) api(h handler) http.HandlerFunc {
 		}
 		body := keepBody(r)
 		if err := h(w, r, p); err != nil {
-			if !s.forward(w, r, body, err) {
+			if !s.forward(w, r, p.Login, body, err) {
 				s.writeError(w, r, err)
 			}
 		}
