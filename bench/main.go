@@ -30,6 +30,7 @@ var all = []bench{
 	{"callrate", benchCallRate},
 	{"concurrent", benchConcurrent},
 	{"recording", benchRecording},
+	{"cluster", benchCluster},
 }
 
 func main() {

@@ -63,6 +63,7 @@ func usage() {
   ringdesk serve [--data DIR] [--http ADDR] [--sip ADDR] [--rtp-ports LOW-HIGH] [--apply FILE] [--db URL]
                  [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR]...
                  [--drain DURATION] [--recordings DIR] [--recordings-bucket s3://…]
+                 [--db postgres://… --node NAME --advertise ADDR]    (one node of a cluster)
                  (ringdesk serve --help lists every flag)
   ringdesk apply -f FILE [--data DIR | --db URL]
   ringdesk user passwd LOGIN [--data DIR | --db URL]    (new password from RINGDESK_PASSWORD or stdin)

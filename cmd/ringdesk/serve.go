@@ -23,7 +23,8 @@ func serve(args []string) error {
 	rtp := fs.str("rtp-ports", "20000-29999", "RTP port range")
 	apply := fs.str("apply", "", "site file to apply before serving")
 	db := fs.str("db", "", "postgres:// URL instead of the embedded database")
-	adv := fs.str("advertise", "", "address phones and carriers reach this server at (default: detected)")
+	adv := fs.str("advertise", "", "address phones, carriers and the other cluster nodes reach this server at (default: detected)")
+	node := fs.str("node", "", "this server's name in a cluster of servers sharing --db postgres://… (docs/cluster.md)")
 	logFormat := fs.str("log-format", "text", "text or json")
 	logLevel := fs.str("log-level", "info", "debug, info, warn or error")
 	pprofAddr := fs.str("pprof", "", "serve Go's profiler on this address (e.g. 127.0.0.1:6060); off by default")
@@ -51,6 +52,9 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	if *node != "" && !strings.HasPrefix(*db, "postgres://") && !strings.HasPrefix(*db, "postgresql://") {
+		return usageError{"serve: --node needs --db postgres://…: the nodes of a cluster share one PostgreSQL; the embedded database serves a single server"}
+	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usageError{"serve: --tls-cert and --tls-key go together: give both files or neither"}
 	}
@@ -71,7 +75,7 @@ func serve(args []string) error {
 	s, err := server.Start(context.Background(), server.Config{DataDir: *data, DBURL: *db, HTTP: *httpAddr, SIP: *sipAddr,
 		RTPPorts: *rtp, Advertise: *adv, Apply: *apply, AdminPassword: os.Getenv("RINGDESK_ADMIN_PASSWORD"), Logger: log,
 		Out: os.Stdout, TrunkProbe: probe, TLSCert: *tlsCert, TLSKey: *tlsKey, TrustedProxies: trusted, SIPS: *sips,
-		SIPDigestSHA256: splitList(*sha256Agents), Recordings: *recDir, RecordingsBucket: *bucket})
+		SIPDigestSHA256: splitList(*sha256Agents), Recordings: *recDir, RecordingsBucket: *bucket, Node: *node})
 	if err != nil {
 		return err
 	}

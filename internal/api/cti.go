@@ -17,6 +17,9 @@ import (
 // The CTI endpoints act as the agent the caller is logged in as.
 
 func (s *Server) ctiView(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if err := s.eng.Where(p.Login); err != nil {
+		return err // served by another node: asked there
+	}
 	writeJSON(w, 200, s.view(p.Login))
 	return nil
 }

@@ -50,6 +50,9 @@ var httpStatus = map[fault.Kind]int{
 	fault.Busy:        409,
 	fault.Offline:     409,
 	fault.Unavailable: 503,
+	// another node serves it: forwarded there when possible (forward.go), else the client is
+	// told where (params node, http)
+	fault.Moved: 421,
 }
 
 // writeError maps any error to its status and JSON body. Unknown errors are 500 with a

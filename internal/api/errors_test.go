@@ -14,7 +14,7 @@ import (
 // message and its parameters, never the cause.
 func TestEveryFaultKindHasAnHTTPStatus(t *testing.T) {
 	want := map[fault.Kind]int{fault.Invalid: 422, fault.NotFound: 404, fault.Forbidden: 403, fault.Refused: 422, fault.State: 409,
-		fault.Busy: 409, fault.Offline: 409, fault.Unavailable: 503}
+		fault.Busy: 409, fault.Offline: 409, fault.Unavailable: 503, fault.Moved: 421}
 	s := &Server{}
 	for _, k := range fault.Kinds {
 		w := httptest.NewRecorder()

@@ -187,8 +187,11 @@ func (s *Server) api(h handler) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
+		body := keepBody(r)
 		if err := h(w, r, p); err != nil {
-			s.writeError(w, r, err)
+			if !s.forward(w, r, p.Login, body, err) {
+				s.writeError(w, r, err)
+			}
 		}
 	}
 }

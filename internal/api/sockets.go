@@ -38,6 +38,9 @@ const (
 var (
 	errSessionEnded       = errors.New(closeSessionEndedReason)
 	errPermissionsChanged = errors.New(closePermissionsChangedMsg)
+	// errOtherNode: the agent's CTI session is now served by another cluster node, whose
+	// socket the agent needs (the browser softphone): reconnecting gets it (nodeforward.go)
+	errOtherNode = errors.New("served by another node; reconnect")
 )
 
 // eventSocket is what a socket was authorised with.
@@ -119,6 +122,17 @@ func (set *socketSet) endSession(tokenHash string) {
 	for k := range set.open {
 		if k.tokenHash == tokenHash {
 			k.end(errSessionEnded)
+		}
+	}
+}
+
+// endLogin ends the sockets of one account at once, for why.
+func (set *socketSet) endLogin(login string, why error) {
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	for k := range set.open {
+		if k.login == login && k.wallboard == "" {
+			k.end(why)
 		}
 	}
 }

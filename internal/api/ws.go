@@ -19,6 +19,9 @@ import (
 // message is a cti.snapshot of the agent's state, so a reconnecting widget shows the truth. The
 // same connection carries browser-softphone signalling both ways.
 func (s *Server) events(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if err := s.eng.Where(p.Login); err != nil && s.forward(w, r, p.Login, nil, err) {
+		return nil // the node serving the agent's service holds the socket (nodeforward.go)
+	}
 	token, _, _ := requestToken(r)
 	a, ok := s.site().Agents[p.Login]
 	if !ok {
@@ -124,6 +127,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p *auth.Principa
 				c.Close(closeSessionEnded, closeSessionEndedReason)
 			case errPermissionsChanged:
 				c.Close(closePermissionsChanged, closePermissionsChangedMsg)
+			case errOtherNode:
+				c.Close(websocket.StatusTryAgainLater, errOtherNode.Error())
 			default:
 				c.Close(websocket.StatusNormalClosure, "")
 			}

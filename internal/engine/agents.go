@@ -67,7 +67,7 @@ func (e *Engine) Login(login, service string) error {
 	l := e.loops[service]
 	if l == nil || e.closed {
 		e.mu.Unlock()
-		return stopping()
+		return e.notHere(service)
 	}
 	e.sessions[login] = service
 	e.mu.Unlock()

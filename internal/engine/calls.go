@@ -99,7 +99,7 @@ type consultRT struct {
 func (l *loop) newCall(kind callKind, dir tickets.Direction, from, to string) *callRT {
 	now := l.now()
 	c := &callRT{id: l.e.newID("C"), kind: kind}
-	c.rec = tickets.Call{ID: c.id, Service: l.service, Direction: dir, From: from, To: to, StartedAt: now}
+	c.rec = tickets.Call{ID: c.id, Service: l.service, Direction: dir, From: from, To: to, StartedAt: now, Node: l.e.node}
 	return c
 }
 
@@ -171,7 +171,7 @@ func (e *Engine) Inbound(in telephony.InboundCall) error {
 	}
 	l, ok := e.loopFor(svc)
 	if !ok {
-		return stopping()
+		return e.notHere(svc)
 	}
 	return l.do(func() error { return l.inbound(in) })
 }

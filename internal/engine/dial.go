@@ -153,6 +153,9 @@ func (e *Engine) Dialled(pc telephony.PhoneCall) error {
 		return forbidden("unknown_extension", "등록되지 않은 내선번호입니다")
 	}
 	l, err := e.agentLoop(login)
+	if fault.KindOf(err) == fault.Moved {
+		return err // the node serving the agent's service places it
+	}
 	if err != nil {
 		return forbidden("not_logged_in", "CTI 로그인이 필요합니다")
 	}

@@ -29,6 +29,18 @@ type Config struct {
 	// DialTimeout bounds how long a dialled customer, extension or consult target may ring.
 	// Zero means 60 s.
 	DialTimeout time.Duration
+	// Node names this process in a cluster; with Cluster set the engine serves only the
+	// services it is told to Adopt. Empty with a nil Cluster: a single node serving every
+	// service.
+	Node    string
+	Cluster Cluster
+}
+
+// Cluster is what the engine asks of the cluster it runs in.
+type Cluster interface {
+	// Owner returns the other node serving service; false when none does (it is being taken
+	// over) or this one does.
+	Owner(service string) (store.Node, bool)
 }
 
 // Engine owns every service's loop and routes commands and telephony events to them.
@@ -51,6 +63,10 @@ type Engine struct {
 	recs   sync.Map // telephony.RecordingID → *loop, while the recording runs
 	nextID atomic.Uint64
 	idBase string
+
+	node    string
+	cluster Cluster
+	adopted map[string]bool // in a cluster, the services this node serves (under e.mu)
 }
 
 // New builds an engine over the running configuration. Call Start before use.
@@ -72,7 +88,11 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{clock: cfg.Clock, store: cfg.Store, live: cfg.Directory, bus: cfg.Bus, phone: cfg.Phone, log: cfg.Logger,
 		dialT: cfg.DialTimeout, loops: map[string]*loop{}, sessions: map[string]string{},
-		idBase: strconv.FormatInt(cfg.Clock.Now().Unix(), 36)}
+		idBase: strconv.FormatInt(cfg.Clock.Now().Unix(), 36), node: cfg.Node, cluster: cfg.Cluster, adopted: map[string]bool{}}
+	if cfg.Node != "" {
+		// two nodes started in the same second must not name calls alike
+		e.idBase = cfg.Node + "-" + e.idBase
+	}
 	e.pipe = newPipeline(cfg.Store, cfg.Logger)
 	return e, nil
 }
@@ -84,14 +104,26 @@ func (e *Engine) Bus() *events.Bus { return e.bus }
 // the directory's reloads from now on and logs back in the agents who were logged in to CTI
 // when the previous run stopped.
 func (e *Engine) Start(ctx context.Context) error {
-	if n, err := e.store.Calls().CloseOpen(ctx, e.clock.Now(), string(telephony.CauseRestart)); err != nil {
+	closeOpen := func() (int, error) {
+		return e.store.Calls().CloseOpen(ctx, e.clock.Now(), string(telephony.CauseRestart))
+	}
+	if e.cluster != nil {
+		// only our own calls: the other nodes' are live
+		closeOpen = func() (int, error) {
+			return e.store.Calls().CloseOpenOf(ctx, store.OpenCalls{Node: e.node}, e.clock.Now(), string(telephony.CauseRestart))
+		}
+	}
+	if n, err := closeOpen(); err != nil {
 		return fmt.Errorf("engine: closing calls left open: %w", err)
 	} else if n > 0 {
 		e.log.Info("closed calls left open by the previous run", "calls", n)
 	}
 	e.Reload(e.live.Index())
 	e.live.Subscribe(e.Reload)
-	return e.restore(ctx)
+	if e.cluster != nil {
+		return nil // agents come back with their services, as the node adopts them
+	}
+	return e.restore(ctx, "")
 }
 
 // Reload applies a new configuration to the running engine. Live calls go on; agents whose
@@ -103,6 +135,9 @@ func (e *Engine) Reload(x *directory.Index) {
 		return
 	}
 	for id := range x.Services {
+		if e.cluster != nil && !e.adopted[id] {
+			continue
+		}
 		if _, ok := e.loops[id]; !ok {
 			e.loops[id] = newLoop(e, id)
 		}
@@ -135,7 +170,13 @@ func (e *Engine) Close() {
 	loops := e.loopList()
 	e.mu.Unlock()
 	for _, l := range loops {
-		l.stop()
+		if e.cluster != nil {
+			// agents stay logged in: the node taking the service over brings them back as
+			// they are
+			l.handOver(telephony.CauseShutdown)
+		} else {
+			l.stop()
+		}
 	}
 	e.pipe.stop()
 }
@@ -163,6 +204,9 @@ func (e *Engine) agentLoop(login string) (*loop, error) {
 	l := e.loops[svc]
 	e.mu.RUnlock()
 	if !ok || l == nil {
+		if err := e.Where(login); err != nil {
+			return nil, err
+		}
 		return nil, notLoggedIn()
 	}
 	return l, nil

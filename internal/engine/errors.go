@@ -7,6 +7,7 @@ import (
 	"ringdesk/internal/call"
 	"ringdesk/internal/fault"
 	"ringdesk/internal/queue"
+	"ringdesk/internal/store"
 )
 
 // The engine's refusals are fault.Errors: a kind for the adapters' status tables, a code for
@@ -67,4 +68,10 @@ func busy(code, msg string, params ...string) *fault.Error {
 
 func offline(code, msg string, params ...string) *fault.Error {
 	return fault.New(fault.Offline, code, msg, params...)
+}
+
+// moved: another node of the cluster serves the service; the adapters send the request there.
+func moved(service string, n store.Node) *fault.Error {
+	return fault.New(fault.Moved, "other_node", "다른 서버({node})가 맡고 있는 서비스입니다",
+		"service", service, "node", n.Name, "sip", n.SIP, "http", n.HTTP)
 }

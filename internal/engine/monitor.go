@@ -138,6 +138,9 @@ func (e *Engine) StopMonitor(service, callID, by string) error {
 // withCall runs f in the loop of service with one of its live calls.
 func (e *Engine) withCall(service, callID string, f func(l *loop, c *callRT) error) error {
 	l, ok := e.loopFor(service)
+	if !ok && e.served(service) {
+		return e.notHere(service)
+	}
 	if !ok {
 		return notFound("not_found", "서비스 {service}이(가) 없습니다", "service", service)
 	}

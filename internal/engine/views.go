@@ -233,6 +233,9 @@ type Live struct {
 // Live returns the agents and queues of a service as they are now.
 func (e *Engine) Live(service string) (Live, error) {
 	l, ok := e.loopFor(service)
+	if !ok && e.served(service) {
+		return Live{}, e.notHere(service)
+	}
 	if !ok {
 		return Live{}, notFound("not_found", "서비스 {service}이(가) 없습니다", "service", service)
 	}

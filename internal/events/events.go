@@ -51,6 +51,9 @@ type Event struct {
 	Agent   string    `json:"agent,omitempty"`
 	Call    string    `json:"call,omitempty"`
 	Data    any       `json:"data,omitempty"`
+	// Origin is the cluster node an event came from when another node published it ("" for
+	// this process's own): the fan-out between nodes sends on only its own node's events.
+	Origin string `json:"-"`
 }
 
 // Message is an event and its JSON, encoded once for every subscriber.

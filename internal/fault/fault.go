@@ -29,10 +29,14 @@ const (
 	Offline Kind = "offline"
 	// Unavailable: Ringdesk cannot do it now (stopping, the store failed); it may work later.
 	Unavailable Kind = "unavailable"
+	// Moved: another node of the cluster serves it; Params name that node ("node") and
+	// where it takes SIP ("sip") and HTTP ("http"). The adapters send the request on there (a
+	// SIP redirect, an HTTP request forwarded) or tell the client where to go.
+	Moved Kind = "moved"
 )
 
 // Kinds lists every kind, for the adapters' exhaustive table tests.
-var Kinds = []Kind{Invalid, NotFound, Forbidden, Refused, State, Busy, Offline, Unavailable}
+var Kinds = []Kind{Invalid, NotFound, Forbidden, Refused, State, Busy, Offline, Unavailable, Moved}
 
 // Error is a failure with its kind, code, readable message and the cause.
 type Error struct {

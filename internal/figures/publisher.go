@@ -190,6 +190,9 @@ func (p *Publisher) publish(ctx context.Context, st *pubState, svc string, now t
 	defer cancel()
 	rows, err := p.src.RealtimeQueues(qctx, svc)
 	if err != nil {
+		if fault.KindOf(err) == fault.Moved {
+			return // another cluster node serves it and publishes its figures; they reach us
+		}
 		if fault.KindOf(err) != fault.NotFound {
 			p.log.Warn("real-time figures not computed", "service", svc, "err", err)
 			st.dirty[svc] = true // try again on the next turn

@@ -23,6 +23,7 @@ import (
 	"ringdesk/internal/api"
 	"ringdesk/internal/auth"
 	"ringdesk/internal/clock"
+	"ringdesk/internal/cluster"
 	"ringdesk/internal/directory"
 	"ringdesk/internal/engine"
 	"ringdesk/internal/events"
@@ -75,6 +76,9 @@ type Config struct {
 	// empty. RecordingsBucket, when set, is the S3-compatible bucket complete ones move to.
 	Recordings       string
 	RecordingsBucket string
+	// Node names this server in a cluster of servers sharing one PostgreSQL (docs/cluster.md):
+	// it then serves only the services whose lease it holds. Empty: a single server.
+	Node string
 }
 
 // Server is a running Ringdesk.
@@ -91,9 +95,12 @@ type Server struct {
 	API       *api.Server
 	// Counters are the per-queue totals /metrics shows, summed from the event log.
 	Counters *figures.Counters
-	http     *http.Server
-	httpLn   net.Listener
-	tls      bool
+	// Cluster is this server's node when it runs in a cluster (Config.Node), else nil.
+	Cluster *cluster.Node
+	fanout  *cluster.Fanout
+	http    *http.Server
+	httpLn  net.Listener
+	tls     bool
 
 	stopWatch context.CancelFunc
 	watched   chan struct{}
@@ -162,6 +169,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			s.Close()
 		}
 	}()
+	if err := checkNode(cfg.Node, cfg.DBURL); err != nil {
+		return nil, err
+	}
 	if s.Store, err = database.Open(ctx, cfg.DataDir, cfg.DBURL); err != nil {
 		return nil, err
 	}
@@ -186,7 +196,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	} else if n > 0 {
 		cfg.Logger.Debug("expired phone registrations removed", "count", n)
 	}
-	if s.SIP, err = sip.New(sip.Config{Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger, Bindings: bindings{s.Store.Registrations()},
+	var nonceKey []byte
+	if cfg.Node != "" {
+		// a phone's retry with credentials may reach another node than the one that
+		// challenged it: every node signs nonces with the same key
+		if nonceKey, err = s.Store.Cluster().Key(ctx, "sip-nonce"); err != nil {
+			return nil, err
+		}
+	}
+	if s.SIP, err = sip.New(sip.Config{NonceKey: nonceKey, Listen: cfg.SIP, Advertise: adv, Logger: cfg.Logger, Bindings: bindings{s.Store.Registrations()}, SharedBindings: cfg.Node != "",
 		TrunkProbe: cfg.TrunkProbe, TLSListen: sips, TLS: sipTLS, DigestSHA256Agents: cfg.SIPDigestSHA256}, nil, s.Media); err != nil {
 		return nil, err
 	}
@@ -198,8 +216,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.SIP.SetRecordingFiles(recordingFiles{s.Files})
+	var owners engine.Cluster
+	if cfg.Node != "" {
+		s.Cluster = cluster.New(cluster.Config{Store: s.Store.Cluster(), Clock: cfg.Clock, Name: cfg.Node, Log: cfg.Logger,
+			Services: s.serviceIDs, Adopt: s.adopt, Drop: func(svc string) { s.Engine.Drop(svc) }})
+		owners = s.Cluster
+		if s.fanout, err = cluster.StartFanout(ctx, cfg.DBURL, cfg.Node, s.Bus, cfg.Logger); err != nil {
+			return nil, err
+		}
+	}
 	if s.Engine, err = engine.New(engine.Config{Clock: cfg.Clock, Store: s.Store, Directory: s.Directory, Bus: s.Bus,
-		Phone: s.SIP, Logger: cfg.Logger}); err != nil {
+		Phone: s.SIP, Logger: cfg.Logger, Node: cfg.Node, Cluster: owners}); err != nil {
 		return nil, err
 	}
 	s.SIP.SetHandler(s.Engine)
@@ -238,6 +265,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go func() { defer close(s.watched); s.Directory.Watch(wctx, watchEvery) }()
 	s.swept = make(chan struct{})
 	go func() { defer close(s.swept); s.Files.RunDaily(wctx, cfg.Clock, s.retention) }()
+	if s.Cluster != nil {
+		s.Cluster.SetAddrs(reachable(s.SIP.Addr(), adv), reachable(s.httpLn.Addr().String(), adv))
+		if err := s.Cluster.Start(ctx); err != nil {
+			return nil, fmt.Errorf("cluster: %w", err)
+		}
+		go s.followRegistrations(wctx)
+		cfg.Logger.Info("cluster node started", "node", cfg.Node)
+	}
 	cfg.Logger.Info("ringdesk is serving", "http", s.httpLn.Addr().String(), "tls", s.tls, "sip", s.SIP.Addr(), "sips", s.SIP.TLSAddr(),
 		"advertise", adv.String(), "rtp", cfg.RTPPorts)
 	ok = true
@@ -292,6 +327,13 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	if s.Engine != nil {
 		s.Engine.Close() // every call is aborted: its legs are hung up, its recording stopped
+	}
+	if s.Cluster != nil {
+		// after the engine: our calls are closed before another node takes our services
+		s.Cluster.Close(ctx)
+	}
+	if s.fanout != nil {
+		s.fanout.Close()
 	}
 	if s.SIP != nil {
 		// recordings' files are completed before the process goes (the header's sizes, the

@@ -54,39 +54,70 @@ func (s *Server) saveBindings(ext string) func([]binding) error {
 
 // loadBindings takes the registrations kept from before a restart. A binding whose contact
 // cannot be read is skipped (and said); the phone's next REGISTER puts it right.
-func (s *Server) loadBindings(ctx context.Context) error {
+func (s *Server) loadBindings(ctx context.Context, quiet bool) error {
 	bs := s.cfg.Bindings
 	if bs == nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
-	kept, err := bs.LiveBindings(ctx, time.Now())
-	if err != nil {
-		return fmt.Errorf("sip: loading the phones' registrations: %w", err)
-	}
-	list := make([]binding, 0, len(kept))
 	exts := map[string]bool{}
-	for _, k := range kept {
-		var u sip.Uri
-		if err := sip.ParseUri(k.Contact, &u); err != nil || u.Host == "" {
-			s.log.Warn("sip: a kept registration has a contact that cannot be read; skipped", "extension", k.Extension,
-				"contact", k.Contact)
-			continue
-		}
-		path, err := addressList([]string{k.Path})
+	n := 0
+	// read and replaced with no REGISTER in between: one answered meanwhile would be lost
+	// from memory until the next reload
+	err := s.reg.reload(func() ([]binding, error) {
+		kept, err := bs.LiveBindings(ctx, time.Now())
 		if err != nil {
-			s.log.Warn("sip: a kept registration has a Path that cannot be read; skipped", "extension", k.Extension,
-				"path", k.Path)
-			continue
+			return nil, fmt.Errorf("sip: loading the phones' registrations: %w", err)
 		}
-		list = append(list, binding{ext: k.Extension, contact: u, source: k.Source, transport: k.Transport,
-			expires: k.Expires, callID: k.CallID, cseq: k.CSeq, path: path})
-		exts[k.Extension] = true
+		list := make([]binding, 0, len(kept))
+		for _, k := range kept {
+			var u sip.Uri
+			if err := sip.ParseUri(k.Contact, &u); err != nil || u.Host == "" {
+				s.log.Warn("sip: a kept registration has a contact that cannot be read; skipped", "extension", k.Extension,
+					"contact", k.Contact)
+				continue
+			}
+			path, err := addressList([]string{k.Path})
+			if err != nil {
+				s.log.Warn("sip: a kept registration has a Path that cannot be read; skipped", "extension", k.Extension,
+					"path", k.Path)
+				continue
+			}
+			list = append(list, binding{ext: k.Extension, contact: u, source: k.Source, transport: k.Transport,
+				expires: k.Expires, callID: k.CallID, cseq: k.CSeq, path: path})
+			exts[k.Extension] = true
+		}
+		n = len(list)
+		return list, nil
+	})
+	if err != nil {
+		return err
 	}
-	s.reg.load(list)
-	if len(list) > 0 {
-		s.log.Info("sip: phones' registrations kept from before the restart", "extensions", len(exts), "bindings", len(list))
+	if n > 0 && !quiet {
+		s.log.Info("sip: phones' registrations kept from before the restart", "extensions", len(exts), "bindings", n)
 	}
 	return nil
+}
+
+// ReloadBindings takes the registrations as the store holds them now, in place of those held.
+// In a cluster a phone registers with whichever node the proxy in front chose, and every node
+// must be able to ring it: each reloads every few seconds.
+func (s *Server) ReloadBindings(ctx context.Context) error { return s.loadBindings(ctx, true) }
+
+// reloadShared reloads the bindings for a call to an extension not registered here, at most
+// twice a second however many such calls come; it reports whether it reloaded.
+func (s *Server) reloadShared() bool {
+	now := time.Now().UnixNano()
+	last := s.sharedAt.Load()
+	if now-last < int64(500*time.Millisecond) || !s.sharedAt.CompareAndSwap(last, now) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, storeTimeout)
+	defer cancel()
+	if err := s.loadBindings(ctx, true); err != nil {
+		s.log.Warn("sip: reloading shared registrations failed", "err", err)
+		return false
+	}
+	return true
 }

@@ -55,9 +55,16 @@ type nonceUse struct {
 // each per lifetime (5 minutes), so this is thousands of phones' worth.
 const maxNonceUses = 1 << 14
 
-func newNonces(ttl time.Duration) *nonces {
+// newNonces makes nonces signed with key, or with a random key when key is empty. Servers
+// given the same key take each other's nonces: in a cluster a phone's retry with credentials
+// may reach another node than the one that challenged it (a 302 to the owner).
+func newNonces(ttl time.Duration, key ...[]byte) *nonces {
 	n := &nonces{ttl: ttl, uses: map[string]*nonceUse{}}
-	rand.Read(n.key[:])
+	if len(key) > 0 && len(key[0]) > 0 {
+		n.key = sha256.Sum256(key[0])
+	} else {
+		rand.Read(n.key[:])
+	}
 	return n
 }
 

@@ -46,6 +46,20 @@ func TestNonceCountsAreUsedOnce(t *testing.T) {
 	}
 }
 
+// TestNoncesSharedByKey: servers given the same key take each other's nonces (a cluster's
+// nodes), servers with their own keys do not.
+func TestNoncesSharedByKey(t *testing.T) {
+	now := time.Now()
+	a, b := newNonces(time.Minute, []byte("cluster key")), newNonces(time.Minute, []byte("cluster key"))
+	if _, ours, stale := b.check(a.make(now, "127.0.0.1"), "127.0.0.1", now); !ours || stale {
+		t.Fatalf("a nonce of a node with the same key: ours %v stale %v", ours, stale)
+	}
+	c, d := newNonces(time.Minute), newNonces(time.Minute)
+	if _, ours, _ := d.check(c.make(now, "127.0.0.1"), "127.0.0.1", now); ours {
+		t.Fatal("a nonce signed with another random key was taken")
+	}
+}
+
 // TestNonceTableIsBounded: however many nonces are used, the table of counts stays bounded,
 // and a nonce whose counts were forgotten is stale rather than replayable; the newest go on.
 func TestNonceTableIsBounded(t *testing.T) {

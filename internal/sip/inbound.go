@@ -114,6 +114,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if err != nil {
 		l.mu.Lock()
 		l.code = Status(err)
+		l.redirect = redirectTo(err, to)
 		l.mu.Unlock()
 		l.fire(inHangup, telephony.Event{})
 	}
@@ -133,7 +134,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	// The answer goes out only if the leg is still answered at this instant; an engine hang-up
 	// from now on sees the dialog up and sends BYE after the ACK.
 	l.mu.Lock()
-	answered, code := l.state == Answered, l.code
+	answered, code, redirect := l.state == Answered, l.code, l.redirect
 	if answered {
 		dlg.markUp(true)
 	}
@@ -146,7 +147,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			if code == 0 {
 				code = 487
 			}
-			s.send(tx, sip.NewResponseFromRequest(invite, code, reasonPhrase(code), nil))
+			res := sip.NewResponseFromRequest(invite, code, reasonPhrase(code), nil)
+			if code == 302 && redirect != "" {
+				res.AppendHeader(sip.NewHeader("Contact", redirect))
+			}
+			s.send(tx, res)
 		}
 		return
 	}

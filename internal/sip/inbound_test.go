@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -91,6 +92,30 @@ func TestInboundRefusedByEngine(t *testing.T) {
 	}
 	if n := len(e.h.all()); n != 0 {
 		t.Fatalf("refused calls were reported: %v", e.h.all())
+	}
+	e.clean()
+}
+
+// TestInboundMovedIsRedirected: a number whose service another cluster node serves is
+// answered 302 with that node's SIP address as the Contact, so that the proxy in front
+// (Kamailio) or the carrier sends the call there.
+func TestInboundMovedIsRedirected(t *testing.T) {
+	e := newEnv(t)
+	carrier := siptest.NewTrunk(t, e.addr)
+	e.h.setInbound(func(telephony.InboundCall) error {
+		return fault.New(fault.Moved, "other_node", "다른 서버({node})가 맡고 있는 서비스입니다", "node", "b", "sip", "127.0.0.1:5099",
+			"http", "127.0.0.1:8099")
+	})
+	_, err := carrier.DialFrom("0999", "0101")
+	var r *siptest.Refused
+	if !errors.As(err, &r) || r.Code != 302 {
+		t.Fatalf("got %v, want 302", err)
+	}
+	if c := r.Response.Contact(); c == nil || c.Address.Host != "127.0.0.1" || c.Address.Port != 5099 || c.Address.User != "0999" {
+		t.Fatalf("Contact %v, want sip:0999@127.0.0.1:5099 (the dialled number at the owner)", c)
+	}
+	if n := len(e.h.all()); n != 0 {
+		t.Fatalf("a redirected call was reported: %v", e.h.all())
 	}
 	e.clean()
 }

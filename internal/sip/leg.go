@@ -35,6 +35,8 @@ type leg struct {
 	// with code the final response of a refusal
 	decided chan struct{}
 	code    int
+	// redirect is where a refused inbound call is sent on (302): another cluster node
+	redirect string
 	// outbound: hangup is closed when the engine withdrew the leg before an answer
 	hangup chan struct{}
 	// the watch's view of its media, in the watch clock's time: when the far end was last

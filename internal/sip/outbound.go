@@ -57,6 +57,9 @@ func (s *Server) route(to telephony.Target) (destination, telephony.Cause, int) 
 	switch to.Kind {
 	case telephony.TargetExtension:
 		b, ok := s.reg.lookup(to.Extension, time.Now())
+		if !ok && s.cfg.SharedBindings && s.reloadShared() {
+			b, ok = s.reg.lookup(to.Extension, time.Now())
+		}
 		if !ok {
 			return destination{}, telephony.CauseUnavailable, 480
 		}

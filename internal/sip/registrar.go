@@ -158,10 +158,21 @@ func (r *registrar) clear(ext string, save func([]binding) error) error {
 	return nil
 }
 
-// load takes the bindings kept from before a restart, in place of any held.
-func (r *registrar) load(list []binding) {
+// reload replaces the bindings held by those fetch returns (from the store), with no change
+// in between; on an error nothing changes.
+func (r *registrar) reload(fetch func() ([]binding, error)) error {
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
+	list, err := fetch()
+	if err != nil {
+		return err
+	}
+	r.loadLocked(list)
+	return nil
+}
+
+// loadLocked takes the bindings the store holds, in place of any held; wmu is held.
+func (r *registrar) loadLocked(list []binding) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	clear(r.bindings)

@@ -54,11 +54,18 @@ type Config struct {
 	// NonceLifetime is how long a digest nonce is good for; 5 minutes when 0. A phone that
 	// answers with an older one is challenged again with stale=true.
 	NonceLifetime time.Duration
+	// NonceKey signs digest nonces; random when empty. The nodes of a cluster share one, so
+	// that any node takes a nonce another gave.
+	NonceKey []byte
 	// MinExpires, MaxExpires and DefaultExpires bound registrations, in seconds: 60, 3600
 	// and 600 when 0. Shorter requests are refused with 423, longer ones cut down.
 	MinExpires, MaxExpires, DefaultExpires int
 	// Bindings keeps registrations across restarts; nil keeps them in memory only.
 	Bindings BindingStore
+	// SharedBindings: other servers write to Bindings too (a cluster, where a phone registers
+	// with whichever node the proxy chose). An extension not registered here is then looked
+	// up there before a call to it fails.
+	SharedBindings bool
 	// Clock drives the watch over live legs (media timeouts, session timers); the wall
 	// clock when nil. WatchEvery is how often it looks: every second when 0.
 	Clock      clock.Clock
@@ -98,18 +105,20 @@ type Server struct {
 	h       atomic.Pointer[telephony.Handler]
 	browser atomic.Pointer[BrowserLegs]
 	dir     atomic.Pointer[directory.Index]
-	timers  atomic.Pointer[timing] // the site's SIP settings, swapped with the directory
-	health  trunkHealth
-	clock   clock.Clock
-	watchT  clock.Timer // the next look at the live legs; nil once stopped
-	watchMu sync.Mutex
-	reg     *registrar
-	nonces  *nonces
-	guard   *auth.Limiter // failed digests, per (extension, source) and per source
-	tagKey  [32]byte      // our dialog tags are MACed with it (localTag)
-	host    string        // advertised address
-	port    int
-	tlsPort int
+	// sharedAt is when shared bindings were last reloaded for a miss (unix ns)
+	sharedAt atomic.Int64
+	timers   atomic.Pointer[timing] // the site's SIP settings, swapped with the directory
+	health   trunkHealth
+	clock    clock.Clock
+	watchT   clock.Timer // the next look at the live legs; nil once stopped
+	watchMu  sync.Mutex
+	reg      *registrar
+	nonces   *nonces
+	guard    *auth.Limiter // failed digests, per (extension, source) and per source
+	tagKey   [32]byte      // our dialog tags are MACed with it (localTag)
+	host     string        // advertised address
+	port     int
+	tlsPort  int
 
 	counters  counters
 	logBudget *logBudget // lockouts, replays, forged answers: a line per source now and then
@@ -221,7 +230,7 @@ func New(cfg Config, handler telephony.Handler, m *media.Manager, logger ...*slo
 		cfg.Advertise = ip
 	}
 	cfg.Advertise = cfg.Advertise.Unmap()
-	s := &Server{cfg: cfg, log: cfg.Logger, media: m, reg: newRegistrar(), nonces: newNonces(cfg.NonceLifetime),
+	s := &Server{cfg: cfg, log: cfg.Logger, media: m, reg: newRegistrar(), nonces: newNonces(cfg.NonceLifetime, cfg.NonceKey),
 		guard: auth.NewLimiter(cfg.Clock), logBudget: newLogBudget(1, 10*time.Second),
 		host: cfg.Advertise.String(), port: port, legs: map[telephony.LegID]*leg{}, dialogs: map[string]*leg{},
 		closed: make(chan struct{}), clock: cfg.Clock}
@@ -297,7 +306,7 @@ func (discard) Report(telephony.Event)              {}
 // Start binds UDP and TCP on the listen address (and TLS on TLSListen) and serves until Close
 // or until ctx ends.
 func (s *Server) Start(ctx context.Context) error {
-	if err := s.loadBindings(ctx); err != nil {
+	if err := s.loadBindings(ctx, false); err != nil {
 		return err
 	}
 	udp, tcp, err := listenBoth(s.cfg.Listen)

@@ -2,6 +2,10 @@ package sip
 
 import (
 	"errors"
+	"net"
+	"strconv"
+
+	"github.com/emiago/sipgo/sip"
 
 	"ringdesk/internal/fault"
 	"ringdesk/internal/media"
@@ -68,6 +72,7 @@ var sipStatus = map[fault.Kind]int{
 	fault.Busy:        486,
 	fault.Offline:     480,
 	fault.Unavailable: 503,
+	fault.Moved:       302, // another node serves it: Contact names it (inbound.go)
 }
 
 // Status is the SIP response for an error met while taking a request: what the engine
@@ -117,9 +122,29 @@ var phrases = map[int]string{
 	100: "Trying", 180: "Ringing", 183: "Session Progress", 200: "OK",
 	400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
 	405: "Method Not Allowed", 407: "Proxy Authentication Required", 408: "Request Timeout",
-	410: "Gone", 415: "Unsupported Media Type", 420: "Bad Extension", 423: "Interval Too Brief",
+	302: "Moved Temporarily", 410: "Gone", 415: "Unsupported Media Type", 420: "Bad Extension", 423: "Interval Too Brief",
 	480: "Temporarily Unavailable", 481: "Call/Transaction Does Not Exist", 484: "Address Incomplete",
 	486: "Busy Here", 487: "Request Terminated", 488: "Not Acceptable Here", 491: "Request Pending",
 	500: "Server Internal Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
 	504: "Server Time-out", 600: "Busy Everywhere", 603: "Decline", 604: "Does Not Exist Anywhere",
+}
+
+// redirectTo is the Contact of a 302 for a refusal that names another cluster node serving
+// the call (fault.Moved): the same number at that node's SIP address. "" for any other
+// refusal.
+func redirectTo(err error, user string) string {
+	fe, ok := fault.As(err)
+	if !ok || fe.Kind != fault.Moved || fe.Params["sip"] == "" {
+		return ""
+	}
+	u := sip.Uri{Scheme: "sip", User: user}
+	host, port, err := net.SplitHostPort(fe.Params["sip"])
+	if err != nil {
+		return ""
+	}
+	u.Host = host
+	if p, err := strconv.Atoi(port); err == nil {
+		u.Port = p
+	}
+	return "<" + u.String() + ">"
 }

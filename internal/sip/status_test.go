@@ -103,7 +103,7 @@ func (e statusErr) SIPStatus() int { return int(e) }
 // Every kind of refusal has its SIP answer, and a stopping service is 503, never 500.
 func TestEveryFaultKindHasASIPStatus(t *testing.T) {
 	want := map[fault.Kind]int{fault.Invalid: 484, fault.NotFound: 404, fault.Forbidden: 403, fault.Refused: 403, fault.State: 486,
-		fault.Busy: 486, fault.Offline: 480, fault.Unavailable: 503}
+		fault.Busy: 486, fault.Offline: 480, fault.Unavailable: 503, fault.Moved: 302}
 	for _, k := range fault.Kinds {
 		got := Status(fault.New(k, "x", "x"))
 		if got != want[k] {

@@ -28,6 +28,7 @@ type Store interface {
 	Events() EventStore
 	Registrations() RegistrationStore
 	Recordings() RecordingStore
+	Cluster() ClusterStore
 	// InTx runs fn with a Store whose writes commit together when fn returns nil and are
 	// rolled back otherwise.
 	InTx(ctx context.Context, fn func(tx Store) error) error
@@ -69,11 +70,21 @@ type CallStore interface {
 	// CloseOpen marks every call without an end as ended at `at` with the given cause; run at
 	// start-up, since live calls do not survive a restart. It returns how many it closed.
 	CloseOpen(ctx context.Context, at time.Time, cause string) (int, error)
+	// CloseOpenOf is CloseOpen for the calls f selects: in a cluster a node restarting closes
+	// its own calls, and one taking a service over those the dead owner held.
+	CloseOpenOf(ctx context.Context, f OpenCalls, at time.Time, cause string) (int, error)
 	// SetQuality records what a call's media measured, after the call may have ended. A later
 	// Save of a record without quality keeps it.
 	SetQuality(ctx context.Context, id string, q tickets.Quality) error
 	// List returns calls newest first (by start), at most f.Limit.
 	List(ctx context.Context, f tickets.CallFilter) ([]tickets.Call, error)
+}
+
+// OpenCalls selects open call records by where their media was.
+type OpenCalls struct {
+	Service string // "": every service
+	Node    string // only the calls of this node ("" with NotNode "": every node)
+	NotNode string // only the calls of every other node
 }
 
 // StateChange is one agent state transition.
@@ -313,4 +324,47 @@ type RecordingStore interface {
 	LogAccess(ctx context.Context, a RecordingAccess) error
 	// AccessLog returns a recording's log, newest first, at most limit lines.
 	AccessLog(ctx context.Context, id string, limit int) ([]RecordingAccess, error)
+}
+
+// Node is one Ringdesk process of a cluster as the others see it.
+type Node struct {
+	Name string
+	SIP  string // host:port where the node takes SIP: where a call for one of its services is sent
+	HTTP string // host:port of its API: where a command for one of its services is forwarded
+	// Started is when this run of the node began; Seen its latest heartbeat.
+	Started, Seen time.Time
+}
+
+// Lease says which node serves a service, until when.
+type Lease struct {
+	Service string
+	Node    string
+	Expires time.Time
+	// Epoch grows each time the lease changes hands.
+	Epoch int64
+}
+
+// ClusterStore keeps the cluster's nodes and who serves which service. Times are the
+// caller's: the nodes' clocks must agree to well within a lease's life (NTP).
+type ClusterStore interface {
+	// Beat records that n is alive at n.Seen (adding it when new).
+	Beat(ctx context.Context, n Node) error
+	// Nodes returns every node ever seen, by name.
+	Nodes(ctx context.Context) ([]Node, error)
+	// Forget removes the nodes not seen since before.
+	Forget(ctx context.Context, before time.Time) (int, error)
+	// Leases returns every service's lease, by service.
+	Leases(ctx context.Context) ([]Lease, error)
+	// Take gives service's lease to node until expires when it is free, expired at now, or
+	// already node's, and reports whether it did. Two nodes taking at once: one wins.
+	Take(ctx context.Context, service, node string, now, expires time.Time) (bool, error)
+	// Renew extends until expires the leases node still holds among services, and returns
+	// those (a lease another node took is no longer node's to renew).
+	Renew(ctx context.Context, node string, services []string, expires time.Time) ([]string, error)
+	// Release gives up node's lease on service at once, so that another node need not wait
+	// for it to expire.
+	Release(ctx context.Context, service, node string) error
+	// Key returns the secret named name that every node shares, made (random, 32 bytes) by
+	// the first to ask; nodes asking at once get the same one.
+	Key(ctx context.Context, name string) ([]byte, error)
 }

@@ -93,6 +93,9 @@ type Call struct {
 	// Recording is the call's recording, when it has one (filled in by readers that ask for
 	// it: a ticket's calls).
 	Recording *RecordingRef `json:"recording"`
+	// Node is the cluster node the call's media is on ("" on a single node): when it dies,
+	// the node taking its service over closes the call (node_lost).
+	Node string `json:"-"`
 }
 
 // RecordingRef is a call's recording as a ticket shows it: its id (GET

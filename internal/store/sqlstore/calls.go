@@ -31,8 +31,8 @@ func (cs callStore) Save(ctx context.Context, c tickets.Call) error {
 	}
 	_, err = cs.s.exec(ctx, `INSERT INTO calls (id, service, ticket_id, direction, from_number, to_number, caller_id, queue,
 		agent, started_at, offered_at, answered_at, ended_at, talk_seconds, hold_seconds, hangup_cause, hangup_by, transfers,
-		quality, outcome, wait_seconds)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		quality, outcome, wait_seconds, node)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET service = excluded.service, ticket_id = excluded.ticket_id,
 		direction = excluded.direction, from_number = excluded.from_number, to_number = excluded.to_number,
 		caller_id = excluded.caller_id, queue = excluded.queue, agent = excluded.agent, started_at = excluded.started_at,
@@ -40,10 +40,10 @@ func (cs callStore) Save(ctx context.Context, c tickets.Call) error {
 		talk_seconds = excluded.talk_seconds, hold_seconds = excluded.hold_seconds, hangup_cause = excluded.hangup_cause,
 		hangup_by = excluded.hangup_by, transfers = excluded.transfers,
 		quality = COALESCE(excluded.quality, calls.quality), outcome = excluded.outcome,
-		wait_seconds = excluded.wait_seconds`,
+		wait_seconds = excluded.wait_seconds, node = excluded.node`,
 		c.ID, c.Service, ticket, string(c.Direction), c.From, c.To, c.CallerID, c.Queue, c.Agent, micros(c.StartedAt),
 		microsPtr(c.OfferedAt), microsPtr(c.AnsweredAt), microsPtr(c.EndedAt), c.TalkSeconds, c.HoldSeconds,
-		c.HangupCause, c.HangupBy, string(tr), q, c.Outcome, c.WaitSeconds)
+		c.HangupCause, c.HangupBy, string(tr), q, c.Outcome, c.WaitSeconds, c.Node)
 	if err != nil {
 		return fmt.Errorf("store: saving call %s: %w", c.ID, cs.s.classify(err))
 	}
@@ -52,7 +52,7 @@ func (cs callStore) Save(ctx context.Context, c tickets.Call) error {
 
 const callCols = `id, service, ticket_id, direction, from_number, to_number, caller_id, queue, agent, started_at,
 	offered_at, answered_at, ended_at, talk_seconds, hold_seconds, hangup_cause, hangup_by, transfers, quality, outcome,
-	wait_seconds`
+	wait_seconds, node`
 
 // qualityColumn is a call's quality as stored: JSON, or NULL when not measured.
 func qualityColumn(q *tickets.Quality) (sql.NullString, error) {
@@ -74,7 +74,7 @@ func scanCall(sc interface{ Scan(...any) error }) (tickets.Call, error) {
 	var started int64
 	err := sc.Scan(&c.ID, &c.Service, &ticket, &dir, &c.From, &c.To, &c.CallerID, &c.Queue, &c.Agent, &started,
 		&offered, &answered, &ended, &c.TalkSeconds, &c.HoldSeconds, &c.HangupCause, &c.HangupBy, &tr, &q, &c.Outcome,
-		&c.WaitSeconds)
+		&c.WaitSeconds, &c.Node)
 	if err != nil {
 		return c, err
 	}
@@ -126,6 +126,29 @@ func (cs callStore) CloseOpen(ctx context.Context, at time.Time, cause string) (
 	res, err := cs.s.exec(ctx, `UPDATE calls SET ended_at = ?, hangup_cause = ?, hangup_by = 'system' WHERE ended_at IS NULL`, micros(at), cause)
 	if err != nil {
 		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+func (cs callStore) CloseOpenOf(ctx context.Context, f store.OpenCalls, at time.Time, cause string) (int, error) {
+	q := `UPDATE calls SET ended_at = ?, hangup_cause = ?, hangup_by = 'system' WHERE ended_at IS NULL`
+	args := []any{micros(at), cause}
+	if f.Service != "" {
+		q += ` AND service = ?`
+		args = append(args, f.Service)
+	}
+	if f.Node != "" {
+		q += ` AND node = ?`
+		args = append(args, f.Node)
+	}
+	if f.NotNode != "" {
+		q += ` AND node <> ?`
+		args = append(args, f.NotNode)
+	}
+	res, err := cs.s.exec(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: closing open calls: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil

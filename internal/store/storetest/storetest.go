@@ -68,6 +68,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("restart", func(t *testing.T) { testRestart(t, open) })
 	t.Run("registrations", func(t *testing.T) { testRegistrations(t, open) })
 	t.Run("recordings", func(t *testing.T) { testRecordings(t, open) })
+	t.Run("cluster", func(t *testing.T) { testCluster(t, open) })
 }
 
 func ok(t *testing.T, err error) {

@@ -221,6 +221,8 @@ const ko = {
   'error.ticket_other_service': '지금 근무 중인 서비스의 티켓이 아닙니다.',
   'problem.time_zone': '시간대는 Asia/Seoul 같은 IANA 시간대 이름이어야 합니다 (입력값 {value}).',
   'error.shutting_down': '서버가 종료 중이어서 로그인할 수 없습니다. 잠시 후 다시 시도하세요.',
+  'error.other_node': '다른 서버({node})가 맡고 있는 서비스입니다.',
+  'error.taking_over': '서비스를 다른 서버가 이어받는 중입니다. 잠시 후 다시 시도하세요.',
   'error.recording_disabled': '이 서비스는 통화를 녹음하지 않습니다.',
   'error.recording_missing': '녹음 파일이 없습니다.',
   'error.no_phone': '모니터링에 쓸 전화기 정보(내선번호와 SIP 비밀번호, 또는 브라우저 전화)가 없습니다. 관리자에게 문의하세요.',
@@ -242,6 +244,7 @@ const ko = {
   'notice.consult_failed': '협의통화가 종료되었습니다: {reason}.',
   'notice.customer_gone': '고객이 통화를 종료했습니다.',
   'notice.restarted': '시스템이 다시 시작되어 CTI에 다시 로그인되었습니다. 상태는 기본입니다.',
+  'notice.moved': '다른 서버가 상담을 이어받았습니다. 상태는 그대로입니다.',
   'notice.recording_failed': '녹음 파일을 저장하지 못해 녹음이 중지되었습니다. 통화는 계속됩니다.',
 
   // ---- provisioning problems: path parts, then kinds (problem.<code>) ----
@@ -603,6 +606,8 @@ const en = {
   'error.ticket_other_service': 'That ticket is not in the service you are working in.',
   'problem.time_zone': 'The time zone must be an IANA name such as Asia/Seoul (got {value}).',
   'error.shutting_down': 'The server is stopping, so logging in is not possible. Try again in a moment.',
+  'error.other_node': 'Another server ({node}) serves this service.',
+  'error.taking_over': 'Another server is taking this service over. Try again in a moment.',
   'error.recording_disabled': 'This service does not record calls.',
   'error.recording_missing': 'The recording file is missing.',
   'error.no_phone': 'You have no phone to monitor with (an extension and SIP password, or the browser phone). Ask an administrator.',
@@ -623,6 +628,7 @@ const en = {
   'notice.consult_failed': 'The consult call ended: {reason}.',
   'notice.customer_gone': 'The customer hung up.',
   'notice.restarted': 'The system restarted and logged you back in to CTI. Your state is Default.',
+  'notice.moved': 'Another server took over your service. Your state is unchanged.',
   'notice.recording_failed': 'The recording could not be saved and has stopped. The call goes on.',
 
   'path.services': 'service {key}', 'path.agents': 'agent {key}', 'path.trunks': 'trunk {key}',
