@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"net/url"
 	"sync"
 	"time"
 )
@@ -26,10 +25,7 @@ type checkpointer struct {
 }
 
 func newCheckpointer(path string) (*checkpointer, error) {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "synchronous(FULL)")
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	db, err := sql.Open("sqlite", dsn(path, false, "busy_timeout(10000)", "synchronous(FULL)"))
 	if err != nil {
 		return nil, err
 	}

@@ -42,15 +42,9 @@ func (dialect) IsBusy(err error) bool {
 // date. Commits are synchronous=FULL: the WAL is synced at every commit, so no acknowledged
 // write is lost even on power loss; the engine's group commit keeps that affordable.
 func Open(ctx context.Context, path string) (store.Store, error) {
-	q := url.Values{}
 	// wal_autocheckpoint(0): the writer never checkpoints; a checkpointer connection does (see
 	// checkpointer), so that copying the WAL into the database and its fsync hold no commit
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "wal_autocheckpoint(0)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	w, err := sql.Open("sqlite", dsn)
+	w, err := sql.Open("sqlite", dsn(path, true, "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "wal_autocheckpoint(0)"))
 	if err != nil {
 		return nil, fmt.Errorf("cannot open database %s: %w", path, err)
 	}
@@ -67,11 +61,7 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("database %s: %w", path, friendly(err))
 	}
-	rq := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"} {
-		rq.Add("_pragma", p)
-	}
-	r, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+rq.Encode())
+	r, err := sql.Open("sqlite", dsn(path, false, "busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"))
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -87,6 +77,19 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 	return sqlstore.New(dialect{}, r, w, func() error {
 		return errors.Join(cp.stop(), r.Close(), w.Close())
 	}), nil
+}
+
+// dsn is the driver's name for the database file at path with these pragmas set on every
+// connection; immediate makes transactions take the write lock when they begin.
+func dsn(path string, immediate bool, pragmas ...string) string {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	if immediate {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
 // friendly keeps SQLite's own words but says what they usually mean.
