@@ -24,13 +24,7 @@ import (
 // steadier than a capacity on a shared machine, the CPU time each relay spends per 1,000
 // packets relayed under one fixed load.
 func benchConcurrent(o opts) (*result, error) {
-	levels := []int{250, 500, 750, 1000, 1250, 1500, 2000, 2500}
-	seconds := 10
-	cpuLoad := 250
-	if o.quick {
-		levels, seconds, cpuLoad = []int{50, 100, 200}, 4, 50
-	}
-	levels, err := envInts("BENCH_LEVELS", levels)
+	levels, seconds, cpuLoad, err := rtpLoad(o, []int{250, 500, 750, 1000, 1250, 1500, 2000, 2500})
 	if err != nil {
 		return nil, err
 	}
@@ -41,12 +35,7 @@ func benchConcurrent(o opts) (*result, error) {
 	cpuRE := fmt.Sprintf("rtpengine (userspace): CPU time per 1,000 relayed packets at %d calls", cpuLoad)
 	var notes []string
 	for run := 0; run < o.runs; run++ {
-		// the generator's own jitter at each load, sending straight to itself, is the floor that
-		// "added jitter" is measured from
-		base := map[int]float64{}
-		for _, n := range levels {
-			base[n] = baselineJitter(n, seconds)
-		}
+		base := baselineJitters(levels, seconds)
 		rtpe, rdetail := climbLevels(levels, func(n int) (bool, string) { return rtpengineLevel(n, seconds, base[n]) })
 		ecpu, ecpuDetail, err := rtpengineCPU(cpuLoad, seconds)
 		if err != nil {
@@ -479,4 +468,26 @@ func (b *benchPhones) hangUpAll(calls []*benchCall) {
 	b.dialogs = map[string]*sipgo.DialogServerSession{}
 	b.mu.Unlock()
 	time.Sleep(2 * time.Second) // agents wrap up
+}
+
+// rtpLoad is what the media benchmarks load the server with: the numbers of concurrent calls
+// to climb through (BENCH_LEVELS overrides them), how long each level runs, and the fixed load
+// the CPU figures are taken at; smaller with -quick.
+func rtpLoad(o opts, levels []int) ([]int, int, int, error) {
+	seconds, cpuLoad := 10, 250
+	if o.quick {
+		levels, seconds, cpuLoad = []int{50, 100, 200}, 4, 50
+	}
+	levels, err := envInts("BENCH_LEVELS", levels)
+	return levels, seconds, cpuLoad, err
+}
+
+// baselineJitters is the load generator's own p99 jitter at each level, sending straight to
+// itself: the floor that added jitter is measured from.
+func baselineJitters(levels []int, seconds int) map[int]float64 {
+	base := map[int]float64{}
+	for _, n := range levels {
+		base[n] = baselineJitter(n, seconds)
+	}
+	return base
 }

@@ -13,13 +13,7 @@ import (
 // same bounds (loss < 0.1 %, p99 jitter < 5 ms above the generator's own), and the server's
 // CPU time per call-minute at one fixed load.
 func benchRecording(o opts) (*result, error) {
-	levels := []int{250, 500, 750, 1000, 1250, 1500}
-	seconds := 10
-	cpuLoad := 250
-	if o.quick {
-		levels, seconds, cpuLoad = []int{50, 100, 200}, 4, 50
-	}
-	levels, err := envInts("BENCH_LEVELS", levels)
+	levels, seconds, cpuLoad, err := rtpLoad(o, []int{250, 500, 750, 1000, 1250, 1500})
 	if err != nil {
 		return nil, err
 	}
@@ -30,10 +24,7 @@ func benchRecording(o opts) (*result, error) {
 	cpuRec := fmt.Sprintf("Recorded: server CPU per call-minute at %d calls", cpuLoad)
 	var notes []string
 	for run := 0; run < o.runs; run++ {
-		base := map[int]float64{}
-		for _, n := range levels {
-			base[n] = baselineJitter(n, seconds)
-		}
+		base := baselineJitters(levels, seconds)
 		plain, pd, pcpu, pcd, err := ringdeskRecorded(levels, seconds, base, cpuLoad, false, false)
 		if err != nil {
 			return nil, err
