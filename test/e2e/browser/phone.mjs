@@ -223,12 +223,24 @@ export async function phoneSuite(b, { ask, mark }) {
     const cd = Number((await text(lee, '#offer-countdown')).match(/(\d+)초/)[1])
     expect(cd > 20 && cd <= 30, `and counts down from the recall time (${cd} s)`)
     await snap(lee, 'lee-transfer-alert')
+    // every text the call's party line shows from here on: the state change renders at once,
+    // before the call's details arrive, and must not claim meanwhile that there is no number
+    await lee.evaluate(() => {
+      window.partiesSeen = []
+      new MutationObserver(() => {
+        const el = document.querySelector('#call-party')
+        if (el) window.partiesSeen.push(el.textContent)
+      }).observe(document.body, { subtree: true, childList: true, characterData: true })
+    })
     await lee.click('#offer-accept')
     await waitState(kim, 'consulting')
     await waitState(lee, 'on_call')
-    // the state shows at once, who is on the line a moment later (under load, CI's run read
-    // "번호 없음" here: the widget showed its old, empty call with the new state)
+    // the state shows at once, who is on the line a moment later (fails before: the widget
+    // drew the new state with its old, empty call and read "번호 없음" until the details came;
+    // a loaded run read it here)
     await lee.waitForFunction(() => document.querySelector('#call-party')?.textContent.includes('김상담'), null, { timeout: 5000 }).catch(() => {})
+    const seen = await lee.evaluate(() => window.partiesSeen)
+    expect(!seen.includes('번호 없음'), `lee's widget never said "번호 없음" on the way (${[...new Set(seen)].join(' | ')})`)
     const party = await text(lee, '#call-party')
     expect(party.includes('김상담') && party.includes(customerKo), `lee talks with "${party}"`)
     await kim.waitForSelector('#consult-complete:not([disabled])')
