@@ -315,6 +315,10 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.udp = udp
 	s.port = udp.LocalAddr().(*net.UDPAddr).Port
+	if got := sizeUDPBuffers(udp); got > 0 && got < 2*udpBuffer {
+		s.log.Warn("the SIP UDP socket got a smaller receive buffer than it asked for; bursts of requests may be dropped and retransmitted 500 ms later: raise net.core.rmem_max to 4194304 (or run with CAP_NET_ADMIN)",
+			"granted_bytes", got, "asked_bytes", 2*udpBuffer)
+	}
 	// a registered phone's connection lasts from one registration to the next
 	s.conns = newConnGuard(s.cfg.TCPPerSource, s.cfg.TCPTotal, s.cfg.TCPIdle,
 		time.Duration(s.cfg.MaxExpires)*time.Second+time.Minute, s.log, &s.counters)
