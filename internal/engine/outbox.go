@@ -156,16 +156,7 @@ func (p *pipeline) store(batch []*turn) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), commitDeadline)
 	defer cancel()
-	err := p.st.InTx(ctx, func(tx store.Store) error {
-		for _, t := range batch {
-			for _, w := range t.writes {
-				if err := w(ctx, tx); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
+	err := p.write(ctx, batch)
 	p.commits.Add(1)
 	p.batched.Add(uint64(len(batch)))
 	if err == nil {
@@ -177,14 +168,7 @@ func (p *pipeline) store(batch []*turn) {
 			continue
 		}
 		tctx, tcancel := context.WithTimeout(context.Background(), commitDeadline)
-		err := p.st.InTx(tctx, func(tx store.Store) error {
-			for _, w := range t.writes {
-				if err := w(tctx, tx); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err := p.write(tctx, []*turn{t})
 		tcancel()
 		if err != nil {
 			p.failures.Add(1)
@@ -196,6 +180,21 @@ func (p *pipeline) store(batch []*turn) {
 			t.waiters = fail(t.waiters, err)
 		}
 	}
+}
+
+// write runs the turns' writes in one transaction, the logs' rows gathered (logBatch).
+func (p *pipeline) write(ctx context.Context, turns []*turn) error {
+	return p.st.InTx(ctx, func(tx store.Store) error {
+		b := &logBatch{Store: tx}
+		for _, t := range turns {
+			for _, w := range t.writes {
+				if err := w(ctx, b); err != nil {
+					return err
+				}
+			}
+		}
+		return b.flush(ctx)
+	})
 }
 
 // fail answers the waiters of a turn that could not be stored.

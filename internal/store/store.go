@@ -102,7 +102,8 @@ type StateChange struct {
 
 // StateStore keeps the agent-state history.
 type StateStore interface {
-	Record(ctx context.Context, c StateChange) error
+	// Record appends state changes, in order, in as few statements as it can.
+	Record(ctx context.Context, cs ...StateChange) error
 	// List returns an agent's changes at or after since, oldest first, at most limit.
 	List(ctx context.Context, agent string, since time.Time, limit int) ([]StateChange, error)
 	// Last returns an agent's latest change, or ErrNotFound.
@@ -164,7 +165,8 @@ type EventSum struct {
 
 // EventStore keeps the event log.
 type EventStore interface {
-	Append(ctx context.Context, e CallEvent) error
+	// Append adds events to the log, in order, in as few statements as it can.
+	Append(ctx context.Context, es ...CallEvent) error
 	// Sums adds up a service's events in [from, to) by 15-minute bucket, kind and queue
 	// (by == "queue": every kind) or agent (by == "agent": the kinds an agent's figures count,
 	// EventAnswered, EventHandled, EventRejected and EventRingTimeout).

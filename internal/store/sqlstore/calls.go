@@ -217,9 +217,12 @@ func (cs callStore) List(ctx context.Context, f tickets.CallFilter) ([]tickets.C
 
 type stateStore struct{ s *Store }
 
-func (ss stateStore) Record(ctx context.Context, c store.StateChange) error {
-	_, err := ss.s.exec(ctx, `INSERT INTO agent_states (agent, service, from_state, to_state, reason, call_id, at, changed_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.Agent, c.Service, c.From, c.To, c.Reason, c.Call, micros(c.At), c.By)
+func (ss stateStore) Record(ctx context.Context, cs ...store.StateChange) error {
+	err := ss.s.insertRows(ctx, `INSERT INTO agent_states (agent, service, from_state, to_state, reason, call_id, at, changed_by)
+		VALUES `, 8, len(cs), func(i int, args []any) []any {
+		c := &cs[i]
+		return append(args, c.Agent, c.Service, c.From, c.To, c.Reason, c.Call, micros(c.At), c.By)
+	})
 	if err != nil {
 		return fmt.Errorf("store: recording a state change: %w", err)
 	}

@@ -10,13 +10,18 @@ import (
 
 type eventStore struct{ s *Store }
 
-func (es eventStore) Append(ctx context.Context, e store.CallEvent) error {
-	_, err := es.s.exec(ctx, `INSERT INTO call_events (service, queue, call_id, agent, kind, at, wait, talk, hold, after_call,
-		within_sl, short, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Service, e.Queue, e.Call, e.Agent, e.Kind, micros(e.At), e.Wait, e.Talk, e.Hold, e.AfterCall,
-		boolInt(e.WithinSL), boolInt(e.Short), e.Detail)
+func (es eventStore) Append(ctx context.Context, evs ...store.CallEvent) error {
+	err := es.s.insertRows(ctx, `INSERT INTO call_events (service, queue, call_id, agent, kind, at, wait, talk, hold, after_call,
+		within_sl, short, detail) VALUES `, 13, len(evs), func(i int, args []any) []any {
+		e := &evs[i]
+		return append(args, e.Service, e.Queue, e.Call, e.Agent, e.Kind, micros(e.At), e.Wait, e.Talk, e.Hold, e.AfterCall,
+			boolInt(e.WithinSL), boolInt(e.Short), e.Detail)
+	})
 	if err != nil {
-		return fmt.Errorf("store: logging %s of call %s: %w", e.Kind, e.Call, err)
+		if len(evs) == 1 {
+			return fmt.Errorf("store: logging %s of call %s: %w", evs[0].Kind, evs[0].Call, err)
+		}
+		return fmt.Errorf("store: logging %d call events: %w", len(evs), err)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -233,6 +234,56 @@ func (s *Store) retry(ctx context.Context, f func() error) error {
 			delay *= 2
 		}
 	}
+}
+
+// rowChunks are the numbers of rows one multi-row INSERT carries: n rows go in the fewest
+// chunks of these sizes, so that each table has a handful of prepared statements, not one per
+// row count. 64 rows of 13 columns stay far below every driver's limit on parameters.
+var rowChunks = [...]int{64, 16, 4, 1}
+
+// insertText caches the text of a multi-row INSERT by its prefix and row count.
+var insertText sync.Map // insertKey → string
+
+type insertKey struct {
+	prefix string
+	rows   int
+}
+
+// insertRows appends n rows of cols columns with prefix ("INSERT INTO t (…) VALUES "), in
+// order and in as few statements as rowChunks allow; row appends row i's values to args. More
+// than one statement outside a transaction run in one of their own: all rows or none.
+func (s *Store) insertRows(ctx context.Context, prefix string, cols, n int, row func(i int, args []any) []any) error {
+	if n == 0 {
+		return nil
+	}
+	if s.tx == nil && n > 1 {
+		return s.InTx(ctx, func(tx store.Store) error { return tx.(*Store).insertRows(ctx, prefix, cols, n, row) })
+	}
+	args := make([]any, 0, min(n, rowChunks[0])*cols)
+	for i := 0; i < n; {
+		k := rowChunks[len(rowChunks)-1]
+		for _, c := range rowChunks {
+			if c <= n-i {
+				k = c
+				break
+			}
+		}
+		key := insertKey{prefix, k}
+		q, ok := insertText.Load(key)
+		if !ok {
+			one := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+			q, _ = insertText.LoadOrStore(key, prefix+strings.TrimSuffix(strings.Repeat(one+", ", k), ", "))
+		}
+		args = args[:0]
+		for j := i; j < i+k; j++ {
+			args = row(j, args)
+		}
+		if _, err := s.exec(ctx, q.(string), args...); err != nil {
+			return err
+		}
+		i += k
+	}
+	return nil
 }
 
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

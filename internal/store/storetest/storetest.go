@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("tickets", func(t *testing.T) { testTickets(t, open) })
 	t.Run("calls", func(t *testing.T) { testCalls(t, open) })
 	t.Run("states", func(t *testing.T) { testStates(t, open) })
+	t.Run("many log rows at once", func(t *testing.T) { testManyLogRows(t, open) })
 	t.Run("sessions", func(t *testing.T) { testSessions(t, open) })
 	t.Run("wallboards", func(t *testing.T) { testWallboards(t, open) })
 	t.Run("cti", func(t *testing.T) { testCTI(t, open) })
@@ -318,6 +319,48 @@ func testStates(t *testing.T, open Opener) {
 	}
 	if _, err := st.States().Last(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("last change of an agent without history: %v", err)
+	}
+}
+
+// testManyLogRows stores 150 state changes and 150 call events each in one call (several
+// multi-row statements) and reads every row back, in order and with every field.
+func testManyLogRows(t *testing.T, open Opener) {
+	st, _ := open(t)
+	const n = 150
+	var cs []store.StateChange
+	var es []store.CallEvent
+	for i := range n {
+		at := t0.Add(time.Duration(i) * time.Second)
+		cs = append(cs, store.StateChange{Agent: "kim", Service: "support", From: fmt.Sprint("f", i), To: fmt.Sprint("t", i),
+			Reason: fmt.Sprint("r", i), Call: fmt.Sprint("C", i), At: at, By: "boss"})
+		es = append(es, store.CallEvent{Service: "support", Queue: "100", Call: fmt.Sprint("C", i), Agent: "kim",
+			Kind: store.EventHandled, At: at, Talk: float64(i), Hold: 1, AfterCall: 2, Wait: 3, WithinSL: i%2 == 0})
+	}
+	ok(t, st.States().Record(ctx, cs...))
+	ok(t, st.InTx(ctx, func(tx store.Store) error { return tx.Events().Append(ctx, es...) }))
+	got, err := st.States().List(ctx, "kim", t0, 1000)
+	ok(t, err)
+	if len(got) != n {
+		t.Fatalf("%d of %d state changes stored", len(got), n)
+	}
+	for i, c := range got {
+		if c.From != cs[i].From || c.To != cs[i].To || c.Reason != cs[i].Reason || c.Call != cs[i].Call ||
+			!c.At.Equal(cs[i].At) || c.By != "boss" || c.Service != "support" {
+			t.Fatalf("state change %d: %+v, want %+v", i, c, cs[i])
+		}
+	}
+	sums, err := st.Events().Sums(ctx, "support", t0.Add(-time.Hour), t0.Add(time.Hour), "queue")
+	ok(t, err)
+	var count int
+	var talk float64
+	var withinSL int
+	for _, x := range sums {
+		count += x.Count
+		talk += x.Talk
+		withinSL += x.WithinSL
+	}
+	if count != n || talk != n*(n-1)/2 || withinSL != n/2 {
+		t.Fatalf("events summed to %d calls, %.0f s talk, %d within SL; want %d, %d, %d", count, talk, withinSL, n, n*(n-1)/2, n/2)
 	}
 }
 
