@@ -177,8 +177,15 @@ func runUAC(st step, uac, target string, rate, seconds int) step {
 // ringdeskStep runs the carrier against Ringdesk and checks the call records.
 func ringdeskStep(p *proc, uac string, rate, seconds int) step {
 	since := time.Now()
+	m0, _ := p.metrics()
 	st := runUAC(step{rate: rate, attempted: rate * seconds}, uac, p.sip, rate, seconds)
 	time.Sleep(2 * time.Second)
+	commits := ""
+	if m1, err := p.metrics(); err == nil && m0 != nil {
+		per := func(k string) float64 { return (m1[k] - m0[k]) / float64(st.attempted) }
+		commits = fmt.Sprintf("; per call %.2f group commits carrying %.1f engine turns",
+			per("ringdesk_store_commits_total"), per("ringdesk_store_committed_turns_total"))
+	}
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(p.dir, "ringdesk.db")+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		st.ok, st.detail = false, err.Error()
@@ -201,7 +208,8 @@ func ringdeskStep(p *proc, uac string, rate, seconds int) step {
 	if len(lat) != st.attempted {
 		st.ok = false
 	}
-	st.detail += fmt.Sprintf(", %d answered by an agent", len(lat))
+	st.detail += fmt.Sprintf(", %d answered by an agent%s", len(lat), commits)
+	fmt.Fprintf(os.Stderr, "  ringdesk at %d calls/s: %s\n", rate, st.detail)
 	return st
 }
 

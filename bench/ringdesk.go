@@ -163,7 +163,14 @@ func (p *proc) stop() {
 	}
 }
 
-func (p *proc) cleanup() { os.RemoveAll(p.dir) }
+// cleanup removes the server's data directory, unless BENCH_KEEP asks to keep it for a look.
+func (p *proc) cleanup() {
+	if os.Getenv("BENCH_KEEP") != "" {
+		fmt.Fprintln(os.Stderr, "kept", p.dir)
+		return
+	}
+	os.RemoveAll(p.dir)
+}
 
 var httpc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}
 

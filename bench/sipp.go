@@ -42,8 +42,11 @@ func scenario(name string, rtp bool) (string, error) {
 func startSIPp(timeout time.Duration, args ...string) (*sippRun, error) {
 	dir, _ := os.MkdirTemp("", "ringdesk-bench-sipp-run")
 	os.Symlink("/usr/share/sip-tester", filepath.Join(dir, "pcap"))
+	// -buff_size: SIPp's own default socket buffer (64 KiB) overflows when the 2-core machine
+	// keeps SIPp off the processor for a few milliseconds, and every datagram it drops costs
+	// a 500 ms retransmission; every system in a run gets the same 4 MiB.
 	all := append([]string{"-nostdin", "-trace_stat", "-stf", filepath.Join(dir, "stat.csv"), "-fd", "1",
-		"-trace_err", "-error_file", filepath.Join(dir, "err.log")}, args...)
+		"-trace_err", "-error_file", filepath.Join(dir, "err.log"), "-buff_size", "4194304"}, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	r := &sippRun{dir: dir, out: &bytes.Buffer{}, done: make(chan error, 1)}
 	r.cmd = exec.CommandContext(ctx, "sipp", all...)
