@@ -67,6 +67,7 @@ func serve(args []string) error {
 			return err
 		}
 	}
+	tuneGC()
 	// Signals are taken before starting, so that one arriving during the start stops the
 	// server as soon as it is up rather than killing it half made.
 	sigs := make(chan os.Signal, 2)
