@@ -55,7 +55,7 @@ func benchCallRate(o opts) (*result, error) {
 		}
 		// Ringdesk
 		s := benchSite(agents)
-		p, err := startRingdesk(s, 40000, 49999)
+		p, err := startRingdesk(s, 40000, 49999, strings.Fields(os.Getenv("BENCH_SERVER_ENV"))...) // e.g. GOGC=200, while tuning
 		if err != nil {
 			return nil, err
 		}
@@ -183,8 +183,9 @@ func ringdeskStep(p *proc, uac string, rate, seconds int) step {
 	commits := ""
 	if m1, err := p.metrics(); err == nil && m0 != nil {
 		per := func(k string) float64 { return (m1[k] - m0[k]) / float64(st.attempted) }
-		commits = fmt.Sprintf("; per call %.2f group commits carrying %.1f engine turns",
-			per("ringdesk_store_commits_total"), per("ringdesk_store_committed_turns_total"))
+		commits = fmt.Sprintf("; per call %.2f group commits carrying %.1f engine turns; live heap %.0f MB, resident %.0f MB",
+			per("ringdesk_store_commits_total"), per("ringdesk_store_committed_turns_total"),
+			m1["go_heap_live_bytes"]/1e6, m1["process_resident_memory_bytes"]/1e6)
 	}
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(p.dir, "ringdesk.db")+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {

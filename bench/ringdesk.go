@@ -325,6 +325,14 @@ func (p *proc) profile(d time.Duration, name string) (string, error) {
 	}
 	io.Copy(f, res.Body)
 	f.Close()
+	// the heap as the profile ends, beside it: what the collector has to mark
+	if res, err := httpc.Get(fmt.Sprintf("http://%s/debug/pprof/heap", p.pprof)); err == nil {
+		if f, err := os.Create(filepath.Join("bench", "profiles", name+".heap.pprof")); err == nil {
+			io.Copy(f, res.Body)
+			f.Close()
+		}
+		res.Body.Close()
+	}
 	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=15", path).Output()
 	if err != nil {
 		return "", err
