@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,27 +15,10 @@ func TestGroupedLogRowsKeepTheirOrder(t *testing.T) {
 	h, g := newGatedHarness(t)
 	h.ok(h.eng.Login("kim", "support"))
 	h.eng.Flush()
-	submitted := h.eng.pipe.submitted.Load()
-	g.hold()
 	const n = 101
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = h.eng.SetState("kim", []agent.State{agent.Ready, agent.Break, agent.Default}[i%3], "")
-		}()
-	}
-	<-g.waiting
-	deadline := time.Now().Add(10 * time.Second)
-	for h.eng.pipe.submitted.Load()-submitted < n { // every turn waits behind the held commit
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d turns submitted", h.eng.pipe.submitted.Load()-submitted)
-		}
-		time.Sleep(time.Millisecond)
-	}
-	g.release()
-	wg.Wait()
+	h.commitTogether(g, n, func(i int) {
+		_ = h.eng.SetState("kim", []agent.State{agent.Ready, agent.Break, agent.Default}[i%3], "")
+	})
 	h.eng.Flush()
 	l, err := h.st.States().List(context.Background(), "kim", time.Time{}, 1000)
 	h.ok(err)

@@ -237,27 +237,9 @@ func TestGroupCommit(t *testing.T) {
 	h.ok(h.eng.Login("lee", "support"))
 	h.eng.Flush()
 	before, _, _ := h.eng.CommitStats()
-	submitted := h.eng.pipe.submitted.Load()
-	g.hold()
 	const n = 40
-	var wg sync.WaitGroup
 	states := []agent.State{agent.Ready, agent.Break}
-	for i := 0; i < n; i++ {
-		login := []string{"kim", "lee"}[i%2]
-		st := states[(i/2)%2]
-		wg.Add(1)
-		go func() { defer wg.Done(); _ = h.eng.SetState(login, st, "") }()
-	}
-	<-g.waiting
-	deadline := time.Now().Add(10 * time.Second)
-	for h.eng.pipe.submitted.Load()-submitted < n { // every turn waits behind the held commit
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d turns submitted", h.eng.pipe.submitted.Load()-submitted)
-		}
-		time.Sleep(time.Millisecond)
-	}
-	g.release()
-	wg.Wait()
+	h.commitTogether(g, n, func(i int) { _ = h.eng.SetState([]string{"kim", "lee"}[i%2], states[(i/2)%2], "") })
 	after, turns, failures := h.eng.CommitStats()
 	if commits := after - before; commits > 4 || failures != 0 {
 		t.Fatalf("%d commits for %d turns (failures %d): want them grouped", commits, n, failures)
@@ -265,4 +247,27 @@ func TestGroupCommit(t *testing.T) {
 	if turns == 0 {
 		t.Fatal("no turns counted")
 	}
+}
+
+// commitTogether runs do(0) … do(n-1) at once, each making one turn, and holds the store until
+// all n turns wait behind it, so that they are committed together.
+func (h *harness) commitTogether(g *gatedStore, n int, do func(i int)) {
+	h.t.Helper()
+	submitted := h.eng.pipe.submitted.Load()
+	g.hold()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); do(i) }()
+	}
+	<-g.waiting
+	deadline := time.Now().Add(10 * time.Second)
+	for h.eng.pipe.submitted.Load()-submitted < uint64(n) { // every turn waits behind the held commit
+		if time.Now().After(deadline) {
+			h.t.Fatalf("only %d turns submitted", h.eng.pipe.submitted.Load()-submitted)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	g.release()
+	wg.Wait()
 }
