@@ -43,8 +43,12 @@ func (dialect) IsBusy(err error) bool {
 // write is lost even on power loss; the engine's group commit keeps that affordable.
 func Open(ctx context.Context, path string) (store.Store, error) {
 	// wal_autocheckpoint(0): the writer never checkpoints; a checkpointer connection does (see
-	// checkpointer), so that copying the WAL into the database and its fsync hold no commit
-	w, err := sql.Open("sqlite", dsn(path, true, "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "wal_autocheckpoint(0)"))
+	// checkpointer), so that copying the WAL into the database and its fsync hold no commit.
+	// temp_store(MEMORY): a statement that writes several rows (a multi-row INSERT, an
+	// upsert) keeps a journal of its own to undo just itself; in a file that was a write
+	// system call per page, three quarters of the writer's at 1,600 calls/s.
+	w, err := sql.Open("sqlite", dsn(path, true, "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)",
+		"wal_autocheckpoint(0)", "temp_store(MEMORY)"))
 	if err != nil {
 		return nil, fmt.Errorf("cannot open database %s: %w", path, err)
 	}
