@@ -93,6 +93,17 @@ func benchCallRate(o opts) (*result, error) {
 			runUAC(step{rate: rd.rate, attempted: rd.rate * seconds}, uac, p.sip, rd.rate, seconds)
 			notes = append(notes, <-prof)
 		}
+		if run == 0 {
+			// what is left once every transaction of the climb has timed out (64 × T1 = 32 s)
+			time.Sleep(40 * time.Second)
+			if res, err := httpc.Get("http://" + p.pprof + "/debug/pprof/heap?gc=1"); err == nil { // collect first
+				res.Body.Close()
+			}
+			if m, err := p.metrics(); err == nil {
+				notes = append(notes, fmt.Sprintf("40 s after the last step, with no call up: live heap %.0f MB, resident %.0f MB, %.0f calls live, %.0f SIP legs.",
+					m["go_heap_live_bytes"]/1e6, m["process_resident_memory_bytes"]/1e6, m["ringdesk_calls_live"], m["ringdesk_sip_legs"]))
+			}
+		}
 		phones.stop()
 		p.stop()
 		p.cleanup()
