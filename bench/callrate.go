@@ -204,18 +204,11 @@ func ringdeskStep(p *proc, uac string, rate, seconds int) step {
 		return st
 	}
 	defer db.Close()
-	rows, err := db.Query(`SELECT answered_at - started_at FROM calls WHERE started_at >= ? AND answered_at IS NOT NULL`, since.UnixMicro())
+	lat, err := answerTimes(db, "?", since)
 	if err != nil {
 		st.ok, st.detail = false, err.Error()
 		return st
 	}
-	var lat []time.Duration
-	for rows.Next() {
-		var d int64
-		rows.Scan(&d)
-		lat = append(lat, time.Duration(d)*time.Microsecond)
-	}
-	rows.Close()
 	st.p50, st.p99 = percentile(lat, 50), percentile(lat, 99)
 	if len(lat) != st.attempted {
 		st.ok = false
@@ -238,4 +231,24 @@ func startKamailio(cfg, target string) (func(), string, error) {
 	}
 	time.Sleep(time.Second)
 	return func() { run(); os.RemoveAll(dir) }, addr, nil
+}
+
+// answerTimes reads, from a server's call records, how long each call that started at or
+// after since took from arriving to being answered by an agent; param is the database's
+// placeholder (? for SQLite, $1 for PostgreSQL).
+func answerTimes(db *sql.DB, param string, since time.Time) ([]time.Duration, error) {
+	rows, err := db.Query(`SELECT answered_at - started_at FROM calls WHERE started_at >= `+param+` AND answered_at IS NOT NULL`, since.UnixMicro())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var lat []time.Duration
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		lat = append(lat, time.Duration(d)*time.Microsecond)
+	}
+	return lat, rows.Err()
 }

@@ -360,18 +360,11 @@ func (c *cluster) carry(uac string, rate, seconds int) step {
 		ok = ok && werr == nil
 	}
 	time.Sleep(2 * time.Second)
-	rows, err := c.db.db.Query(`SELECT answered_at - started_at FROM calls WHERE started_at >= $1 AND answered_at IS NOT NULL`, since.UnixMicro())
+	lat, err := answerTimes(c.db.db, "$1", since)
 	if err != nil {
 		st.detail = err.Error()
 		return st
 	}
-	var lat []time.Duration
-	for rows.Next() {
-		var d int64
-		rows.Scan(&d)
-		lat = append(lat, time.Duration(d)*time.Microsecond)
-	}
-	rows.Close()
 	st.p50, st.p99 = percentile(lat, 50), percentile(lat, 99)
 	st.ok = ok && st.failed == 0 && st.done == st.attempted && len(lat) == st.attempted
 	st.detail = fmt.Sprintf("%d of %d calls succeeded, %d failed, %d answered by an agent", st.done, st.attempted, st.failed, len(lat))
